@@ -1,0 +1,108 @@
+"""What every backend (workbook, Google Sheet, Airtable base) offers the sync engine.
+
+The engine thinks in tables of rows and named columns; a connector turns that into its
+backend's calls, batched to the backend's floor. Values cross this boundary as plain
+Python cell values (str, int, float, bool, date, naive local datetime, None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class BackendError(RuntimeError):
+    """A backend refused or failed; the message says what to do about it."""
+
+
+class BackendBusy(BackendError):
+    """The backend cannot be written now (a workbook open in Excel); try the next run."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    header: str
+    field: str
+    kind: str  # string, date, date-time, email, phone, money, integer, number, boolean, enum, list, npi, code
+    options: tuple[str, ...] = ()
+    plugin_owned: bool = False
+    phi: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How a tab (or Airtable table) for one entity should look."""
+
+    entity: str
+    title: str
+    primary_key: str
+    columns: tuple[ColumnSpec, ...]
+    errors_header: str = "Errors"
+
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns] + [self.errors_header]
+
+
+@dataclass
+class SheetRow:
+    number: int  # the row as the user sees it (sheet row number; list position for Airtable)
+    values: list[Any]  # padded to the header width; "" or None for empty
+    ref: Any = None  # the backend's handle for this row (sheet row, Airtable record id)
+
+
+@dataclass
+class SheetTable:
+    title: str
+    header: list[str]
+    rows: list[SheetRow]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """An error to show on a cell: a note, a highlight."""
+
+    row_ref: Any
+    header: str
+    message: str
+
+
+@dataclass
+class TableWrite:
+    """Everything one sync changes in one table, applied in as few calls as the backend allows."""
+
+    spec: TableSpec
+    cells: list[tuple[Any, str, Any]] = field(default_factory=list)  # (row ref, header, value)
+    appends: list[dict[str, Any]] = field(default_factory=list)  # header -> value
+    deletes: list[Any] = field(default_factory=list)  # row refs
+    annotations: list[Annotation] | None = None  # None: leave as they are; list: the full set now
+
+    def is_empty(self) -> bool:
+        return not (self.cells or self.appends or self.deletes or self.annotations is not None)
+
+
+@dataclass
+class WriteResult:
+    appended_refs: dict[str, list[Any]] = field(default_factory=dict)  # entity -> refs in append order
+
+
+class Backend(Protocol):
+    key: str  # stable identity, for the sync base: "xlsx:/path/clinic.xlsx"
+    requests: int  # backend calls made so far
+
+    def check_writable(self) -> None:
+        """Raise BackendBusy when a write now would lose someone's work."""
+
+    def ensure_layout(self, specs: list[TableSpec]) -> None:
+        """Create missing tabs and columns (with headers, drop-downs, protection); never drop any."""
+
+    def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
+        """Every table in as few calls as possible; None for a table that does not exist."""
+
+    def write(self, writes: list[TableWrite]) -> WriteResult:
+        """Apply all changes; atomic where the backend allows."""
+
+
+def normalize_header(text: Any) -> str:
+    """Headers match whatever the case or spacing staff gave them."""
+    return " ".join(str(text or "").split()).casefold()

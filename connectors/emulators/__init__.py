@@ -1,0 +1,1 @@
+"""clinicops.connectors.emulators."""

@@ -1,0 +1,263 @@
+"""``clinicops``: the office manager's command line, a thin face over core.operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from clinicops.connectors.base import BackendError
+from clinicops.core import operations, render
+from clinicops.core.config import ConfigError
+from clinicops.core.plugin_manager import ESSENTIAL, PluginError, available_plugins, get_plugin_manager, plugin_hooks
+from clinicops.core.practice import Practice
+from clinicops.core.schema_registry import SchemaProblem
+from clinicops.core.sync import SyncError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXPECTED = (ConfigError, PluginError, SyncError, BackendError, SchemaProblem, LookupError, operations.PracticeExists)
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected failures become one sentence and exit code 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EXPECTED as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            raise click.ClickException(str(message)) from None
+
+    return wrapper
+
+
+practice_option = click.option(
+    "-p",
+    "--practice",
+    "practice_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    envvar="CLINICOPS_PRACTICE",
+    show_default=True,
+    help="The practice folder (holding practice.toml).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+silent_option = click.option("-s", "--silent", is_flag=True, help="Print nothing unless something fails.")
+
+
+def open_practice(path: Path) -> Practice:
+    return Practice.open(path)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="clinicops")
+def cli() -> None:
+    """Run a medical practice's back office on the spreadsheets its staff already use."""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="My Practice", show_default=True, help="The practice's name.")
+@click.option("--timezone", default="America/New_York", show_default=True, help="IANA time zone.")
+@friendly
+def init(path: Path, name: str, timezone: str) -> None:
+    """Create a practice folder: a practice.toml and a workbook with every tab.
+
+    Example: clinicops init ./maple-street --name "Maple Street Family Medicine"
+    """
+    practice = operations.init_practice(path, name=name, timezone=timezone)
+    click.echo(f"Created {path / 'practice.toml'} and {practice.config.backend.get('path', 'clinic.xlsx')} in {path}")
+    click.echo(f"Next: fill in the workbook, then run 'clinicops sync -p {path}'")
+
+
+@cli.command()
+@practice_option
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--allow-delete", is_flag=True, help="Allow a sync that deletes more than sync.max_delete of a table.")
+@json_option
+@silent_option
+@friendly
+def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, as_json: bool, silent: bool) -> None:
+    """Sync the practice's sheets with its store, run plugins and write back ids, notes and alerts.
+
+    Example: clinicops sync -p ./maple-street --dry-run
+    """
+    practice = open_practice(practice_dir)
+    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete)
+    _print_report(practice, report, as_json, silent)
+
+
+@cli.command()
+@practice_option
+@json_option
+@friendly
+def validate(practice_dir: Path, as_json: bool) -> None:
+    """Check every row and report bad cells without changing anything (exit 1 if any).
+
+    Example: clinicops validate -p ./maple-street
+    """
+    practice = open_practice(practice_dir)
+    report = operations.sync(practice, dry_run=True)
+    errors = report.errors
+    if as_json:
+        click.echo(json.dumps({"errors": [e.as_dict() for e in errors]}, indent=2))
+    elif errors:
+        click.echo(f"{len(errors)} cell(s) to fix:")
+        for e in errors:
+            click.echo(f"  {e.line()}")
+    else:
+        click.echo("Every row is valid.")
+    sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@practice_option
+@json_option
+@friendly
+def status(practice_dir: Path, as_json: bool) -> None:
+    """Last sync, record counts, open alerts and cells still waiting to be fixed.
+
+    Example: clinicops status -p ./maple-street
+    """
+    practice = open_practice(practice_dir)
+    info = operations.status(practice)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    last = info["last_sync"]
+    click.echo(f"{info['practice']}")
+    click.echo(f"Last sync: {last['finished_at']} ({last['outcome']})" if last else "Last sync: never")
+    titles = {e.name: e.title for e in practice.entities()}
+    click.echo(render.table(["Table", "records"], [[titles.get(k, k), v] for k, v in info["records"].items()]))
+    click.echo(f"\nOpen alerts: {len(info['alerts'])}")
+    if info["alerts"]:
+        click.echo(render.alerts_table(info["alerts"]))
+    if info["errors"]:
+        click.echo(f"\nCells to fix: {len(info['errors'])} (see the Errors column in the sheet)")
+
+
+@cli.command()
+@click.option(
+    "-p",
+    "--practice",
+    "practice_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="CLINICOPS_PRACTICE",
+    help="Show which plugins this practice has enabled.",
+)
+@json_option
+@friendly
+def plugins(practice_dir: Path | None, as_json: bool) -> None:
+    """List installed plugins, the hooks each implements, and whether the practice enables it.
+
+    Example: clinicops plugins --json
+    """
+    pm = get_plugin_manager(None)
+    hooks = plugin_hooks(pm)
+    enabled: set[str] | None = None
+    if practice_dir is not None and (practice_dir / "practice.toml").exists():
+        enabled = open_practice(practice_dir).enabled_plugins()
+    entries = []
+    for name, ep in sorted(available_plugins().items()):
+        entries.append(
+            {
+                "name": name,
+                "module": ep.value,
+                "enabled": (name in enabled) if enabled is not None else None,
+                "essential": name in ESSENTIAL,
+                "hooks": hooks.get(name, []),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+        return
+    for e in entries:
+        state = "" if e["enabled"] is None else ("enabled " if e["enabled"] else "disabled ")
+        essential = "essential " if e["essential"] else ""
+        click.echo(f"{e['name']}: {state}{essential}— hooks: {', '.join(e['hooks'])}")
+
+
+@cli.command()
+@click.argument("entity")
+@click.argument("record_id")
+@practice_option
+@json_option
+@friendly
+def history(entity: str, record_id: str, practice_dir: Path, as_json: bool) -> None:
+    """Every version of one record: when, from where, by whom, which fields changed.
+
+    Example: clinicops history patient P000012
+    """
+    practice = open_practice(practice_dir)
+    versions = operations.history(practice, entity, record_id)
+    if not versions:
+        raise click.ClickException(f"No {entity} with id {record_id} in the store")
+    if as_json:
+        click.echo(json.dumps([v.__dict__ for v in versions], indent=2, default=str))
+        return
+    ent = practice.registry[entity]
+    for v in versions:
+        what = "deleted" if v.deleted else ", ".join(ent.by_name[k].title if k in ent.by_name else k for k in v.diff)
+        click.echo(f"v{v.version}  {v.at}  {v.source:<16} {v.actor:<12} {what or 'no field changes'}")
+        if v.note:
+            click.echo(f"     {v.note}")
+
+
+@cli.command()
+@click.argument("entity")
+@click.argument("record_id")
+@click.option(
+    "--version", "version", type=int, default=None, help="The version to bring back (default: the last live one)."
+)
+@practice_option
+@friendly
+def restore(entity: str, record_id: str, version: int | None, practice_dir: Path) -> None:
+    """Bring back a deleted record or an earlier version; the next sync puts it in the sheet.
+
+    Example: clinicops restore patient P000012 --version 3
+    """
+    practice = open_practice(practice_dir)
+    new_version = operations.restore(practice, entity, record_id, version)
+    click.echo(f"Restored {entity} {record_id} as version {new_version}; run 'clinicops sync' to show it in the sheet.")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="clinicops-demo")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend today is this date.")
+@json_option
+@silent_option
+@friendly
+def demo(path: Path, today: dt.datetime | None, as_json: bool, silent: bool) -> None:
+    """Create the demo clinic in PATH (synthetic data) and run its first sync.
+
+    Example: clinicops demo ./my-clinic
+    """
+    practice = operations.create_demo(path, today=today.date() if today else None)
+    if not silent and not as_json:
+        click.echo(f"Created the demo practice '{practice.config.name}' in {path}\n")
+    report = operations.sync(practice)
+    _print_report(practice, report, as_json, silent)
+    if not silent and not as_json:
+        click.echo(render.alerts_table(operations.status(practice)["alerts"], limit=15))
+        click.echo(f"\nOpen {path / 'clinic.xlsx'} to see the notes on bad cells and the Alerts tab;")
+        click.echo(f"edit it and run 'clinicops sync -p {path}' again.")
+
+
+def _print_report(practice: Practice, report: Any, as_json: bool, silent: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    elif not silent:
+        titles = {e.name: e.title for e in practice.entities()}
+        click.echo(render.sync_summary(report, titles))
+
+
+def main() -> None:
+    get_plugin_manager(None).hook.register_commands(cli=cli)
+    cli()

@@ -1,0 +1,156 @@
+"""A practice's ``practice.toml``: who it is, where its sheets live, what is switched on.
+
+Secrets never live here: a backend names the environment variable or the file that holds
+its token, and clinicops reads it at the moment of use.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft202012Validator
+
+CONFIG_NAME = "practice.toml"
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["practice", "backend"],
+    "additionalProperties": False,
+    "properties": {
+        "practice": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "timezone": {"type": "string"},
+                "phone_region": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "date_order": {"enum": ["MDY", "DMY", "YMD"]},
+            },
+        },
+        "backend": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"enum": ["xlsx", "gsheets", "airtable"]}},
+        },
+        "store": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"url": {"type": "string"}, "data_dir": {"type": "string"}},
+        },
+        "sync": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "entities": {"type": "array", "items": {"type": "string"}},
+                "max_delete": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "backups": {"type": "integer", "minimum": 0},
+                "actor": {"type": "string"},
+            },
+        },
+        "schedule": {"type": "object"},
+        "plugins": {
+            "type": "object",
+            "properties": {"enabled": {"type": "array", "items": {"type": "string"}}},
+        },
+    },
+}
+
+
+class ConfigError(ValueError):
+    """A practice.toml that cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class PracticeConfig:
+    """The parsed, checked contents of one ``practice.toml``."""
+
+    root: Path
+    name: str
+    timezone: ZoneInfo
+    phone_region: str
+    date_order: str
+    backend: dict[str, Any]
+    store_url: str
+    data_dir: Path
+    entities: list[str] | None
+    max_delete: float
+    backups: int
+    actor: str
+    enabled_plugins: list[str]
+    plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def schema_dir(self) -> Path:
+        return self.root / "schemas"
+
+
+def load_config(path: Path) -> PracticeConfig:
+    """Read a practice folder (or its ``practice.toml``) and check every key."""
+    path = Path(path)
+    file = path / CONFIG_NAME if path.is_dir() else path
+    if not file.exists():
+        raise ConfigError(f"No {CONFIG_NAME} in {file.parent}; run 'clinicops init {file.parent}' first")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+    return parse_config(raw, file)
+
+
+def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
+    errors = sorted(Draft202012Validator(CONFIG_SCHEMA).iter_errors(raw), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.path) or "top level"
+        raise ConfigError(f"{file}: {where}: {first.message}")
+    root = file.parent.resolve()
+    practice = raw["practice"]
+    tz_name = practice.get("timezone", "America/New_York")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{file}: practice.timezone: unknown time zone '{tz_name}'") from None
+    store = raw.get("store", {})
+    data_dir = (root / store.get("data_dir", "data")).resolve()
+    sync = raw.get("sync", {})
+    plugins = dict(raw.get("plugins", {}))
+    enabled = list(plugins.pop("enabled", []))
+    bad = [k for k, v in plugins.items() if not isinstance(v, dict)]
+    if bad:
+        raise ConfigError(f"{file}: plugins.{bad[0]}: plugin settings go in a [plugins.{bad[0]}] table")
+    backend = dict(raw["backend"])
+    for secret in ("token", "key", "api_key", "private_key", "password"):
+        if secret in backend:
+            raise ConfigError(
+                f"{file}: backend.{secret}: secrets don't belong in practice.toml; "
+                f"name an environment variable ({secret}_env) or a file ({secret}_file) instead"
+            )
+    return PracticeConfig(
+        root=root,
+        name=practice["name"],
+        timezone=tz,
+        phone_region=practice.get("phone_region", "US"),
+        date_order=practice.get("date_order", "MDY"),
+        backend=backend,
+        store_url=store.get("url", f"sqlite:///{data_dir / 'clinicops.db'}"),
+        data_dir=data_dir,
+        entities=sync.get("entities"),
+        max_delete=float(sync.get("max_delete", 0.2)),
+        backups=int(sync.get("backups", 10)),
+        actor=sync.get("actor", "sync"),
+        enabled_plugins=enabled,
+        plugin_settings=plugins,
+        schedule=dict(raw.get("schedule", {})),
+    )
+
+
+def resolve_path(config: PracticeConfig, value: str) -> Path:
+    """A path from the config, relative to the practice folder."""
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else config.root / p

@@ -1,0 +1,154 @@
+"""The manager's jobs as Python functions; the CLI is a thin face over these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from clinicops.connectors.base import TableWrite
+from clinicops.connectors.factory import open_backend
+from clinicops.core.access import AccessEvent
+from clinicops.core.config import CONFIG_NAME
+from clinicops.core.practice import Practice
+from clinicops.core.store import Version
+from clinicops.core.sync import SyncEngine, table_spec
+from clinicops.core.sync_report import SyncReport
+
+CONFIG_TEMPLATE = """\
+# clinicops practice configuration. Secrets never go here: name an env var or a file.
+
+[practice]
+name = "{name}"
+timezone = "{timezone}"     # IANA name; appointment times in sheets are in this zone
+phone_region = "US"         # default country for phone numbers typed without +code
+date_order = "MDY"          # how 3/4/2026 is read: MDY (US), DMY or YMD
+
+[backend]
+type = "xlsx"               # xlsx (local workbook), gsheets or airtable
+path = "clinic.xlsx"
+
+[store]
+data_dir = "data"           # store, backups and the sync lock live here
+# url = "postgresql+psycopg://clinicops@db/clinic"   # default: SQLite in data_dir
+
+[sync]
+max_delete = 0.2            # stop a sync that would delete more than this share of a table
+backups = 10                # workbook backups to keep
+
+[plugins]
+enabled = ["credentials"]
+
+[plugins.credentials]
+warn_days = [90, 60, 30]
+"""
+
+
+class PracticeExists(FileExistsError):
+    pass
+
+
+def init_practice(path: Path, name: str = "My Practice", timezone: str = "America/New_York") -> Practice:
+    """A new practice folder: a config and a workbook with every tab and header."""
+    path = Path(path)
+    if (path / CONFIG_NAME).exists():
+        raise PracticeExists(f"{path / CONFIG_NAME} already exists; edit it or choose another folder")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name=name, timezone=timezone), encoding="utf-8")
+    practice = Practice.open(path)
+    lay_out(practice)
+    return practice
+
+
+def lay_out(practice: Practice) -> None:
+    backend = open_backend(practice.config)
+    backend.ensure_layout([table_spec(e) for e in practice.entities()])
+
+
+def sync(
+    practice: Practice, *, dry_run: bool = False, allow_delete: bool = False, **backend_options: Any
+) -> SyncReport:
+    backend = open_backend(practice.config, **backend_options)
+    return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete).run()
+
+
+def create_demo(path: Path, today: dt.date | None = None) -> Practice:
+    """Copy the demo practice into ``path`` and fill its workbook with the demo clinic's rows."""
+    from clinicops.examples.demo_clinic import generate_demo
+
+    path = Path(path)
+    if (path / CONFIG_NAME).exists():
+        raise PracticeExists(f"{path} already holds a practice; choose an empty folder for the demo")
+    path.mkdir(parents=True, exist_ok=True)
+    source = resources.files("clinicops.examples").joinpath("demo", CONFIG_NAME)
+    with resources.as_file(source) as src:
+        shutil.copyfile(src, path / CONFIG_NAME)
+    practice = Practice.open(path)
+    today = today or dt.datetime.now(practice.config.timezone).date()
+    rows = generate_demo(today)
+    backend = open_backend(practice.config)
+    writes = []
+    for entity in practice.entities():
+        spec = table_spec(entity)
+        titles = {f.name: f.title for f in entity.fields}
+        appends = [
+            {titles[k]: v for k, v in row.items() if k in titles and v is not None} for row in rows.get(entity.name, [])
+        ]
+        writes.append(TableWrite(spec=spec, appends=appends))
+    backend.write(writes, force=True)
+    return practice
+
+
+def status(practice: Practice) -> dict[str, Any]:
+    """Last sync, record counts, open alerts and the errors still waiting in the sheet."""
+    with practice.view() as view:
+        last = view.tx.last_run()
+        counts = {e.name: view.tx.count(e.name) for e in practice.entities() if e.name != "alert"}
+        alerts = [a for a in view.records("alert") if a.get("status") in ("open", "acknowledged")]
+    severity_rank = {"critical": 0, "warning": 1, "info": 2}
+    alerts.sort(key=lambda a: (severity_rank.get(a.get("severity", "info"), 3), a.get("plugin", ""), a["id"]))
+    summary = (last or {}).get("summary", {})
+    return {
+        "practice": practice.config.name,
+        "last_sync": {k: last[k] for k in ("finished_at", "outcome", "backend")} if last else None,
+        "records": counts,
+        "alerts": alerts,
+        "errors": summary.get("errors", []),
+    }
+
+
+def history(practice: Practice, entity: str, record_id: str, actor: str = "cli") -> list[Version]:
+    ent = practice.registry[entity]
+    with practice.view(source="cli", actor=actor) as view:
+        versions = view.tx.history(entity, record_id)
+        if versions and ent.has_phi:
+            view.accessed(AccessEvent(actor, "user", "cli", "read", entity, record_id, ("history",), "review"))
+    return versions
+
+
+def restore(practice: Practice, entity: str, record_id: str, version: int | None = None, actor: str = "cli") -> int:
+    """Bring back a deleted record, or an earlier version of one; the next sync shows it in the sheet."""
+    ent = practice.registry[entity]
+    with practice.view(source="cli", actor=actor) as view:
+        versions = view.tx.history(entity, record_id)
+        if not versions:
+            raise LookupError(f"No {entity} with id {record_id} in the store")
+        live = [v for v in versions if not v.deleted]
+        if version is None:
+            target = live[-1] if live else None
+        else:
+            target = next((v for v in versions if v.version == version), None)
+            if target is None:
+                raise LookupError(f"{entity} {record_id} has no version {version} (it has 1–{versions[-1].version})")
+            if target.deleted:
+                raise LookupError(f"version {version} of {entity} {record_id} is a deletion; pick an earlier one")
+        if target is None:
+            raise LookupError(f"{entity} {record_id} has no version to restore")
+        new_version = view.tx.save(
+            entity, record_id, target.data, source="cli", actor=actor, note=f"restored version {target.version}"
+        )
+        if ent.has_phi:
+            view.accessed(AccessEvent(actor, "user", "cli", "restore", entity, record_id, tuple(sorted(target.data))))
+        return new_version

@@ -1,0 +1,160 @@
+"""A practice opened for work: config, schemas, plugins and store, wired together once.
+
+The CLI, the scheduled runner and tests all start here; plugins see the practice
+through :class:`PracticeView`, a small read-mostly window onto one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pluggy
+from clinicops.core.access import AccessEvent
+from clinicops.core.coercion import CoerceContext
+from clinicops.core.config import PracticeConfig, load_config
+from clinicops.core.plugin_manager import get_plugin_manager, resolve_settings
+from clinicops.core.schema_registry import Entity, SchemaRegistry, builtin_schemas, load_folder
+from clinicops.core.store import Store, StoreTx
+
+
+class Practice:
+    def __init__(self, config: PracticeConfig, pm: pluggy.PluginManager | None = None) -> None:
+        self.config = config
+        self.pm = pm if pm is not None else get_plugin_manager(config.enabled_plugins)
+        self.settings = resolve_settings(self.pm, config.plugin_settings)
+        self.registry = SchemaRegistry(builtin_schemas())
+        for extra in self.pm.hook.register_schemas():
+            for schema in extra or []:
+                self.registry.add(schema, origin="plugin schema")
+        for schema, origin in load_folder(config.schema_dir):
+            self.registry.add(schema, origin=origin)
+        self._store: Store | None = None
+
+    @classmethod
+    def open(cls, path: Path | str) -> Practice:
+        return cls(load_config(Path(path)))
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.config.store_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def coerce_context(self) -> CoerceContext:
+        c = self.config
+        return CoerceContext(timezone=c.timezone, phone_region=c.phone_region, date_order=c.date_order)
+
+    def enabled_plugins(self) -> set[str]:
+        return {name for name, plugin in self.pm.list_name_plugin() if plugin is not None}
+
+    def entities(self) -> list[Entity]:
+        """The synced entities, each after the ones it refers to (patients before appointments)."""
+        names = self.config.entities or self.registry.names()
+        if "alert" not in names and "alert" in self.registry:
+            names = [*names, "alert"]
+        for n in names:
+            self.registry[n]  # raises a clear KeyError for an unknown entity
+        order: list[str] = []
+
+        def visit(name: str, trail: tuple[str, ...]) -> None:
+            if name in order or name in trail or name not in names:
+                return
+            for f in self.registry[name].fields:
+                if f.ref and f.ref != name:
+                    visit(f.ref, (*trail, name))
+            order.append(name)
+
+        for n in names:
+            visit(n, ())
+        order.sort(key=lambda n: n == "alert")  # alerts last: plugins report after the data syncs
+        return [self.registry[n] for n in order]
+
+    @contextmanager
+    def view(self, source: str = "cli", actor: str | None = None) -> Iterator[PracticeView]:
+        """A view in its own transaction, for commands and scheduled tasks."""
+        with self.store.transaction() as tx:
+            yield PracticeView(self, tx, source=source, actor=actor or self.config.actor)
+
+
+class PracticeView:
+    """What a plugin hook sees: the practice's settings, clock and current records."""
+
+    def __init__(self, practice: Practice, tx: StoreTx, source: str, actor: str) -> None:
+        self._practice = practice
+        self.tx = tx
+        self.source = source
+        self.actor = actor
+
+    @property
+    def name(self) -> str:
+        return self._practice.config.name
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self._practice.config.timezone
+
+    @property
+    def root(self) -> Path:
+        return self._practice.config.root
+
+    @property
+    def data_dir(self) -> Path:
+        return self._practice.config.data_dir
+
+    @property
+    def registry(self) -> SchemaRegistry:
+        return self._practice.registry
+
+    @property
+    def pm(self) -> pluggy.PluginManager:
+        return self._practice.pm
+
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today's date where the practice is."""
+        return self.now().astimezone(self.timezone).date()
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        return self._practice.settings.get(plugin, {})
+
+    def records(self, entity: str) -> list[dict[str, Any]]:
+        """Every current (not deleted) record of an entity, as plain dicts."""
+        if entity not in self.registry:
+            return []
+        return [r.data for r in self.tx.all(entity)]
+
+    def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
+        rec = self.tx.get(entity, record_id)
+        return None if rec is None or rec.deleted else rec.data
+
+    def save(self, entity: str, record: dict[str, Any], *, plugin: str, note: str | None = None) -> int:
+        """Create or update a record on behalf of a plugin; the next sync shows it in the sheet."""
+        pk = self.registry[entity].primary_key
+        current = self.tx.get(entity, record[pk])
+        version = self.tx.save(
+            entity, record[pk], record, source=f"plugin:{plugin}", actor=plugin, note=note, current=current
+        )
+        if self.registry[entity].has_phi and (current is None or current.version != version):
+            action = "create" if current is None or current.deleted else "update"
+            fields = tuple(
+                sorted(record if current is None else {k for k in record if current.data.get(k) != record.get(k)})
+            )
+            self.accessed(AccessEvent(plugin, "plugin", f"plugin:{plugin}", action, entity, record[pk], fields))
+        return version
+
+    def accessed(self, event: AccessEvent) -> None:
+        self.pm.hook.record_accessed(practice=self, event=event)

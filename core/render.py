@@ -1,0 +1,74 @@
+"""Human-readable output for the CLI: short tables and one line per problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clinicops.core.sync_report import SyncReport
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(c.rjust(w) if c.isdigit() else c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+
+    return "\n".join(["  " + fmt(cells[0]), *("  " + fmt(r) for r in cells[1:])])
+
+
+def sync_summary(report: SyncReport, titles: dict[str, str], max_errors: int = 25) -> str:
+    verb = "Would sync" if report.dry_run else "Synced"
+    seconds = report.timings.get("total", report.timings.get("plan", 0.0))
+    lines = [
+        f"{verb} {report.practice} ({report.backend.split(':', 1)[0]}) in {seconds:.1f} s, "
+        f"{report.requests} backend call{'s' if report.requests != 1 else ''}"
+        + ("" if report.wrote or report.dry_run else ", nothing to write"),
+        "",
+    ]
+    rows = []
+    for name, er in report.entities.items():
+        rows.append(
+            [
+                titles.get(name, name),
+                er.created,
+                er.updated,
+                er.deleted,
+                er.unchanged,
+                len(er.conflicts),
+                len(er.errors),
+            ]
+        )
+    lines.append(table(["Table", "created", "updated", "deleted", "unchanged", "conflicts", "errors"], rows))
+    conflicts = [(name, c) for name, er in report.entities.items() for c in er.conflicts]
+    if conflicts:
+        lines += ["", "Conflicts (both sides changed a field; the owner's value was kept, the other is in history):"]
+        for name, c in conflicts[:max_errors]:
+            lines.append(
+                f"  {titles.get(name, name)} {c['id']}, {c['field']}: "
+                f"kept the {c['winner']} value {c['kept']!r}, lost {c['lost']!r}"
+            )
+    errors = report.errors
+    if errors:
+        lines += ["", "Cells to fix (the typed value stays in the sheet, with a note; the rest of each table synced):"]
+        lines += [f"  {e.line()}" for e in errors[:max_errors]]
+        if len(errors) > max_errors:
+            lines.append(f"  … and {len(errors) - max_errors} more (see the Errors column, or --json)")
+    notes = [n for er in report.entities.values() for n in er.notes]
+    lines += [f"Note: {n}" for n in notes]
+    lines += [
+        "",
+        f"Alerts: {report.alerts_open} open ({report.alerts_opened} new, {report.alerts_resolved} resolved) — "
+        "see the Alerts tab or 'clinicops status'",
+    ]
+    return "\n".join(lines)
+
+
+def alerts_table(alerts: list[dict[str, Any]], limit: int = 40) -> str:
+    rows = [
+        [a.get("severity", ""), a.get("plugin", ""), a.get("status", ""), a.get("message", "")] for a in alerts[:limit]
+    ]
+    text = table(["Severity", "plugin", "status", "message"], rows)
+    if len(alerts) > limit:
+        text += f"\n  … and {len(alerts) - limit} more in the Alerts tab"
+    return text

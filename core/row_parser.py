@@ -1,0 +1,214 @@
+"""One sheet row → a typed record, or the reasons it cannot be one.
+
+Coercion turns each cell into its canonical value; the compiled schema check confirms the
+record; references are checked against records that exist; plugins add their own checks.
+Every problem names the cell; a row with a problem is held back whole, so an invalid row
+never overwrites the last valid version of its record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from clinicops.core.coercion import CellError, CoerceContext, coercer_for
+from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.schema_registry import Entity, Field
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def clean_id(value: Any) -> str:
+    """An id cell as text: ``12.0`` from a reader is ``12``, whitespace trimmed."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _hashable(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
+        return value
+    return value
+
+
+def content_hash(values: list[Any]) -> str:
+    """A stable fingerprint of a row's cells, to skip rows nobody touched since the last sync."""
+    text = repr(tuple(_hashable(v) for v in values))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class RowParser:
+    """Parses the rows of one entity's table; build once per table and sync."""
+
+    def __init__(
+        self,
+        entity: Entity,
+        sheet: str,
+        ctx: CoerceContext,
+        ref_exists: Callable[[str, str], bool],
+        plugin_checks: Callable[[str, dict[str, Any]], list[FieldProblem]] | None = None,
+    ) -> None:
+        self.entity = entity
+        self.sheet = sheet
+        self.ref_exists = ref_exists
+        self.plugin_checks = plugin_checks
+        self.fields = [f for f in entity.fields if f.name != entity.primary_key]
+        self.coercers = [coercer_for(f.schema, ctx) for f in self.fields]
+
+    def parse(self, number: int, record_id: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellProblem]]:
+        """``values`` maps field name -> raw cell; returns the record and its problems."""
+        record: dict[str, Any] = {}
+        if record_id:
+            record[self.entity.primary_key] = record_id
+        problems: list[CellProblem] = []
+        for f, coerce in zip(self.fields, self.coercers, strict=True):
+            raw = values.get(f.name)
+            try:
+                value = coerce(raw)
+            except CellError as err:
+                problems.append(self._problem(number, f, raw, err.problem, err.expected))
+                continue
+            if value is not None:
+                record[f.name] = value
+        if problems:
+            return record, problems
+        check = record if record_id else {**record, self.entity.primary_key: "new"}
+        try:
+            self.entity.fast_validate(check)
+        except Exception:  # fastjsonschema raises JsonSchemaValueException; the details come next
+            problems.extend(self._schema_problems(number, check, values))
+        if problems:
+            return record, problems
+        for f in self.fields:
+            target = f.ref
+            value = record.get(f.name)
+            if target and value is not None and not self.ref_exists(target, value):
+                problems.append(
+                    CellProblem(
+                        self.entity.name,
+                        self.sheet,
+                        number,
+                        f.title,
+                        f"no {target.replace('_', ' ')} has this id",
+                        f"the id of an existing {target.replace('_', ' ')}",
+                        display_value(values.get(f.name), f.phi),
+                        "unknown-reference",
+                    )
+                )
+        if not problems and self.plugin_checks is not None:
+            for fp in self.plugin_checks(self.entity.name, check):
+                f = self.entity.by_name.get(fp.field)
+                title = f.title if f else fp.field
+                raw = values.get(fp.field)
+                problems.append(
+                    CellProblem(
+                        self.entity.name,
+                        self.sheet,
+                        number,
+                        title,
+                        fp.problem,
+                        fp.expected,
+                        display_value(raw, bool(f and f.phi)),
+                        "plugin-check",
+                    )
+                )
+        return record, problems
+
+    def _problem(self, number: int, f: Field, raw: Any, problem: str, expected: str) -> CellProblem:
+        return CellProblem(self.entity.name, self.sheet, number, f.title, problem, expected, display_value(raw, f.phi))
+
+    def _schema_problems(self, number: int, record: dict[str, Any], values: Mapping[str, Any]) -> list[CellProblem]:
+        out: list[CellProblem] = []
+        for err in self.entity.full_validator.iter_errors(record):
+            if err.validator == "required":
+                missing = [m for m in err.validator_value if m not in record]
+                for name in missing:
+                    f = self.entity.by_name.get(name)
+                    if f is None or name == self.entity.primary_key:
+                        continue
+                    out.append(
+                        CellProblem(
+                            self.entity.name,
+                            self.sheet,
+                            number,
+                            f.title,
+                            "is required",
+                            _expected(f),
+                            None,
+                            "missing-value",
+                        )
+                    )
+                continue
+            name = str(err.path[0]) if err.path else ""
+            f = self.entity.by_name.get(name)
+            if f is None:
+                continue
+            out.append(
+                CellProblem(
+                    self.entity.name,
+                    self.sheet,
+                    number,
+                    f.title,
+                    _describe(err),
+                    _expected(f),
+                    display_value(values.get(name), f.phi),
+                )
+            )
+        return out
+
+
+def _describe(err: Any) -> str:
+    kind = err.validator
+    if kind == "minimum":
+        return f"is below the minimum of {err.validator_value}"
+    if kind == "maximum":
+        return f"is above the maximum of {err.validator_value}"
+    if kind == "maxLength":
+        return f"is longer than {err.validator_value} characters"
+    if kind == "pattern":
+        return "does not have the expected format"
+    if kind == "enum":
+        return "is not one of the allowed values"
+    return "is not valid here"
+
+
+def _expected(f: Field) -> str:
+    s = f.schema
+    if f.enum:
+        return "one of " + ", ".join(f.enum)
+    parts = []
+    kind = f.kind
+    described = {
+        "date": "a date such as 2026-03-04",
+        "date-time": "a date and time such as 2026-03-04 14:30",
+        "email": "an email address such as name@example.org",
+        "phone": "a phone number such as (617) 555-0101",
+        "money": "an amount such as 1200.00",
+        "npi": "a 10-digit NPI",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "yes or no",
+    }
+    parts.append(described.get(kind, "text"))
+    if "minimum" in s and "maximum" in s:
+        parts.append(f"from {s['minimum']} to {s['maximum']}")
+    elif "minimum" in s:
+        parts.append(f"at least {s['minimum']}")
+    elif "maximum" in s:
+        parts.append(f"at most {s['maximum']}")
+    if "pattern" in s and kind == "string":
+        hints = {r"^[A-Z]{2}$": "a two-letter code such as MA", r"^\d{5}(-\d{4})?$": "a ZIP code such as 02134"}
+        parts = [hints.get(s["pattern"], f"text matching {s['pattern']}")]
+    if "maxLength" in s:
+        parts.append(f"up to {s['maxLength']} characters")
+    return ", ".join(parts)

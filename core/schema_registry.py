@@ -1,0 +1,212 @@
+"""The practice's entities, read from JSON Schemas.
+
+Built-in schemas ship in ``clinicops.schemas``; a practice adds fields or whole entities in a
+``schemas/`` folder beside its ``practice.toml``; plugins add theirs through the
+``register_schemas`` hook. Everything downstream (sheet layout, coercion, validation, merge
+ownership, PHI masking) is driven by what is declared here, never by how a cell looks.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+ERRORS_COLUMN = "Errors"
+
+
+class SchemaProblem(ValueError):
+    """A schema file that cannot be used, with the file named."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an entity: its JSON Schema plus the ``x-`` keywords clinicops reads."""
+
+    name: str
+    schema: Mapping[str, Any]
+    required: bool
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("x-title") or self.name.replace("_", " ").capitalize())
+
+    @property
+    def phi(self) -> bool:
+        return bool(self.schema.get("x-phi"))
+
+    @property
+    def owner(self) -> str:
+        return str(self.schema.get("x-owner", "staff"))
+
+    @property
+    def plugin_owned(self) -> bool:
+        return self.owner == "plugin"
+
+    @property
+    def ref(self) -> str | None:
+        return self.schema.get("x-ref")
+
+    @property
+    def enum(self) -> list[str] | None:
+        values = self.schema.get("enum")
+        return list(values) if values else None
+
+    @property
+    def kind(self) -> str:
+        """A short name for the value's shape, used in messages and by connectors."""
+        s = self.schema
+        if s.get("enum"):
+            return "enum"
+        if s.get("type") == "array":
+            return "list"
+        return str(s.get("x-format") or s.get("format") or s.get("type", "string"))
+
+
+@dataclass
+class Entity:
+    """A kind of record the practice keeps (patients, claims…) and its validators."""
+
+    name: str
+    schema: dict[str, Any]
+    fields: list[Field] = field(default_factory=list)
+
+    @classmethod
+    def from_schema(cls, schema: dict[str, Any]) -> Entity:
+        name = schema["title"]
+        required = set(schema.get("required", []))
+        props = schema.get("properties", {})
+        fields = [Field(key, props[key], key in required) for key in _ordered(props)]
+        return cls(name=name, schema=schema, fields=fields)
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("x-title") or self.name.replace("_", " ").capitalize())
+
+    @property
+    def primary_key(self) -> str:
+        return str(self.schema.get("x-primary-key", "id"))
+
+    @property
+    def id_prefix(self) -> str:
+        return str(self.schema.get("x-id-prefix", self.name[:3].upper()))
+
+    @property
+    def has_phi(self) -> bool:
+        return any(f.phi for f in self.fields)
+
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def fast_validate(self) -> Any:
+        """A compiled validator for the common case where the record is valid.
+
+        fastjsonschema speaks draft-07; our schemas only use keywords common to both
+        drafts, so the compiled check agrees with jsonschema, which is kept for the
+        detailed error list.
+        """
+        plain = {k: v for k, v in self.schema.items() if k != "$schema"}
+        return fastjsonschema.compile(plain)
+
+    @cached_property
+    def full_validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _ordered(props: Mapping[str, Any]) -> list[str]:
+    """Columns in declared order, unless a field pins its place with ``x-order``."""
+    keys = list(props)
+    return sorted(keys, key=lambda k: (props[k].get("x-order", keys.index(k)), keys.index(k)))
+
+
+class SchemaRegistry:
+    """Every entity a practice syncs, built-in plus its own extensions."""
+
+    def __init__(self, schemas: Iterable[dict[str, Any]] = ()) -> None:
+        self._entities: dict[str, Entity] = {}
+        for schema in schemas:
+            self.add(schema)
+
+    def add(self, schema: dict[str, Any], origin: str = "schema") -> None:
+        """Add an entity, or extend one already known with more fields.
+
+        An extension has the same ``title`` as a known entity; its properties are added
+        (a practice cannot silently drop or retype a built-in field).
+        """
+        name = schema.get("title")
+        if not isinstance(name, str) or not name:
+            raise SchemaProblem(f"{origin}: a schema needs a 'title' naming the entity")
+        if name in self._entities:
+            self._entities[name] = Entity.from_schema(_extend(self._entities[name].schema, schema, origin))
+            return
+        if "properties" not in schema:
+            raise SchemaProblem(f"{origin}: entity '{name}' has no properties")
+        _check_meta(schema, origin)
+        self._entities[name] = Entity.from_schema(copy.deepcopy(schema))
+
+    def __getitem__(self, name: str) -> Entity:
+        try:
+            return self._entities[name]
+        except KeyError:
+            known = ", ".join(sorted(self._entities))
+            raise KeyError(f"unknown entity '{name}' (known: {known})") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entities
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._entities.values())
+
+    def names(self) -> list[str]:
+        return list(self._entities)
+
+
+def _check_meta(schema: dict[str, Any], origin: str) -> None:
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise SchemaProblem(f"{origin}: not a valid JSON Schema: {exc.message}") from None
+
+
+def _extend(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, prop in extra.get("properties", {}).items():
+        if key in merged["properties"]:
+            raise SchemaProblem(
+                f"{origin}: field '{key}' already exists in '{base['title']}'; add fields, don't redefine them"
+            )
+        merged["properties"][key] = prop
+    merged["required"] = list(dict.fromkeys([*merged.get("required", []), *extra.get("required", [])]))
+    _check_meta(merged, origin)
+    return merged
+
+
+def builtin_schemas() -> list[dict[str, Any]]:
+    """The schemas shipped in ``clinicops.schemas``, in a stable order."""
+    folder = resources.files("clinicops.schemas")
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".schema.json"))
+    return [json.loads(p.read_text(encoding="utf-8")) for p in files]
+
+
+def load_folder(folder: Path) -> list[tuple[dict[str, Any], str]]:
+    """A practice's own schema files, each with its path for error messages."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.schema.json")):
+        try:
+            out.append((json.loads(path.read_text(encoding="utf-8")), str(path)))
+        except json.JSONDecodeError as exc:
+            raise SchemaProblem(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return out

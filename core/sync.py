@@ -1,0 +1,649 @@
+"""One sync of a practice with its backend, exactly as DESIGN.md's data flow.
+
+read (one batched call) → coerce + validate → three-way merge into the store → plugins
+(computed fields, alerts) → write back (ids, computed fields, error notes, alerts) in as
+few calls as the backend allows → move the sync base.
+
+Safety: everything the store learns is one transaction; the backend is written only
+after it commits; the base moves only after the backend confirmed. A sync killed at any
+point converges on the next run: ids reserved for new rows are remembered with the
+row's content, so a row whose id never reached the sheet gets the same id again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinicops.connectors.base import (
+    Annotation,
+    Backend,
+    ColumnSpec,
+    SheetRow,
+    SheetTable,
+    TableSpec,
+    TableWrite,
+    normalize_header,
+)
+from clinicops.core import alerts as alert_records
+from clinicops.core.access import AccessEvent
+from clinicops.core.coercion import cell_value_for
+from clinicops.core.ids import IdMinter
+from clinicops.core.merge import merge_record
+from clinicops.core.plugin_manager import call_each
+from clinicops.core.practice import Practice, PracticeView
+from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
+from clinicops.core.schema_registry import Entity
+from clinicops.core.store import BaseEntry, StoredRecord, StoreTx, utc_now
+from clinicops.core.sync_report import SyncReport
+from filelock import FileLock, Timeout
+
+
+class SyncError(RuntimeError):
+    """A sync that stopped on purpose; the message says why and what to do."""
+
+
+class SyncBusy(SyncError):
+    """Another sync of the same practice holds the lock."""
+
+
+class DeleteGuardTripped(SyncError):
+    """The sync would delete more than the configured share of a table."""
+
+
+def table_spec(entity: Entity) -> TableSpec:
+    pk = entity.primary_key
+    columns = tuple(
+        ColumnSpec(
+            header=f.title,
+            field=f.name,
+            kind=f.kind,
+            options=tuple(f.enum or ()),
+            plugin_owned=f.plugin_owned,
+            phi=f.phi,
+            required=f.required and f.name != pk,
+        )
+        for f in entity.fields
+    )
+    return TableSpec(entity=entity.name, title=entity.title, primary_key=pk, columns=columns)
+
+
+@dataclass
+class RowState:
+    row: SheetRow
+    record_id: str
+    parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
+    values: list[Any]  # raw cells, in entity field order
+    new: bool = False
+
+
+@dataclass
+class TablePlan:
+    entity: Entity
+    spec: TableSpec
+    table: SheetTable | None
+    field_cols: list[int | None]
+    errors_col: int | None
+    base: dict[str, BaseEntry]
+    rows: list[RowState] = field(default_factory=list)
+    held: list[tuple[SheetRow, list[CellProblem]]] = field(default_factory=list)
+    held_ids: set[str] = field(default_factory=set)
+    seen: dict[str, int] = field(default_factory=dict)
+    reserved: dict[str, str] = field(default_factory=dict)
+    to_delete: list[str] = field(default_factory=list)
+    drop_base: list[str] = field(default_factory=list)
+    hold_deletes: bool = False
+    created: set[str] = field(default_factory=set)
+    updated: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
+    base_updates: list[dict[str, Any]] = field(default_factory=list)
+    hash_heals: dict[str, str] = field(default_factory=dict)
+    appended_ids: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def layout_missing(self) -> bool:
+        return self.table is None or self.errors_col is None or any(c is None for c in self.field_cols)
+
+    def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
+        self.held.append((row, problems))
+        if record_id:
+            self.held_ids.add(record_id)
+
+
+class SyncEngine:
+    """Runs one sync; build a new engine per run."""
+
+    def __init__(
+        self,
+        practice: Practice,
+        backend: Backend,
+        *,
+        dry_run: bool = False,
+        allow_delete: bool = False,
+        fail_after_store_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.practice = practice
+        self.backend = backend
+        self.dry_run = dry_run
+        self.allow_delete = allow_delete
+        self.key = backend.key
+        self.source = f"sync:{backend.key.split(':', 1)[0]}"
+        self.actor = practice.config.actor
+        self.ctx = practice.coerce_context
+        self._known_ids: dict[str, set[str]] = {}
+        self._sheet_ids: dict[str, set[str]] = {}
+        self._before_write = fail_after_store_commit
+        self._current = ""
+        self._tx: StoreTx
+
+    # entry -------------------------------------------------------------------
+
+    def run(self) -> SyncReport:
+        data_dir = self.practice.config.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(data_dir / "sync.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise SyncBusy(
+                f"Another sync of {self.practice.config.name} is running; this one stopped without changing anything."
+            ) from None
+        try:
+            return self._run()
+        finally:
+            lock.release()
+
+    def _run(self) -> SyncReport:
+        started = utc_now()
+        clock = time.perf_counter()
+        report = SyncReport(self.practice.config.name, self.key, self.dry_run)
+        if not self.dry_run:
+            self.backend.check_writable()
+        entities = self.practice.entities()
+        specs = [table_spec(e) for e in entities]
+        tables = self.backend.read(specs)
+        report.timings["read"] = time.perf_counter() - clock
+        store = self.practice.store
+        with store.engine.connect() as conn:
+            trans = conn.begin()
+            tx = StoreTx(conn)
+            self._tx = tx
+            view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
+            try:
+                plans = [
+                    self._inbound(tx, view, e, spec, tables.get(e.name), report)
+                    for e, spec in zip(entities, specs, strict=True)
+                ]
+                report.timings["inbound"] = time.perf_counter() - clock
+                self._guard(plans)
+                for plan in plans:
+                    self._apply_deletes(tx, view, plan)
+                self._alerts(tx, view, report)
+                writes = [self._outbound(tx, plan) for plan in plans]
+                report.timings["plan"] = time.perf_counter() - clock
+                for plan in plans:
+                    self._count(plan, report)
+                if self.dry_run:
+                    trans.rollback()
+                    report.requests = self.backend.requests
+                    return report
+                for plan in plans:
+                    tx.add_pending(self.key, plan.entity.name, plan.reserved)
+                trans.commit()
+            except BaseException:
+                if trans.is_active:
+                    trans.rollback()
+                raise
+        pending_writes = [w for w, p in zip(writes, plans, strict=True) if not w.is_empty() or p.layout_missing]
+        if pending_writes:
+            if self._before_write is not None:
+                self._before_write()
+            result = self.backend.write(pending_writes)
+            report.wrote = True
+            for plan in plans:
+                refs = result.appended_refs.get(plan.entity.name, [])
+                if getattr(self.backend, "row_ids_are_stable", False):
+                    by_id = dict(zip(plan.appended_ids, refs, strict=False))
+                    for update in plan.base_updates:
+                        if update["id"] in by_id:
+                            update["remote_id"] = str(by_id[update["id"]])
+        report.timings["write"] = time.perf_counter() - clock
+        with store.transaction() as tx:
+            for plan in plans:
+                name = plan.entity.name
+                tx.put_base(self.key, name, plan.base_updates)
+                tx.drop_base(self.key, name, plan.drop_base)
+                tx.set_base_hashes(self.key, name, plan.hash_heals)
+                tx.clear_pending(self.key, name)
+            report.requests = self.backend.requests
+            tx.record_run(self.key, started, "ok", report.as_dict())
+        report.timings["total"] = time.perf_counter() - clock
+        if not report.changes.is_empty():
+            with self.practice.view(source=self.source, actor=self.actor) as after:
+                self.practice.pm.hook.after_sync(practice=after, changes=report.changes)
+        return report
+
+    # inbound: sheet → store --------------------------------------------------
+
+    def _inbound(
+        self,
+        tx: StoreTx,
+        view: PracticeView,
+        entity: Entity,
+        spec: TableSpec,
+        table: SheetTable | None,
+        report: SyncReport,
+    ) -> TablePlan:
+        header_index: dict[str, int] = {}
+        for i, h in enumerate(table.header if table else []):
+            header_index.setdefault(normalize_header(h), i)
+        field_cols = [
+            header_index.get(normalize_header(f.title), header_index.get(normalize_header(f.name)))
+            for f in entity.fields
+        ]
+        plan = TablePlan(
+            entity=entity,
+            spec=spec,
+            table=table,
+            field_cols=field_cols,
+            errors_col=header_index.get(normalize_header(spec.errors_header)),
+            base=tx.base(self.key, entity.name),
+        )
+        self._current = entity.name
+        index = tx.index(entity.name)
+        first_time = not plan.base
+        pending = tx.pending(self.key, entity.name)
+        fields = entity.fields
+        pk = entity.primary_key
+        pk_pos = next(i for i, f in enumerate(fields) if f.name == pk)
+        other_pos = [i for i in range(len(fields)) if i != pk_pos]
+        rows = self._row_values(plan)
+        self._sheet_ids[entity.name] = {clean_id(v[pk_pos]) for _, v in rows} - {""}
+        parser = RowParser(entity, spec.title, self.ctx, self._ref_exists, self._plugin_checks(view))
+        minter: IdMinter | None = None
+        for row, vals in rows:
+            rid = clean_id(vals[pk_pos])
+            content = content_hash([vals[i] for i in other_pos])
+            b = None
+            if rid:
+                if rid in plan.seen:
+                    plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
+                    continue
+                plan.seen[rid] = row.number
+                b = plan.base.get(rid)
+                if b is not None and b.raw_hash == content:
+                    plan.rows.append(RowState(row, rid, None, vals))
+                    continue
+            record, problems = parser.parse(row.number, rid, {f.name: vals[i] for i, f in enumerate(fields)})
+            if problems:
+                plan.hold(row, problems, rid)
+                continue
+            if rid and b is None and rid not in index and not first_time:
+                plan.hold(row, [self._unknown_id(entity, spec, row, rid)], rid)
+                plan.hold_deletes = True
+                continue
+            new = False
+            if not rid:
+                rid = pending.pop(content, "")
+                if not rid or rid in plan.seen:
+                    if minter is None:
+                        minter = IdMinter(entity.id_prefix, [*index, *self._sheet_ids[entity.name], *pending.values()])
+                    rid = minter.next()
+                record[pk] = rid
+                plan.seen[rid] = row.number
+                plan.reserved[content] = rid
+                new = True
+            plan.rows.append(RowState(row, rid, record, vals, new=new))
+        self._merge_changed(tx, view, plan, index)
+        for rid in plan.base:
+            if rid in plan.seen or rid in plan.held_ids:
+                continue
+            state = index.get(rid)
+            if state is None or state[1]:
+                plan.drop_base.append(rid)
+            elif plan.hold_deletes:
+                continue
+            else:
+                plan.to_delete.append(rid)
+        if plan.hold_deletes and any(rid not in plan.seen for rid in plan.base):
+            report.entity(entity.name).notes.append(
+                "Rows missing from the sheet were kept, not deleted, because a row has an id that does not exist; "
+                "fix that id and sync again."
+            )
+        self._known_ids.pop(entity.name, None)
+        report.entity(entity.name).errors.extend(p for _, probs in plan.held for p in probs)
+        return plan
+
+    def _row_values(self, plan: TablePlan) -> list[tuple[SheetRow, list[Any]]]:
+        out = []
+        cols = plan.field_cols
+        for row in plan.table.rows if plan.table else []:
+            values = row.values
+            width = len(values)
+            vals = [values[c] if c is not None and c < width else None for c in cols]
+            if all(is_blank(v) for v in vals):
+                continue
+            out.append((row, vals))
+        return out
+
+    def _merge_changed(
+        self, tx: StoreTx, view: PracticeView, plan: TablePlan, index: dict[str, tuple[int, bool]]
+    ) -> None:
+        entity = plan.entity
+        changed = [rs for rs in plan.rows if rs.parsed is not None]
+        if not changed:
+            return
+        stored = tx.get_many(entity.name, [rs.record_id for rs in changed if rs.record_id in index])
+        base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in changed if rs.record_id in plan.base])
+        plugin_owned = frozenset(f.name for f in entity.fields if f.plugin_owned)
+        creates: list[tuple[str, dict[str, Any]]] = []
+        for rs in changed:
+            rid = rs.record_id
+            cur = stored.get(rid)
+            sheet = rs.parsed or {}
+            base = base_data.get(rid)
+            if cur is None:
+                record = self._computed(view, entity, sheet)
+                creates.append((rid, record))
+                plan.created.add(rid)
+                continue
+            note = None
+            if cur.deleted:
+                if base is not None and sheet == base:
+                    continue
+                merged = sheet
+                note = "restored: edited in the sheet after it was deleted elsewhere"
+                self._conflict(plan, rid, "(record)", "sheet", "restored", "deleted")
+            else:
+                result = merge_record(base, cur.data, sheet, plugin_owned)
+                merged = result.record
+                for c in result.conflicts:
+                    f = entity.by_name.get(c.field)
+                    phi = bool(f and f.phi)
+                    self._conflict(plan, rid, c.field, c.winner, _safe(c.kept, phi), _safe(c.lost, phi))
+                if result.conflicts:
+                    note = "conflict: " + "; ".join(
+                        f"{c.field} kept {c.winner} value, lost {c.lost!r}" for c in result.conflicts
+                    )
+            if cur.deleted or merged != cur.data:
+                merged = self._computed(view, entity, merged)
+            if cur.deleted or merged != cur.data:
+                tx.save(entity.name, rid, merged, source=self.source, actor=self.actor, note=note, current=cur)
+                plan.updated.add(rid)
+                self._access(view, entity, "update", rid, cur.data, merged)
+            elif base is not None and base == sheet:
+                plan.hash_heals[rid] = content_hash(
+                    [v for f, v in zip(entity.fields, rs.values, strict=True) if f.name != entity.primary_key]
+                )
+        if creates:
+            tx.insert_new(entity.name, creates, source=self.source, actor=self.actor)
+            for rid, record in creates:
+                self._access(view, entity, "create", rid, None, record)
+
+    def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
+        out = dict(record)
+        owned = {f.name for f in entity.fields if f.plugin_owned}
+        for extra in self.practice.pm.hook.compute_fields(practice=view, entity=entity.name, record=dict(record)):
+            for key, value in (extra or {}).items():
+                if key not in owned:
+                    continue
+                if value is None:
+                    out.pop(key, None)
+                else:
+                    out[key] = value
+        return out
+
+    def _plugin_checks(self, view: PracticeView) -> Callable[[str, dict[str, Any]], list[FieldProblem]] | None:
+        hook = self.practice.pm.hook.validate_record
+        if not hook.get_hookimpls():
+            return None
+
+        def check(entity: str, record: dict[str, Any]) -> list[FieldProblem]:
+            return [p for found in hook(practice=view, entity=entity, record=record) for p in (found or [])]
+
+        return check
+
+    def _ref_exists(self, target: str, value: str) -> bool:
+        """References point at records the store holds, or (self-references) rows of the same sheet."""
+        if target not in self.practice.registry:
+            return True
+        if value in self._sheet_ids.get(target, ()) and target == self._current:
+            return True
+        known = self._known_ids.get(target)
+        if known is None:
+            known = {k for k, (_, deleted) in self._tx.index(target).items() if not deleted}
+            self._known_ids[target] = known
+        return value in known
+
+    # deletes and the guard ---------------------------------------------------
+
+    def _guard(self, plans: list[TablePlan]) -> None:
+        if self.allow_delete:
+            return
+        limit_share = self.practice.config.max_delete
+        for plan in plans:
+            total = len(plan.base)
+            doomed = len(plan.to_delete)
+            limit = max(1, math.floor(limit_share * total))
+            if doomed > limit:
+                raise DeleteGuardTripped(
+                    f"Stopped: this sync would delete {doomed} of {total} rows in '{plan.spec.title}' "
+                    f"(more than the {limit_share:.0%} limit). If the sheet was cleared, filtered or "
+                    "damaged by mistake, put the rows back (the last backup is in the data folder); if the "
+                    "deletions are intended, run 'clinicops sync --allow-delete'. Nothing was changed."
+                )
+
+    def _apply_deletes(self, tx: StoreTx, view: PracticeView, plan: TablePlan) -> None:
+        if not plan.to_delete:
+            return
+        current = tx.get_many(plan.entity.name, plan.to_delete)
+        for rid in plan.to_delete:
+            cur = current.get(rid)
+            tx.save(
+                plan.entity.name,
+                rid,
+                None,
+                source=self.source,
+                actor=self.actor,
+                current=cur,
+                note="removed from the sheet; restore with 'clinicops restore'",
+            )
+            plan.deleted.add(rid)
+            plan.drop_base.append(rid)
+            self._access(view, plan.entity, "delete", rid, cur.data if cur else None, None)
+
+    # alerts ------------------------------------------------------------------
+
+    def _alerts(self, tx: StoreTx, view: PracticeView, report: SyncReport) -> None:
+        if alert_records.ENTITY not in self.practice.registry:
+            return
+        reported = call_each(self.practice.pm, "collect_alerts", practice=view)
+        current = {r.id: r.data for r in tx.all(alert_records.ENTITY)}
+        changes, removed = alert_records.reconcile(current, reported, self.practice.enabled_plugins())
+        for alert_id, data in changes.items():
+            old = current.get(alert_id)
+            if data["status"] == "open" and (old is None or old.get("status") == "resolved"):
+                report.alerts_opened += 1
+            if data["status"] == "resolved":
+                report.alerts_resolved += 1
+            tx.save(alert_records.ENTITY, alert_id, data, source=f"plugin:{data['plugin']}", actor=data["plugin"])
+        for alert_id in removed:
+            tx.save(
+                alert_records.ENTITY, alert_id, None, source="core", actor="core", note="its plugin was switched off"
+            )
+        report.alerts_open = sum(
+            1 for r in tx.all(alert_records.ENTITY) if r.data.get("status") in ("open", "acknowledged")
+        )
+
+    # outbound: store → sheet -------------------------------------------------
+
+    def _outbound(self, tx: StoreTx, plan: TablePlan) -> TableWrite:
+        entity, spec = plan.entity, plan.spec
+        pk = entity.primary_key
+        fields = entity.fields
+        index = tx.index(entity.name)
+        tw = TableWrite(spec=spec)
+        todo: list[RowState] = []
+        for rs in plan.rows:
+            state = index.get(rs.record_id)
+            if rs.parsed is None:
+                b = plan.base[rs.record_id]
+                if state == (b.store_version, False):
+                    continue
+            todo.append(rs)
+        stored = tx.get_many(entity.name, [rs.record_id for rs in todo])
+        base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
+        stable = getattr(self.backend, "row_ids_are_stable", False)
+        for rs in todo:
+            rid = rs.record_id
+            sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
+            cur = stored.get(rid)
+            if cur is None or cur.deleted:
+                if rs.parsed is None or (rid in plan.base and sheet == base_data.get(rid, sheet)):
+                    tw.deletes.append(rs.row.ref)
+                    plan.deleted.add(rid)
+                    plan.drop_base.append(rid)
+                continue
+            values = list(rs.values)
+            for i, f in enumerate(fields):
+                want = cur.data.get(f.name)
+                if f.name == pk:
+                    if rs.new:
+                        tw.cells.append((rs.row.ref, f.title, rid))
+                        values[i] = rid
+                    continue
+                if want != sheet.get(f.name):
+                    cell = None if want is None else cell_value_for(f.schema, want, self.ctx)
+                    tw.cells.append((rs.row.ref, f.title, cell))
+                    values[i] = cell
+                    if rid not in plan.created:
+                        plan.updated.add(rid)
+            plan.base_updates.append(
+                {
+                    "id": rid,
+                    "data": cur.data,
+                    "raw_hash": content_hash([v for f, v in zip(fields, values, strict=True) if f.name != pk]),
+                    "store_version": cur.version,
+                    "remote_id": str(rs.row.ref) if stable else None,
+                }
+            )
+        in_sheet = set(plan.seen) | plan.held_ids | set(plan.base)
+        missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
+        for cur in self._sorted(tx.get_many(entity.name, missing)):
+            cells: dict[str, Any] = {}
+            values = []
+            for f in fields:
+                value = cur.data.get(f.name)
+                cell = None if value is None else (value if f.name == pk else cell_value_for(f.schema, value, self.ctx))
+                values.append(cell)
+                if cell is not None:
+                    cells[f.title] = cell
+            tw.appends.append(cells)
+            plan.appended_ids.append(cur.id)
+            plan.created.add(cur.id)
+            plan.base_updates.append(
+                {
+                    "id": cur.id,
+                    "data": cur.data,
+                    "raw_hash": content_hash([v for f, v in zip(fields, values, strict=True) if f.name != pk]),
+                    "store_version": cur.version,
+                }
+            )
+        self._error_cells(plan, tw)
+        return tw
+
+    @staticmethod
+    def _sorted(records: dict[str, StoredRecord]) -> list[StoredRecord]:
+        return [records[k] for k in sorted(records)]
+
+    def _error_cells(self, plan: TablePlan, tw: TableWrite) -> None:
+        """Make the Errors column say what is wrong on each row, and nothing on the others."""
+        if plan.table is None:
+            return
+        wanted = {row.number: "; ".join(p.message for p in probs) for row, probs in plan.held}
+        col = plan.errors_col
+        mismatch = False
+        for row in plan.table.rows:
+            have = row.values[col] if col is not None and col < len(row.values) else None
+            have_text = "" if is_blank(have) else str(have).strip()
+            want = wanted.get(row.number, "")
+            if have_text != want:
+                tw.cells.append((row.ref, plan.spec.errors_header, want or None))
+                mismatch = True
+        if mismatch:
+            tw.annotations = [Annotation(row.ref, p.column, p.message) for row, probs in plan.held for p in probs]
+
+    # reporting ---------------------------------------------------------------
+
+    def _count(self, plan: TablePlan, report: SyncReport) -> None:
+        er = report.entity(plan.entity.name)
+        er.created = len(plan.created)
+        er.updated = len(plan.updated - plan.created)
+        er.deleted = len(plan.deleted)
+        touched = plan.created | plan.updated | plan.deleted
+        er.conflicts = list(plan.conflicts)
+        er.unchanged = sum(1 for rs in plan.rows if rs.record_id not in touched)
+        for rid in plan.created:
+            report.changes.add("created", plan.entity.name, rid)
+        for rid in plan.updated - plan.created:
+            report.changes.add("updated", plan.entity.name, rid)
+        for rid in plan.deleted:
+            report.changes.add("deleted", plan.entity.name, rid)
+
+    def _conflict(self, plan: TablePlan, rid: str, field_name: str, winner: str, kept: Any, lost: Any) -> None:
+        f = plan.entity.by_name.get(field_name)
+        plan.conflicts.append(
+            {"id": rid, "field": f.title if f else field_name, "winner": winner, "kept": kept, "lost": lost}
+        )
+
+    def _access(
+        self,
+        view: PracticeView,
+        entity: Entity,
+        action: str,
+        rid: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+    ) -> None:
+        if not entity.has_phi:
+            return
+        old, new = old or {}, new or {}
+        touched = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
+        view.accessed(AccessEvent(self.actor, "system", self.source, action, entity.name, rid, touched))
+
+    def _duplicate(self, entity: Entity, spec: TableSpec, row: SheetRow, rid: str, first: int) -> CellProblem:
+        f = entity.by_name[entity.primary_key]
+        return CellProblem(
+            entity.name,
+            spec.title,
+            row.number,
+            f.title,
+            f"this id is already used on row {first}",
+            "a blank id for a new record (clinicops assigns one), or this record's own id",
+            display_value(rid, False),
+            "duplicate-id",
+        )
+
+    def _unknown_id(self, entity: Entity, spec: TableSpec, row: SheetRow, rid: str) -> CellProblem:
+        f = entity.by_name[entity.primary_key]
+        return CellProblem(
+            entity.name,
+            spec.title,
+            row.number,
+            f.title,
+            "no record has this id (was it edited by hand?)",
+            "the record's original id, or a blank id for a new record",
+            display_value(rid, False),
+            "unknown-id",
+        )
+
+
+def _safe(value: Any, phi: bool) -> Any:
+    if value is None or not phi:
+        return value
+    return display_value(value, True)

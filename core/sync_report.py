@@ -1,0 +1,83 @@
+"""What a sync did (or, dry-run, would do), for people and for scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinicops.core.problems import CellProblem
+
+
+@dataclass
+class EntityReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[CellProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "conflicts": self.conflicts,
+            "errors": [e.as_dict() for e in self.errors],
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class ChangeSet:
+    """Ids per entity that a sync created, updated and deleted; given to ``after_sync``."""
+
+    created: dict[str, list[str]] = field(default_factory=dict)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    deleted: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, entity: str, record_id: str) -> None:
+        getattr(self, kind).setdefault(entity, []).append(record_id)
+
+    def is_empty(self) -> bool:
+        return not (self.created or self.updated or self.deleted)
+
+
+@dataclass
+class SyncReport:
+    practice: str
+    backend: str
+    dry_run: bool
+    entities: dict[str, EntityReport] = field(default_factory=dict)
+    requests: int = 0
+    wrote: bool = False
+    alerts_open: int = 0
+    alerts_opened: int = 0
+    alerts_resolved: int = 0
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def entity(self, name: str) -> EntityReport:
+        return self.entities.setdefault(name, EntityReport())
+
+    @property
+    def errors(self) -> list[CellProblem]:
+        return [e for r in self.entities.values() for e in r.errors]
+
+    @property
+    def total_changes(self) -> int:
+        return sum(r.created + r.updated + r.deleted for r in self.entities.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "practice": self.practice,
+            "backend": self.backend,
+            "dry_run": self.dry_run,
+            "entities": {k: v.as_dict() for k, v in self.entities.items()},
+            "errors": [e.as_dict() for e in self.errors],
+            "requests": self.requests,
+            "wrote": self.wrote,
+            "alerts": {"open": self.alerts_open, "opened": self.alerts_opened, "resolved": self.alerts_resolved},
+        }

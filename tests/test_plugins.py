@@ -1,0 +1,265 @@
+"""Plugins: discovered through entry points, enabled per practice, settings checked."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from clinicops.core import hookspecs, operations
+from clinicops.core.cli import cli
+from clinicops.core.config import ConfigError
+from clinicops.core.plugin_manager import PluginError, block, get_plugin_manager
+from clinicops.core.practice import Practice
+
+from .conftest import Clinic, write_config
+
+HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "clinicops_spec")]
+
+
+def test_every_hook_is_documented() -> None:
+    assert len(HOOKS) >= 9
+    for name in HOOKS:
+        doc = getattr(hookspecs, name).__doc__
+        assert doc and len(doc.strip()) > 20, f"hook {name} has no docstring"
+
+
+def test_plugins_json_lists_builtins_with_their_hooks() -> None:
+    result = CliRunner().invoke(cli, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    entries = {e["name"]: e for e in json.loads(result.output)}
+    assert "credentials" in entries
+    assert "collect_alerts" in entries["credentials"]["hooks"]
+    assert "plugin_settings_schema" in entries["credentials"]["hooks"]
+
+
+def test_plugins_json_shows_what_a_practice_enables(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[])
+    result = CliRunner().invoke(cli, ["plugins", "--json", "-p", str(tmp_path)])
+    entries = {e["name"]: e for e in json.loads(result.output)}
+    assert entries["credentials"]["enabled"] is False
+
+
+def test_unknown_plugin_name_is_a_clear_error(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=["credentails"])
+    with pytest.raises(PluginError, match="Unknown plugin 'credentails'"):
+        Practice.open(tmp_path)
+    result = CliRunner().invoke(cli, ["status", "-p", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Unknown plugin 'credentails'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_plugin_setting_names_the_plugin_and_key(tmp_path: Path) -> None:
+    write_config(tmp_path, extra='\n[plugins.credentials]\nwarn_days = ["soon"]\n')
+    with pytest.raises(PluginError, match=r"plugins\.credentials\.warn_days\.0"):
+        Practice.open(tmp_path)
+
+
+def test_settings_get_their_defaults(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    assert Practice.open(tmp_path).settings["credentials"]["warn_days"] == [90, 60, 30]
+
+
+def test_secret_in_config_is_refused(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    text = (
+        (tmp_path / "practice.toml")
+        .read_text()
+        .replace('path = "clinic.xlsx"', 'path = "clinic.xlsx"\ntoken = "pat123"')
+    )
+    (tmp_path / "practice.toml").write_text(text)
+    with pytest.raises(ConfigError, match="secrets don't belong"):
+        Practice.open(tmp_path)
+
+
+def test_essential_plugin_cannot_be_blocked() -> None:
+    pm = get_plugin_manager([])
+    with pytest.raises(PluginError, match="cannot be disabled"):
+        block(pm, "access_log")
+
+
+def test_check_pending_catches_a_misspelled_hook() -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    class Typo:
+        @hookimpl
+        def collect_alert(self, practice):
+            return []
+
+    pm = get_plugin_manager([])
+    pm.register(Typo())
+    with pytest.raises(Exception, match="unknown hook 'collect_alert'"):
+        pm.check_pending()
+
+
+def test_credential_alerts_appear_and_disabling_the_plugin_removes_them(clinic: Clinic) -> None:
+    import datetime as dt
+
+    soon = dt.date.today() + dt.timedelta(days=20)
+    past = dt.date.today() - dt.timedelta(days=3)
+    clinic.sheet.append(
+        "Credentials",
+        [
+            {"Holder type": "provider", "Holder": "PR000001", "Kind": "DEA", "Expires": soon, "Required": "yes"},
+            {"Holder type": "provider", "Holder": "PR000001", "Kind": "license", "Expires": past, "Required": "yes"},
+            {
+                "Holder type": "provider",
+                "Holder": "PR000001",
+                "Kind": "cpr",
+                "Expires": dt.date.today() + dt.timedelta(days=400),
+            },
+        ],
+    )
+    report = clinic.sync()
+    assert report.alerts_opened == 2
+    alerts = {a["id"]: a for a in clinic.records("alert")}
+    assert any(a["severity"] == "critical" and "expired" in a["message"] for a in alerts.values())
+    assert any("DEA registration" in a["message"] and "in 20 days" in a["message"] for a in alerts.values())
+    assert len([r for r in clinic.sheet.rows("Alerts")]) == 2
+    again = clinic.sync()
+    assert again.alerts_opened == 0 and len(clinic.records("alert")) == 2
+
+    write_config(clinic.folder, plugins=[])
+    clinic.reopen()
+    clinic.sync()
+    assert clinic.records("alert") == []
+    assert clinic.sheet.rows("Alerts") == []
+
+
+def test_renewed_credential_resolves_its_alert(clinic: Clinic) -> None:
+    import datetime as dt
+
+    clinic.sheet.append(
+        "Credentials",
+        [
+            {
+                "Holder type": "provider",
+                "Holder": "PR000001",
+                "Kind": "DEA",
+                "Expires": dt.date.today() + dt.timedelta(days=10),
+            },
+        ],
+    )
+    clinic.sync()
+    row = clinic.sheet.rows("Credentials")[0]["_row"]
+    clinic.sheet.edit("Credentials", row, "Expires", dt.date.today() + dt.timedelta(days=1000))
+    report = clinic.sync()
+    assert report.alerts_resolved == 1
+    [alert] = clinic.records("alert")
+    assert alert["status"] == "resolved"
+    assert clinic.sheet.rows("Alerts")[0]["Status"] == "resolved"
+
+
+def test_hook_validate_record_holds_the_row_back(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+    from clinicops.core.problems import FieldProblem
+
+    class NoSmiths:
+        @hookimpl
+        def validate_record(self, entity, record):
+            if entity == "patient" and record.get("last_name") == "Smith":
+                return [FieldProblem("last_name", "Smith is not allowed here", "another name")]
+            return []
+
+    clinic.practice.pm.register(NoSmiths())
+    clinic.sheet.append("Patients", [{"First name": "Jo", "Last name": "Smith", "Date of birth": "1/2/1990"}])
+    report = clinic.sync()
+    [err] = report.errors
+    assert err.column == "Last name" and err.kind == "plugin-check"
+    assert all(p["last_name"] != "Smith" for p in clinic.records("patient"))
+
+
+def test_hook_compute_fields_fills_plugin_owned_fields_only(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    class Stamp:
+        @hookimpl
+        def compute_fields(self, entity, record):
+            if entity == "appointment":
+                return {"reminder_sent_at": "2026-01-01T00:00:00Z", "status": "cancelled"}
+            return None
+
+    clinic.practice.pm.register(Stamp())
+    clinic.sheet.append(
+        "Appointments",
+        [
+            {"Patient": "P000001", "Provider": "PR000001", "Start": "2026-03-04 14:30", "Status": "scheduled"},
+        ],
+    )
+    clinic.sync()
+    [appt] = clinic.records("appointment")
+    assert appt["reminder_sent_at"] == "2026-01-01T00:00:00Z"
+    assert appt["status"] == "scheduled"
+    assert clinic.sheet.rows("Appointments")[0]["Reminder sent"] is not None
+
+
+def test_hook_after_sync_receives_the_change_set(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    seen = []
+
+    class Watcher:
+        @hookimpl
+        def after_sync(self, changes):
+            seen.append(changes)
+
+    clinic.practice.pm.register(Watcher())
+    clinic.sync()
+    assert sorted(seen[0].created["patient"]) == ["P000001", "P000002", "P000003", "P000004", "P000005"]
+
+
+def test_hook_record_accessed_gets_field_names_never_values(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    events = []
+
+    class Log:
+        @hookimpl
+        def record_accessed(self, event):
+            events.append(event)
+
+    clinic.practice.pm.register(Log())
+    clinic.sync()
+    creates = [e for e in events if e.entity == "patient" and e.action == "create"]
+    assert len(creates) == 5
+    assert "date_of_birth" in creates[0].fields
+    assert all("Hopper" not in str(e) for e in events)
+    operations.history(clinic.practice, "patient", "P000001")
+    assert events[-1].action == "read"
+
+
+def test_hook_register_schemas_adds_an_entity(tmp_path: Path) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    class Extra:
+        @hookimpl
+        def register_schemas(self):
+            return [{"title": "patient", "properties": {"pronouns": {"type": "string", "x-title": "Pronouns"}}}]
+
+    write_config(tmp_path)
+    practice = Practice.open(tmp_path)
+    pm = practice.pm
+    pm.register(Extra())
+    assert "pronouns" in Practice(practice.config, pm).registry["patient"].by_name
+
+
+def test_hook_register_commands_adds_a_cli_command() -> None:
+    import click
+    from clinicops.core.hookspecs import hookimpl
+
+    class Cmd:
+        @hookimpl
+        def register_commands(self, cli):
+            @cli.command(name="hello-test")
+            def hello() -> None:
+                click.echo("hello from a plugin")
+
+    group = click.Group(commands=dict(cli.commands))
+    pm = get_plugin_manager([])
+    pm.register(Cmd())
+    pm.hook.register_commands(cli=group)
+    result = CliRunner().invoke(group, ["hello-test"])
+    assert result.output.strip() == "hello from a plugin"

@@ -1,0 +1,303 @@
+"""The sync engine on a real workbook on disk: every rule of DESIGN.md's data flow."""
+
+from __future__ import annotations
+
+import pytest
+from clinicops.connectors.base import BackendBusy
+from clinicops.core.sync import DeleteGuardTripped, SyncBusy
+from filelock import FileLock
+
+from .conftest import Clinic
+
+
+def by_id(rows: list[dict], header: str = "MRN") -> dict:
+    return {r[header]: r for r in rows if r.get(header)}
+
+
+def test_first_sync_imports_rows_and_writes_new_ids_back(clinic: Clinic) -> None:
+    report = clinic.sync()
+    assert report.entities["patient"].created == 5
+    rows = clinic.sheet.rows("Patients")
+    ids = [r["MRN"] for r in rows]
+    assert ids[:3] == ["P000001", "P000002", "P000003"]
+    assert ids[3:] == ["P000004", "P000005"]
+    grace = clinic.record("patient", "P000001")
+    assert grace["date_of_birth"] == "1956-12-09"
+    assert grace["phone"] == "+16175550101"
+    assert grace["zip"] == "02134"
+    assert grace["reminder_consent"] == "email"
+    assert clinic.record("patient", "P000002")["reminder_consent"] == "sms"
+    assert clinic.record("patient", "P000004")["last_name"] == "Dijkstra"
+
+
+def test_second_sync_writes_nothing_and_reports_zero_changes(clinic: Clinic) -> None:
+    clinic.sync()
+    before = clinic.sheet.fingerprint()
+    report = clinic.sync()
+    assert clinic.sheet.fingerprint() == before
+    assert not report.wrote
+    assert report.total_changes == 0
+    assert report.entities["patient"].unchanged == 5
+
+
+def test_sorted_rows_change_nothing(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.sort("Patients", "Last name", reverse=True)
+    before = clinic.sheet.fingerprint()
+    report = clinic.sync()
+    assert report.total_changes == 0
+    assert clinic.sheet.fingerprint() == before
+    assert len(clinic.records("patient")) == 5
+
+
+def test_sheet_edit_and_plugin_change_to_other_field_both_survive(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.append(
+        "Appointments",
+        [
+            {
+                "Patient": "P000001",
+                "Provider": "PR000001",
+                "Start": "3/4/2026 2:30 PM",
+                "Minutes": 30,
+                "Type": "follow-up",
+                "Status": "Scheduled",
+                "Reason": "Blood pressure check",
+            },
+        ],
+    )
+    clinic.sync()
+    appt = clinic.records("appointment")[0]
+    with clinic.practice.view(source="plugin:reminders") as view:
+        view.save("appointment", {**appt, "reminder_sent_at": "2026-03-02T19:30:00Z"}, plugin="reminders")
+    row = clinic.sheet.rows("Appointments")[0]["_row"]
+    clinic.sheet.edit("Appointments", row, "Status", "confirmed")
+    report = clinic.sync()
+    stored = clinic.record("appointment", appt["id"])
+    assert stored["status"] == "confirmed"
+    assert stored["reminder_sent_at"] == "2026-03-02T19:30:00Z"
+    assert report.entities["appointment"].conflicts == []
+    sheet_row = clinic.sheet.rows("Appointments")[0]
+    assert sheet_row["Status"] == "confirmed"
+    assert sheet_row["Reminder sent"] is not None
+
+
+def test_conflict_is_resolved_by_owner_and_reported(clinic: Clinic) -> None:
+    clinic.sync()
+    grace = clinic.record("patient", "P000001")
+    with clinic.practice.view(source="plugin:x") as view:
+        view.save("patient", {**grace, "insurance_payer": "Aetna"}, plugin="x")
+    clinic.sheet.edit("Patients", 2, "Insurance payer", "Tufts Health Plan")
+    report = clinic.sync()
+    assert clinic.record("patient", "P000001")["insurance_payer"] == "Tufts Health Plan"
+    [conflict] = report.entities["patient"].conflicts
+    assert conflict["winner"] == "sheet"
+    assert conflict["lost"] == "Aetna"
+    history = clinic.practice.store
+    with history.transaction() as tx:
+        notes = [v.note for v in tx.history("patient", "P000001") if v.note]
+    assert any("Aetna" in n for n in notes)
+
+
+def test_plugin_owned_field_keeps_store_value_on_conflict(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.append(
+        "Appointments",
+        [
+            {
+                "Patient": "P000001",
+                "Provider": "PR000001",
+                "Start": "2026-03-04 14:30",
+                "Minutes": 30,
+                "Type": "annual",
+                "Status": "scheduled",
+            },
+        ],
+    )
+    clinic.sync()
+    appt = clinic.records("appointment")[0]
+    with clinic.practice.view() as view:
+        view.save("appointment", {**appt, "reminder_sent_at": "2026-03-02T19:30:00Z"}, plugin="reminders")
+    clinic.sheet.edit("Appointments", 2, "Reminder sent", "2026-01-01 09:00")
+    report = clinic.sync()
+    assert clinic.record("appointment", appt["id"])["reminder_sent_at"] == "2026-03-02T19:30:00Z"
+    [conflict] = report.entities["appointment"].conflicts
+    assert conflict["winner"] == "store"
+
+
+def test_duplicate_id_is_reported_on_second_row_and_nothing_merged(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.append(
+        "Patients", [{"MRN": "P000001", "First name": "Impostor", "Last name": "Hopper", "Date of birth": "1956-12-09"}]
+    )
+    report = clinic.sync()
+    [err] = report.entities["patient"].errors
+    assert err.row == 7
+    assert err.column == "MRN"
+    assert "row 2" in err.problem
+    assert clinic.record("patient", "P000001")["first_name"] == "Grace"
+    assert clinic.sheet.note("Patients", 7, "MRN")
+    assert clinic.sheet.rows("Patients")[-1]["First name"] == "Impostor"
+
+
+def test_invalid_cell_keeps_typed_text_gains_note_highlight_and_errors_then_fix_clears(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.edit("Patients", 3, "Date of birth", "31/12/1962")
+    clinic.sheet.edit("Patients", 3, "Last name", "Turing-Smith")
+    report = clinic.sync()
+    [err] = report.entities["patient"].errors
+    assert (err.sheet, err.row, err.column) == ("Patients", 3, "Date of birth")
+    assert err.value == "<phi: 10 chars>"
+    row = clinic.sheet.rows("Patients")[1]
+    assert row["Date of birth"] == "31/12/1962"
+    assert "Date of birth" in row["Errors"]
+    assert clinic.sheet.highlighted("Patients", 3, "Date of birth")
+    assert "expected" in clinic.sheet.note("Patients", 3, "Date of birth")
+    stored = clinic.record("patient", "P000002")
+    assert stored["date_of_birth"] == "1962-06-23"
+    assert stored["last_name"] == "Turing"
+
+    clinic.sheet.edit("Patients", 3, "Date of birth", "12/31/1962")
+    report = clinic.sync()
+    assert report.errors == []
+    row = clinic.sheet.rows("Patients")[1]
+    assert row.get("Errors") in (None, "")
+    assert not clinic.sheet.highlighted("Patients", 3, "Date of birth")
+    assert clinic.sheet.note("Patients", 3, "Date of birth") is None
+    stored = clinic.record("patient", "P000002")
+    assert stored["date_of_birth"] == "1962-12-31"
+    assert stored["last_name"] == "Turing-Smith"
+
+
+def test_invalid_new_row_gets_no_id_until_fixed(clinic: Clinic) -> None:
+    clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "tomorrow"}])
+    report = clinic.sync()
+    assert len(report.errors) == 1
+    assert clinic.sheet.rows("Patients")[-1]["MRN"] in (None, "")
+    clinic.sheet.edit("Patients", 7, "Date of birth", "5/15/1960")
+    clinic.sync()
+    assert clinic.sheet.rows("Patients")[-1]["MRN"] == "P000006"
+
+
+def test_removed_row_becomes_tombstone_and_can_be_restored(clinic: Clinic) -> None:
+    from clinicops.core import operations
+
+    clinic.sync()
+    clinic.sheet.delete_row("Patients", 4)
+    report = clinic.sync()
+    assert report.entities["patient"].deleted == 1
+    assert clinic.record("patient", "P000003") is None
+    operations.restore(clinic.practice, "patient", "P000003")
+    clinic.sync()
+    assert "P000003" in by_id(clinic.sheet.rows("Patients"))
+    assert clinic.record("patient", "P000003")["last_name"] == "Johnson"
+
+
+def test_cleared_sheet_is_stopped_by_the_delete_guard(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.clear("Patients")
+    before = clinic.sheet.fingerprint()
+    with pytest.raises(DeleteGuardTripped, match="would delete 5 of 5 rows in 'Patients'"):
+        clinic.sync()
+    assert len(clinic.records("patient")) == 5
+    assert clinic.sheet.fingerprint() == before
+    report = clinic.sync(allow_delete=True)
+    assert report.entities["patient"].deleted == 5
+    assert clinic.records("patient") == []
+
+
+def test_id_edited_to_one_that_does_not_exist_is_an_error_and_nothing_deleted(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.edit("Patients", 4, "MRN", "P999999")
+    report = clinic.sync()
+    [err] = report.entities["patient"].errors
+    assert err.kind == "unknown-id"
+    assert clinic.record("patient", "P000003") is not None
+    assert report.entities["patient"].deleted == 0
+
+
+def test_lock_file_blocks_the_write_and_loses_nothing(clinic: Clinic) -> None:
+    lock = clinic.folder / "~$clinic.xlsx"
+    lock.write_text("held by Excel")
+    before = clinic.sheet.fingerprint()
+    with pytest.raises(BackendBusy, match="open in Excel"):
+        clinic.sync()
+    assert clinic.sheet.fingerprint() == before
+    assert clinic.records("patient") == []
+    lock.unlink()
+    assert clinic.sync().entities["patient"].created == 5
+
+
+def test_second_concurrent_sync_exits_clearly(clinic: Clinic) -> None:
+    held = FileLock(str(clinic.practice.config.data_dir / "sync.lock"))
+    clinic.practice.config.data_dir.mkdir(parents=True, exist_ok=True)
+    with held, pytest.raises(SyncBusy, match="Another sync"):
+        clinic.sync()
+
+
+def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
+    from clinicops.connectors.factory import open_backend
+    from clinicops.core.sync import SyncEngine
+
+    class Killed(Exception):
+        pass
+
+    def crash() -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        SyncEngine(clinic.practice, open_backend(clinic.practice.config), fail_after_store_commit=crash).run()
+    assert clinic.sheet.rows("Patients")[3]["MRN"] in (None, "")
+    report = clinic.sync()
+    assert report.entities["patient"].created == 0
+    ids = sorted(r["id"] for r in clinic.records("patient"))
+    assert ids == ["P000001", "P000002", "P000003", "P000004", "P000005"]
+    assert [r["MRN"] for r in clinic.sheet.rows("Patients")] == ids
+    again = clinic.sync()
+    assert again.total_changes == 0 and not again.wrote
+
+
+def test_dry_run_changes_nothing(clinic: Clinic) -> None:
+    before = clinic.sheet.fingerprint()
+    report = clinic.sync(dry_run=True)
+    assert report.entities["patient"].created == 5
+    assert clinic.sheet.fingerprint() == before
+    assert clinic.records("patient") == []
+
+
+def test_formula_typed_as_text_is_stored_and_written_back_as_text(clinic: Clinic) -> None:
+    typed = '=HYPERLINK("http://example.com","x")'
+    clinic.sheet.append("Patients", [{"First name": "Mallory", "Last name": typed, "Date of birth": "1/1/1990"}])
+    clinic.sync()
+    stored = next(p for p in clinic.records("patient") if p["first_name"] == "Mallory")
+    assert stored["last_name"] == typed
+    assert clinic.sheet.rows("Patients")[-1]["Last name"] == typed
+
+
+def test_store_side_record_is_appended_to_the_sheet(clinic: Clinic) -> None:
+    clinic.sync()
+    with clinic.practice.view() as view:
+        view.save(
+            "patient",
+            {"id": "P000100", "first_name": "New", "last_name": "Person", "date_of_birth": "2001-02-03"},
+            plugin="intake",
+        )
+    report = clinic.sync()
+    assert report.entities["patient"].created == 1
+    row = by_id(clinic.sheet.rows("Patients"))["P000100"]
+    assert row["Last name"] == "Person"
+    assert clinic.sync().total_changes == 0
+
+
+def test_reference_to_unknown_record_is_a_cell_error(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.append(
+        "Appointments",
+        [
+            {"Patient": "P404404", "Provider": "PR000001", "Start": "2026-03-04 14:30", "Status": "scheduled"},
+        ],
+    )
+    report = clinic.sync()
+    [err] = report.entities["appointment"].errors
+    assert err.column == "Patient"
+    assert clinic.records("appointment") == []
