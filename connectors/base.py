@@ -44,7 +44,7 @@ class TableSpec:
         return [c.header for c in self.columns] + [self.errors_header]
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
     number: int  # the row as the user sees it (sheet row number; list position for Airtable)
     values: list[Any]  # padded to the header width; "" or None for empty
@@ -87,6 +87,13 @@ class WriteResult:
 
 
 class Backend(Protocol):
+    """A backend. Optional extras the engine uses when present:
+
+    ``row_ids_are_stable`` (True when a row ref is a lasting record id, as in Airtable),
+    ``read_back(value)`` (what the reader returns for a value written, e.g. a date as a
+    serial number), ``stats()`` (figures for ``sync --json``, e.g. rate-limit waits).
+    """
+
     key: str  # stable identity, for the sync base: "xlsx:/path/clinic.xlsx"
     requests: int  # backend calls made so far
 

@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
+
 from clinicops.connectors import xlsx_layout as layout
 from clinicops.connectors.base import (
     BackendBusy,
@@ -28,9 +32,6 @@ from clinicops.connectors.base import (
     WriteResult,
     normalize_header,
 )
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-from python_calamine import CalamineWorkbook
 
 
 def lock_files(path: Path) -> list[Path]:

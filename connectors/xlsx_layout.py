@@ -5,13 +5,14 @@ Kept apart from reading and writing so the look can change without touching the 
 
 from __future__ import annotations
 
-from clinicops.connectors.base import ColumnSpec, TableSpec
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from clinicops.connectors.base import ColumnSpec, TableSpec
 
 AUTHOR = "clinicops"
 ERROR_FILL = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from clinicops.connectors.base import BackendError
 from clinicops.core import operations, render
 from clinicops.core.config import ConfigError
@@ -80,16 +81,18 @@ def init(path: Path, name: str, timezone: str) -> None:
 @practice_option
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--allow-delete", is_flag=True, help="Allow a sync that deletes more than sync.max_delete of a table.")
+@click.option("--emulate", is_flag=True, help="Google Sheets / Airtable practices: use a loopback emulator, no account.")
 @json_option
 @silent_option
 @friendly
-def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, as_json: bool, silent: bool) -> None:
+def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, emulate: bool, as_json: bool, silent: bool) -> None:
     """Sync the practice's sheets with its store, run plugins and write back ids, notes and alerts.
 
     Example: clinicops sync -p ./maple-street --dry-run
     """
     practice = open_practice(practice_dir)
-    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete)
+    options = {"emulate": True} if emulate else {}
+    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete, **options)
     _print_report(practice, report, as_json, silent)
 
 
@@ -248,6 +251,24 @@ def demo(path: Path, today: dt.datetime | None, as_json: bool, silent: bool) -> 
         click.echo(render.alerts_table(operations.status(practice)["alerts"], limit=15))
         click.echo(f"\nOpen {path / 'clinic.xlsx'} to see the notes on bad cells and the Alerts tab;")
         click.echo(f"edit it and run 'clinicops sync -p {path}' again.")
+
+
+@cli.command()
+@click.argument("service", type=click.Choice(["sheets", "airtable"]))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
+@click.option("--port", default=0, type=int, help="Port (default: a free one).")
+def emulator(service: str, host: str, port: int) -> None:
+    """Run a loopback emulator of the Google Sheets or Airtable API in the foreground.
+
+    The first line printed is its base URL; point gspread, pyairtable or curl at it.
+
+    Example: clinicops emulator sheets --port 8085
+    """
+    if service == "sheets":
+        from clinicops.connectors.emulators.sheets import serve
+    else:
+        from clinicops.connectors.emulators.airtable import serve
+    serve(host, port)
 
 
 def _print_report(practice: Practice, report: Any, as_json: bool, silent: bool) -> None:

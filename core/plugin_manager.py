@@ -13,8 +13,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
-from clinicops.core import hookspecs
 from jsonschema import Draft202012Validator, validators
+
+from clinicops.core import hookspecs
 
 GROUP = "clinicops"
 

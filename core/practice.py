@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pluggy
+
 from clinicops.core.access import AccessEvent
 from clinicops.core.coercion import CoerceContext
 from clinicops.core.config import PracticeConfig, load_config

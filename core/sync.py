@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from clinicops.connectors.base import (
     Annotation,
     Backend,
@@ -30,7 +32,7 @@ from clinicops.connectors.base import (
 )
 from clinicops.core import alerts as alert_records
 from clinicops.core.access import AccessEvent
-from clinicops.core.coercion import cell_value_for
+from clinicops.core.coercion import cell_writer_for
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
 from clinicops.core.plugin_manager import call_each
@@ -40,7 +42,6 @@ from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blan
 from clinicops.core.schema_registry import Entity
 from clinicops.core.store import BaseEntry, StoredRecord, StoreTx, utc_now
 from clinicops.core.sync_report import SyncReport
-from filelock import FileLock, Timeout
 
 
 class SyncError(RuntimeError):
@@ -72,12 +73,11 @@ def table_spec(entity: Entity) -> TableSpec:
     return TableSpec(entity=entity.name, title=entity.title, primary_key=pk, columns=columns)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowState:
     row: SheetRow
     record_id: str
     parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
-    values: list[Any]  # raw cells, in entity field order
     new: bool = False
 
 
@@ -104,6 +104,8 @@ class TablePlan:
     hash_heals: dict[str, str] = field(default_factory=dict)
     appended_ids: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
+    index: dict[str, tuple[int, bool]] = field(default_factory=dict)  # the store's ids before this sync
 
     @property
     def layout_missing(self) -> bool:
@@ -140,6 +142,8 @@ class SyncEngine:
         self._before_write = fail_after_store_commit
         self._current = ""
         self._tx: StoreTx
+        # How the backend's reader returns a value we write (a Sheets date reads back as a serial).
+        self._read_back: Callable[[Any], Any] = getattr(backend, "read_back", _same)
 
     # entry -------------------------------------------------------------------
 
@@ -191,6 +195,7 @@ class SyncEngine:
                 if self.dry_run:
                     trans.rollback()
                     report.requests = self.backend.requests
+                    report.backend_stats = dict(getattr(self.backend, "stats", dict)())
                     return report
                 for plan in plans:
                     tx.add_pending(self.key, plan.entity.name, plan.reserved)
@@ -221,6 +226,7 @@ class SyncEngine:
                 tx.set_base_hashes(self.key, name, plan.hash_heals)
                 tx.clear_pending(self.key, name)
             report.requests = self.backend.requests
+            report.backend_stats = dict(getattr(self.backend, "stats", dict)())
             tx.record_run(self.key, started, "ok", report.as_dict())
         report.timings["total"] = time.perf_counter() - clock
         if not report.changes.is_empty():
@@ -255,30 +261,37 @@ class SyncEngine:
             base=tx.base(self.key, entity.name),
         )
         self._current = entity.name
-        index = tx.index(entity.name)
+        index = plan.index = tx.index(entity.name)
         first_time = not plan.base
         pending = tx.pending(self.key, entity.name)
         fields = entity.fields
         pk = entity.primary_key
         pk_pos = next(i for i, f in enumerate(fields) if f.name == pk)
-        other_pos = [i for i in range(len(fields)) if i != pk_pos]
-        rows = self._row_values(plan)
-        self._sheet_ids[entity.name] = {clean_id(v[pk_pos]) for _, v in rows} - {""}
+        pk_col = plan.field_cols[pk_pos]
+        rows = plan.table.rows if plan.table else []
+        if any(f.ref == entity.name for f in fields):
+            self._sheet_ids[entity.name] = self._ids_in(rows, pk_col)
         parser = RowParser(entity, spec.title, self.ctx, self._ref_exists, self._plugin_checks(view))
         minter: IdMinter | None = None
-        for row, vals in rows:
-            rid = clean_id(vals[pk_pos])
-            content = content_hash([vals[i] for i in other_pos])
+        for row in rows:
+            values = row.values
+            rid = clean_id(values[pk_col]) if pk_col is not None and pk_col < len(values) else ""
+            content = content_hash(values)
             b = None
             if rid:
                 if rid in plan.seen:
                     plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
                     continue
-                plan.seen[rid] = row.number
                 b = plan.base.get(rid)
                 if b is not None and b.raw_hash == content:
-                    plan.rows.append(RowState(row, rid, None, vals))
+                    plan.seen[rid] = row.number
+                    plan.rows.append(RowState(row, rid, None))
                     continue
+            vals = self._field_values(plan, values)
+            if vals is None:
+                continue
+            if rid:
+                plan.seen[rid] = row.number
             record, problems = parser.parse(row.number, rid, {f.name: vals[i] for i, f in enumerate(fields)})
             if problems:
                 plan.hold(row, problems, rid)
@@ -289,16 +302,17 @@ class SyncEngine:
                 continue
             new = False
             if not rid:
-                rid = pending.pop(content, "")
+                rid = pending.pop(content, "")  # a blank-id row's hash is of its content alone
                 if not rid or rid in plan.seen:
                     if minter is None:
-                        minter = IdMinter(entity.id_prefix, [*index, *self._sheet_ids[entity.name], *pending.values()])
+                        taken = self._ids_in(rows, pk_col)
+                        minter = IdMinter(entity.id_prefix, [*index, *taken, *pending.values()])
                     rid = minter.next()
                 record[pk] = rid
                 plan.seen[rid] = row.number
                 plan.reserved[content] = rid
                 new = True
-            plan.rows.append(RowState(row, rid, record, vals, new=new))
+            plan.rows.append(RowState(row, rid, record, new=new))
         self._merge_changed(tx, view, plan, index)
         for rid in plan.base:
             if rid in plan.seen or rid in plan.held_ids:
@@ -319,17 +333,20 @@ class SyncEngine:
         report.entity(entity.name).errors.extend(p for _, probs in plan.held for p in probs)
         return plan
 
-    def _row_values(self, plan: TablePlan) -> list[tuple[SheetRow, list[Any]]]:
-        out = []
-        cols = plan.field_cols
-        for row in plan.table.rows if plan.table else []:
-            values = row.values
-            width = len(values)
-            vals = [values[c] if c is not None and c < width else None for c in cols]
-            if all(is_blank(v) for v in vals):
-                continue
-            out.append((row, vals))
-        return out
+    @staticmethod
+    def _ids_in(rows: list[SheetRow], pk_col: int | None) -> set[str]:
+        if pk_col is None:
+            return set()
+        return {clean_id(r.values[pk_col]) for r in rows if pk_col < len(r.values)} - {""}
+
+    @staticmethod
+    def _field_values(plan: TablePlan, values: list[Any]) -> list[Any] | None:
+        """The row's cells in entity field order, or None for a blank row."""
+        width = len(values)
+        vals = [values[c] if c is not None and c < width else None for c in plan.field_cols]
+        if not any(vals) or all(is_blank(v) for v in vals):
+            return None
+        return vals
 
     def _merge_changed(
         self, tx: StoreTx, view: PracticeView, plan: TablePlan, index: dict[str, tuple[int, bool]]
@@ -373,15 +390,17 @@ class SyncEngine:
             if cur.deleted or merged != cur.data:
                 merged = self._computed(view, entity, merged)
             if cur.deleted or merged != cur.data:
-                tx.save(entity.name, rid, merged, source=self.source, actor=self.actor, note=note, current=cur)
+                version = tx.save(
+                    entity.name, rid, merged, source=self.source, actor=self.actor, note=note, current=cur
+                )
+                plan.written[rid] = (version, merged)
                 plan.updated.add(rid)
                 self._access(view, entity, "update", rid, cur.data, merged)
             elif base is not None and base == sheet:
-                plan.hash_heals[rid] = content_hash(
-                    [v for f, v in zip(entity.fields, rs.values, strict=True) if f.name != entity.primary_key]
-                )
+                plan.hash_heals[rid] = content_hash(rs.row.values)
         if creates:
             tx.insert_new(entity.name, creates, source=self.source, actor=self.actor)
+            plan.written.update((rid, (1, record)) for rid, record in creates)
             for rid, record in creates:
                 self._access(view, entity, "create", rid, None, record)
 
@@ -486,7 +505,8 @@ class SyncEngine:
         entity, spec = plan.entity, plan.spec
         pk = entity.primary_key
         fields = entity.fields
-        index = tx.index(entity.name)
+        index = dict(plan.index)
+        index.update((rid, state) for (name, rid), state in tx.written.items() if name == entity.name)
         tw = TableWrite(spec=spec)
         todo: list[RowState] = []
         for rs in plan.rows:
@@ -496,9 +516,15 @@ class SyncEngine:
                 if state == (b.store_version, False):
                     continue
             todo.append(rs)
-        stored = tx.get_many(entity.name, [rs.record_id for rs in todo])
+        known = {
+            rid: StoredRecord(entity.name, rid, version, False, data, "")
+            for rid, (version, data) in plan.written.items()
+            if index.get(rid) == (version, False)
+        }
+        stored = {**known, **tx.get_many(entity.name, [rs.record_id for rs in todo if rs.record_id not in known])}
         base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
         stable = getattr(self.backend, "row_ids_are_stable", False)
+        writers = [cell_writer_for(f.schema, self.ctx) for f in fields]
         for rs in todo:
             rid = rs.record_id
             sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
@@ -509,40 +535,43 @@ class SyncEngine:
                     plan.deleted.add(rid)
                     plan.drop_base.append(rid)
                 continue
-            values = list(rs.values)
+            after: list[Any] | None = list(rs.row.values)
             for i, f in enumerate(fields):
-                want = cur.data.get(f.name)
                 if f.name == pk:
-                    if rs.new:
-                        tw.cells.append((rs.row.ref, f.title, rid))
-                        values[i] = rid
-                    continue
-                if want != sheet.get(f.name):
-                    cell = None if want is None else cell_value_for(f.schema, want, self.ctx)
-                    tw.cells.append((rs.row.ref, f.title, cell))
-                    values[i] = cell
+                    cell = rid if rs.new else None
+                    if cell is None:
+                        continue
+                else:
+                    want = cur.data.get(f.name)
+                    if want == sheet.get(f.name):
+                        continue
+                    cell = None if want is None else writers[i](want)
                     if rid not in plan.created:
                         plan.updated.add(rid)
+                tw.cells.append((rs.row.ref, f.title, cell))
+                after = _predict(after, plan.field_cols[i], self._read_back(cell))
             plan.base_updates.append(
                 {
                     "id": rid,
                     "data": cur.data,
-                    "raw_hash": content_hash([v for f, v in zip(fields, values, strict=True) if f.name != pk]),
+                    "raw_hash": self._after_hash(plan, after),
                     "store_version": cur.version,
                     "remote_id": str(rs.row.ref) if stable else None,
                 }
             )
         in_sheet = set(plan.seen) | plan.held_ids | set(plan.base)
         missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
+        width = len(plan.table.header) if plan.table else 0
         for cur in self._sorted(tx.get_many(entity.name, missing)):
             cells: dict[str, Any] = {}
-            values = []
-            for f in fields:
+            row_after: list[Any] | None = [""] * width if plan.table else None
+            for i, f in enumerate(fields):
                 value = cur.data.get(f.name)
-                cell = None if value is None else (value if f.name == pk else cell_value_for(f.schema, value, self.ctx))
-                values.append(cell)
-                if cell is not None:
-                    cells[f.title] = cell
+                if value is None:
+                    continue
+                cell = value if f.name == pk else writers[i](value)
+                cells[f.title] = cell
+                row_after = _predict(row_after, plan.field_cols[i], self._read_back(cell))
             tw.appends.append(cells)
             plan.appended_ids.append(cur.id)
             plan.created.add(cur.id)
@@ -550,12 +579,26 @@ class SyncEngine:
                 {
                     "id": cur.id,
                     "data": cur.data,
-                    "raw_hash": content_hash([v for f, v in zip(fields, values, strict=True) if f.name != pk]),
+                    "raw_hash": self._after_hash(plan, row_after),
                     "store_version": cur.version,
                 }
             )
         self._error_cells(plan, tw)
         return tw
+
+    @staticmethod
+    def _after_hash(plan: TablePlan, after: list[Any] | None) -> str | None:
+        """The hash the row will have once written: valid rows end with an empty Errors cell.
+
+        None when it cannot be known (a column is being added); the next sync then checks
+        the row once and remembers its real hash.
+        """
+        if after is None or plan.layout_missing:
+            return None
+        col = plan.errors_col
+        if col is not None and col < len(after):
+            after[col] = ""
+        return content_hash(after)
 
     @staticmethod
     def _sorted(records: dict[str, StoredRecord]) -> list[StoredRecord]:
@@ -641,6 +684,18 @@ class SyncEngine:
             display_value(rid, False),
             "unknown-id",
         )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _predict(after: list[Any] | None, col: int | None, cell: Any) -> list[Any] | None:
+    """A row's cells as a reader will return them after a write (empty cells read as "")."""
+    if after is None or col is None or col >= len(after):
+        return None
+    after[col] = "" if cell is None else cell
+    return after
 
 
 def _safe(value: Any, phi: bool) -> Any:

@@ -58,6 +58,7 @@ class SyncReport:
     alerts_resolved: int = 0
     changes: ChangeSet = field(default_factory=ChangeSet)
     timings: dict[str, float] = field(default_factory=dict)
+    backend_stats: dict[str, Any] = field(default_factory=dict)
 
     def entity(self, name: str) -> EntityReport:
         return self.entities.setdefault(name, EntityReport())
@@ -78,6 +79,7 @@ class SyncReport:
             "entities": {k: v.as_dict() for k, v in self.entities.items()},
             "errors": [e.as_dict() for e in self.errors],
             "requests": self.requests,
+            "backend_stats": self.backend_stats,
             "wrote": self.wrote,
             "alerts": {"open": self.alerts_open, "opened": self.alerts_opened, "resolved": self.alerts_resolved},
         }

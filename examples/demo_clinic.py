@@ -56,6 +56,8 @@ import datetime as dt
 import random
 import re
 
+from faker import Faker
+
 from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
 from clinicops.examples.demo_people import (
@@ -72,7 +74,6 @@ from clinicops.examples.demo_people import (
     review_rows,
 )
 from clinicops.examples.demo_visits import WINDOW_DAYS, Claim, Visit, plan_claims, schedule
-from faker import Faker
 
 ENTITIES = (
     "patient",
@@ -279,9 +280,7 @@ def _type_like_people_do(tables: dict[str, list[Row]], today: dt.date) -> None:
     priciest["billed_amount"] = f"${priciest['billed_amount']:,.2f}"
 
     hipaa = next(
-        r
-        for r in tables["credential"]
-        if r["holder_id"] == YES_CREDENTIAL_HOLDER and r["kind"] == "hipaa-training"
+        r for r in tables["credential"] if r["holder_id"] == YES_CREDENTIAL_HOLDER and r["kind"] == "hipaa-training"
     )
     hipaa["required"] = "Yes"
 

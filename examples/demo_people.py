@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from faker import Faker
+
 from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_common import (
     Row,
@@ -25,7 +27,6 @@ from clinicops.examples.demo_common import (
     weighted,
     years_between,
 )
-from faker import Faker
 
 PATIENT_COUNT = 200
 NEW_PATIENT_COUNT = 3
@@ -165,18 +166,16 @@ PROVIDER_SPECS = (
      True, 2, 10),
 )  # fmt: skip
 
+# Massachusetts license numbers: plain digits for physicians, lettered for NPs and PAs.
+LICENSE_PREFIXES = {"MD": "", "DO": "", "NP": "NP", "PA-C": "PA"}
+
 
 def plan_providers(fake: Faker, rng: random.Random, phones: Phones) -> list[Provider]:
     """Two MDs, a DO, an NP and a PA; the internist sees adults only."""
     providers = []
-    for number, (creds, specialty, board, children, day_off, weight) in enumerate(
-        PROVIDER_SPECS, start=1
-    ):
+    for number, (creds, specialty, board, children, day_off, weight) in enumerate(PROVIDER_SPECS, start=1):
         first, last = fake.first_name(), fake.last_name()
-        if creds in ("MD", "DO"):
-            license_number = digits(rng, 6)
-        else:
-            license_number = ("NP" if creds == "NP" else "PA") + digits(rng, 6)
+        license_number = LICENSE_PREFIXES[creds] + digits(rng, 6)
         providers.append(
             Provider(
                 id=make_id("provider", number),
@@ -420,9 +419,7 @@ AHA = "American Heart Association"
 ACLS_HOLDERS = ("PR000001", "PR000002")
 
 
-def _plan_credentials(
-    providers: list[Provider], staff: list[Staff], rng: random.Random
-) -> list[Credential]:
+def _plan_credentials(providers: list[Provider], staff: list[Staff], rng: random.Random) -> list[Credential]:
     """What each person must keep current, and for how long one renewal lasts.
 
     Providers: state license, DEA registration, board certification, CPR/BLS. Clinical
@@ -444,15 +441,11 @@ def _plan_credentials(
                 state="MA",
             ),
             Credential("provider", pid, "dea", DEA, 3, number=provider.dea_number, state="MA"),
-            Credential(
-                "provider", pid, "board-certification", provider.board, 10, number=digits(rng, 7)
-            ),
+            Credential("provider", pid, "board-certification", provider.board, 10, number=digits(rng, 7)),
             Credential("provider", pid, "cpr-bls", AHA, 2, number=digits(rng, 12)),
         ]
         if pid in ACLS_HOLDERS:
-            credentials.append(
-                Credential("provider", pid, "acls", AHA, 2, digits(rng, 12), required=False)
-            )
+            credentials.append(Credential("provider", pid, "acls", AHA, 2, digits(rng, 12), required=False))
         credentials += [
             Credential("provider", pid, "hipaa-training", practice, 1),
             Credential("provider", pid, "osha-training", practice, 1),
@@ -461,9 +454,7 @@ def _plan_credentials(
         sid = member.id
         if member.role == "nurse":
             number = "RN" + digits(rng, 7)
-            credentials.append(
-                Credential("staff", sid, "license", LICENSING_BOARDS["RN"], 2, number, "MA")
-            )
+            credentials.append(Credential("staff", sid, "license", LICENSING_BOARDS["RN"], 2, number, "MA"))
         if member.clinical:
             credentials.append(Credential("staff", sid, "cpr-bls", AHA, 2, digits(rng, 12)))
         credentials += [
@@ -565,9 +556,7 @@ def review_rows(staff: list[Staff], today: dt.date, rng: random.Random) -> list[
             due,
             status="completed",
             score_communication=weighted(rng, ((3, 3), (4, 5), (5, 3), (2, 1))),
-            score_clinical_skills=(
-                weighted(rng, ((3, 3), (4, 5), (5, 3))) if member.clinical else None
-            ),
+            score_clinical_skills=(weighted(rng, ((3, 3), (4, 5), (5, 3))) if member.clinical else None),
             score_teamwork=weighted(rng, ((3, 3), (4, 5), (5, 3), (2, 1))),
             score_reliability=weighted(rng, ((3, 3), (4, 5), (5, 3), (2, 1))),
             score_professionalism=weighted(rng, ((3, 2), (4, 5), (5, 4))),

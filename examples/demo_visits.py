@@ -94,9 +94,7 @@ def _book_slots(providers: list[Provider], today: dt.date, rng: random.Random) -
     return visits
 
 
-def _assign_patients(
-    visits: list[Visit], patients: list[Patient], today: dt.date, rng: random.Random
-) -> set[str]:
+def _assign_patients(visits: list[Visit], patients: list[Patient], today: dt.date, rng: random.Random) -> set[str]:
     """Put a patient in every slot: mostly the provider's own panel, never twice a day.
 
     First come the patients joining the practice this quarter: each gets one of the
@@ -128,11 +126,7 @@ def _assign_patients(
     new_slots = [v for v in visits if v.kind == "new"]
     rng.shuffle(new_slots)
     for patient, seen in zip(newcomers, (True, False) * NEWCOMERS_EACH_SIDE, strict=True):
-        visit = next(
-            v
-            for v in new_slots
-            if v.patient is None and (v.day < today) == seen and fits(v, patient)
-        )
+        visit = next(v for v in new_slots if v.patient is None and (v.day < today) == seen and fits(v, patient))
         book(visit, patient)
         assert patient.id is not None
         joins_at[patient.id] = visit.start
@@ -148,10 +142,7 @@ def _assign_patients(
         slots = [
             v
             for v in visits
-            if v.day < today
-            and v.patient is None
-            and v.provider.id == patient.provider_id
-            and v.kind == "follow-up"
+            if v.day < today and v.patient is None and v.provider.id == patient.provider_id and v.kind == "follow-up"
         ]
         rng.shuffle(slots)
         missed = 0
@@ -182,9 +173,7 @@ def _assign_patients(
     return {p.id for p in repeaters if p.id is not None}
 
 
-def _set_statuses(
-    visits: list[Visit], repeaters: set[str], today: dt.date, rng: random.Random
-) -> None:
+def _set_statuses(visits: list[Visit], repeaters: set[str], today: dt.date, rng: random.Random) -> None:
     """Past visits are mostly completed, a few cancelled or missed; later ones are booked.
 
     Today's visits count as upcoming: the demo is generated for a day, not an hour.
@@ -211,11 +200,7 @@ def _set_statuses(
             days_ahead = (visit.day - today).days
             confirm = 0.7 if days_ahead <= 2 else 0.35 if days_ahead <= 7 else 0.04
             visit.status = "confirmed" if rng.random() < confirm else "scheduled"
-    last_week = [
-        v
-        for v in visits
-        if v.status == "completed" and today - dt.timedelta(days=7) <= v.day < today
-    ]
+    last_week = [v for v in visits if v.status == "completed" and today - dt.timedelta(days=7) <= v.day < today]
     for visit in rng.sample(last_week, min(STALE_SCHEDULED, len(last_week))):
         visit.status = "scheduled"
 
@@ -298,9 +283,7 @@ def _describe_visit(visit: Visit, rng: random.Random) -> None:
     visit.modifiers = modifiers
 
 
-def schedule(
-    providers: list[Provider], patients: list[Patient], today: dt.date, rng: random.Random
-) -> list[Visit]:
+def schedule(providers: list[Provider], patients: list[Patient], today: dt.date, rng: random.Random) -> list[Visit]:
     """The appointment book in start order, each visit with its patient, status and codes.
 
     Completed visits are also noted on the patient, for the Last visit column.
@@ -404,20 +387,12 @@ def plan_claims(
 ) -> list[Claim]:
     """300 claims: recent completed visits, older ones, and the billing office's slips."""
     by_id = {p.id: p for p in providers}
-    insured = [
-        v
-        for v in visits
-        if v.status == "completed" and v.patient and v.patient.payer != cat.SELF_PAY
-    ]
+    insured = [v for v in visits if v.status == "completed" and v.patient and v.patient.payer != cat.SELF_PAY]
     # Five more are added below: the late submission, three aging drafts, a duplicate.
     recent_count = CLAIM_COUNT - OLDER_CLAIMS - 5
     claims = [_claim_for(v) for v in rng.sample(insured, min(recent_count, len(insured)))]
 
-    established = [
-        p
-        for p in patients
-        if p.id is not None and p.payer != cat.SELF_PAY and not p.new_to_practice
-    ]
+    established = [p for p in patients if p.id is not None and p.payer != cat.SELF_PAY and not p.new_to_practice]
 
     def older(days_ago: int) -> Claim:
         day = weekday_on_or_before(today - dt.timedelta(days=days_ago))
@@ -427,11 +402,15 @@ def plan_claims(
     for claim in claims:
         _settle_claim(claim, today, rng)
 
+    # The billing office's slips, for the billing checks to catch. Sent 96 days after the visit:
     late = older(125)
     late.status = "submitted"
     late.submitted = late.service_day + dt.timedelta(days=TIMELY_FILING_DAYS + 6)
+    # Drafts nobody got to, closing in on the 90-day filing limit:
     aging = [older(days) for days in (66, 74, 83)]
 
+    # This week's drafts: one coded with the category "E11" instead of a billable code,
+    # preferably where "E11.9" was meant, and one with a CPT code missing its last digit.
     recent = sorted(
         (c for c in claims if c.age_on(today) <= 10),
         key=lambda c: ("E11.9" not in c.icd10, c.service_day),
@@ -445,11 +424,8 @@ def plan_claims(
     typo.as_draft()
     typo.cpt[0] = "9921"
 
-    original = next(
-        c
-        for c in claims
-        if c.status in ("submitted", "paid") and 15 <= c.age_on(today) <= WINDOW_DAYS
-    )
+    # A claim keyed in a second time, and sent again nine days after the first went out:
+    original = next(c for c in claims if c.status in ("submitted", "paid") and 15 <= c.age_on(today) <= WINDOW_DAYS)
     assert original.submitted is not None
     duplicate = Claim(
         patient=original.patient,

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 from clinicops.connectors.factory import open_backend
 from clinicops.core import operations
 from clinicops.core.practice import Practice
 from clinicops.core.sync_report import SyncReport
 
-from .sheet_drivers import XlsxDriver
+from .sheet_drivers import SheetDriver, XlsxDriver
 
 ENTITIES = ["provider", "staff", "patient", "appointment", "credential"]
 
 
+XLSX_BACKEND = 'type = "xlsx"\npath = "clinic.xlsx"'
+
+
 def write_config(
-    folder: Path, *, plugins: list[str] | None = None, extra: str = "", entities: list[str] | None = None
+    folder: Path,
+    *,
+    plugins: list[str] | None = None,
+    extra: str = "",
+    entities: list[str] | None = None,
+    backend: str | None = None,
 ) -> None:
+    """A practice.toml; ``backend`` is the body of its [backend] table (default: keep the current one)."""
+    if backend is None:
+        existing = folder / "practice.toml"
+        backend = _backend_section(existing.read_text()) if existing.exists() else XLSX_BACKEND
     plugins = ["credentials"] if plugins is None else plugins
     entities = ENTITIES if entities is None else entities
     (folder / "practice.toml").write_text(
@@ -31,8 +47,7 @@ def write_config(
             timezone = "America/New_York"
 
             [backend]
-            type = "xlsx"
-            path = "clinic.xlsx"
+            {{backend}}
 
             [sync]
             entities = {entities!r}
@@ -40,19 +55,24 @@ def write_config(
             [plugins]
             enabled = {plugins!r}
             """
-        )
+        ).replace("{backend}", backend)
         + extra,
         encoding="utf-8",
     )
 
 
+def _backend_section(text: str) -> str:
+    body = text.split("[backend]", 1)[1].split("\n[", 1)[0]
+    return "\n".join(line.strip() for line in body.strip().splitlines())
+
+
 class Clinic:
     """A practice folder plus a staff member's hands on its sheet."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, sheet: SheetDriver) -> None:
         self.folder = folder
         self.practice = Practice.open(folder)
-        self.sheet = XlsxDriver(folder / "clinic.xlsx")
+        self.sheet = sheet
 
     def reopen(self) -> None:
         self.practice.close()
@@ -123,12 +143,46 @@ PATIENTS = [
 ]
 
 
-@pytest.fixture
-def clinic(tmp_path: Path) -> Clinic:
-    """A laid-out workbook with a provider and five patients (two without an id yet)."""
-    write_config(tmp_path)
-    c = Clinic(tmp_path)
+@contextmanager
+def xlsx_backend(folder: Path) -> Iterator[tuple[str, SheetDriver]]:
+    """The local workbook: nothing to start."""
+    yield XLSX_BACKEND, XlsxDriver(folder / "clinic.xlsx")
+
+
+# Every backend the shared sync suite runs on: name -> (folder -> context giving the
+# [backend] table body and a driver that edits that backend as staff would).
+# Each further backend lives in a module ``tests/backend_<name>.py`` with ``NAME`` and a
+# ``backend(folder)`` context of the same shape.
+BACKENDS: dict[str, Callable[[Path], AbstractContextManager[tuple[str, SheetDriver]]]] = {
+    "xlsx": xlsx_backend,
+}
+for _module in sorted(Path(__file__).parent.glob("backend_*.py")):
+    _mod = importlib.import_module(f".{_module.stem}", __package__)
+    BACKENDS[_mod.NAME] = _mod.backend
+
+
+def seeded_clinic(folder: Path, backend: str, sheet: SheetDriver) -> Clinic:
+    write_config(folder, backend=backend)
+    c = Clinic(folder, sheet)
     operations.lay_out(c.practice)
     c.sheet.append("Providers", PROVIDERS)
     c.sheet.append("Patients", PATIENTS)
     return c
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def clinic(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Clinic]:
+    """A laid-out practice with a provider and five patients (two without an id yet), on each backend."""
+    with BACKENDS[request.param](tmp_path) as (backend, sheet):
+        c = seeded_clinic(tmp_path, backend, sheet)
+        yield c
+        c.practice.close()
+
+
+@pytest.fixture
+def xlsx_clinic(tmp_path: Path) -> Iterator[Clinic]:
+    """The same practice on the local workbook, for what only a workbook has (lock files, backups)."""
+    with xlsx_backend(tmp_path) as (backend, sheet):
+        c = seeded_clinic(tmp_path, backend, sheet)
+        yield c
+        c.practice.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import openpyxl
+
 from clinicops.connectors.base import normalize_header
 from clinicops.connectors.xlsx_layout import AUTHOR, ERROR_FILL
 

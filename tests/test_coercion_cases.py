@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from clinicops.core.coercion import CellError, CoerceContext, cell_value_for, coercer_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

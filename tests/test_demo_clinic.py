@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+
 from clinicops.examples import demo_catalog as catalog
 from clinicops.examples.demo_clinic import ENTITIES, generate_demo
 from clinicops.examples.demo_people import npi_check_digit

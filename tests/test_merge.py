@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from clinicops.core.merge import merge_record
 from hypothesis import given
 from hypothesis import strategies as st
+
+from clinicops.core.merge import merge_record
 
 FIELDS = ["a", "b", "c", "d", "e"]
 values = st.one_of(st.none(), st.integers(0, 3), st.sampled_from(["x", "y", "z"]))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from clinicops.core import hookspecs, operations
 from clinicops.core.cli import cli
 from clinicops.core.config import ConfigError
@@ -248,6 +249,7 @@ def test_hook_register_schemas_adds_an_entity(tmp_path: Path) -> None:
 
 def test_hook_register_commands_adds_a_cli_command() -> None:
     import click
+
     from clinicops.core.hookspecs import hookimpl
 
     class Cmd:

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
+
 from clinicops.core.practice import Practice
 from clinicops.core.schema_registry import SchemaProblem, SchemaRegistry, builtin_schemas
-from jsonschema import Draft202012Validator
 
 from .conftest import write_config
 

@@ -36,10 +36,11 @@ def _current_year() -> int:
 class CoerceContext:
     """The practice's locale: everything a cell's meaning depends on besides the cell.
 
-    ``timezone`` is the practice's zone; a date-time typed without an offset is read in
-    it. ``phone_region`` is the ISO 3166 region a phone number without a country code
-    belongs to. ``date_order`` says how ``3/4/2026`` reads (``MDY``: 4 March; ``DMY``:
-    3 April; ``YMD`` for ``26/3/4``). ``reference_year`` anchors two-digit years (see
+    ``timezone`` is the practice's zone, a :class:`zoneinfo.ZoneInfo` (or a fixed
+    offset); a date-time typed without an offset is read in it. ``phone_region`` is the
+    ISO 3166 region a phone number without a country code belongs to. ``date_order``
+    says how ``3/4/2026`` reads (``MDY``: 4 March; ``DMY``: 3 April; ``YMD`` for
+    ``26/3/4``). ``reference_year`` anchors two-digit years (see
     :mod:`clinicops.core.coercion.dates`); it defaults to the current year when the
     context is made, so a coercer built from the context never looks at the clock.
     """
@@ -72,9 +73,7 @@ class CellError(ValueError):
         self.expected = expected
 
 
-SPACE: Final = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
-    "\u200b\u200c\u200d\u2060\ufeff"
-)
+SPACE: Final = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 """Characters trimmed from both ends of every text cell: Unicode white space (including
 the no-break space that copy-paste from web pages brings) and the zero-width characters
 and byte-order mark that arrive the same way."""

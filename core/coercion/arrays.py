@@ -33,9 +33,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext, item: Coercer) -> Coerce
             try:
                 value = item(part)
             except CellError as exc:
-                raise CellError(
-                    f"item {position}: {exc.problem}", f"{exc.expected}, for each item"
-                ) from None
+                raise CellError(f"item {position}: {exc.problem}", f"{exc.expected}, for each item") from None
             if value is not None:
                 values.append(value)
         return values or None

@@ -14,10 +14,11 @@ the practice's order, so ``31/12/2026`` is an error under ``MDY``), a missing ye
 (``3/4``), words (``tomorrow``) and placeholders (``N/A``).
 
 Serial numbers count days from 1899-12-30, as Google Sheets and Excel (for every date
-from 1900-03-01 on) do. A number arriving from a reader is a serial, whatever its size,
-because that is how both store dates. As text, only a five-digit string without a
-leading zero is read as a serial (1927-05-18 to 2173-10-14): a shorter one reads as a
-year, and ``030426`` is someone's ``MMDDYY``, not day 30426.
+from 1900-03-01 on) do. Any number from a reader, from 1 (1899-12-31) up, is a serial,
+because that is how both store dates: a 100-year-old's birth date is serial 9,500. As
+text, only a five-digit string without a leading zero is read as a serial (1927-05-18
+to 2173-10-14): a shorter one reads as a year, and ``030426`` is someone's ``MMDDYY``,
+not day 30426.
 
 Two-digit years are resolved in a 100-year window, as Java's ``SimpleDateFormat`` and
 many spreadsheets do: from 80 years before the context's ``reference_year`` to 19
@@ -116,6 +117,9 @@ _MIDNIGHT: Final = re.compile(
     r"(?:0?0:00(?::00(?:\.0+)?)?|12:00(?::00(?:\.0+)?)?\s*a\.?m\.?)", re.IGNORECASE | re.ASCII
 )
 
+_MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""Days in each month of a common year; only 29 February needs the calendar."""
+
 TWO_DIGIT_YEAR_WINDOWS: Final = {"recent": 80, "past": 99}
 """For each ``x-two-digit-year`` value: how many years before the reference year the
 100-year window starts."""
@@ -177,7 +181,7 @@ def make_parser(order: DateOrder, first_year: int, expected: str, noun: str) -> 
             raise CellError("the day must be between 1 and 31", expected)
         if year < 1:
             raise CellError("the year must be between 1 and 9999", expected)
-        if day > calendar.monthrange(year, month)[1]:
+        if day > _MONTH_DAYS[month] and day > calendar.monthrange(year, month)[1]:
             raise CellError(f"{MONTH_NAMES[month]} {year} has no day {day}", expected)
         return date(year, month, day)
 
@@ -206,8 +210,7 @@ def make_parser(order: DateOrder, first_year: int, expected: str, noun: str) -> 
                 raise CellError(f"this is not {noun}", expected)
             if number != result.weekday():
                 raise CellError(
-                    f"the weekday does not match the date, which is a "
-                    f"{_WEEKDAY_NAMES[result.weekday()]}",
+                    f"the weekday does not match the date, which is a {_WEEKDAY_NAMES[result.weekday()]}",
                     expected,
                 )
         return result
@@ -250,7 +253,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     time_of_day = "this column holds a date only, without a time of day"
 
     def from_text(text: str) -> str:
-        m = _WITH_TIME.fullmatch(text)
+        m = _WITH_TIME.fullmatch(text) if ":" in text else None
         if m is not None:
             if _MIDNIGHT.fullmatch(m[2]) is None:
                 parse(m[1])

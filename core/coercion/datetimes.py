@@ -61,9 +61,7 @@ _SERIAL_EPOCH: Final = datetime(1899, 12, 30)
 _MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 """Days in each month of a common year; 29 February takes the general parser."""
 
-NONEXISTENT: Final = (
-    "this local time does not exist: the clocks go forward over it; use the time after the change"
-)
+NONEXISTENT: Final = "this local time does not exist: the clocks go forward over it; use the time after the change"
 
 
 def expected_datetime(ctx: CoerceContext) -> str:
@@ -101,6 +99,11 @@ def _offset(text: str) -> timedelta | None:
         return None
     delta = timedelta(hours=hours, minutes=minutes)
     return -delta if text[0] == "-" else delta
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """An aware datetime as naive UTC: an explicit offset is honoured."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
@@ -143,15 +146,15 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
         raise CellError(NONEXISTENT, expected)
 
     def canonical(moment: datetime) -> str:
-        if moment.tzinfo is None:
-            moment = to_utc(moment)
-        else:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-        if moment.microsecond:
-            carry = moment.microsecond >= 500_000
-            moment = moment.replace(microsecond=0)
-            if carry:
-                moment += _ONE_SECOND
+        try:
+            moment = to_utc(moment) if moment.tzinfo is None else _naive_utc(moment)
+            if moment.microsecond:
+                carry = moment.microsecond >= 500_000
+                moment = moment.replace(microsecond=0)
+                if carry:
+                    moment += _ONE_SECOND
+        except OverflowError:
+            raise CellError("the year must be between 1 and 9999", expected) from None
         return moment.isoformat() + "Z"
 
     match_numeric = _NUMERIC_LOCAL.fullmatch if ctx.date_order != "YMD" else None
@@ -203,7 +206,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
 
     def coerce_datetime(raw: Any) -> str | None:
         if raw.__class__ is str:
-            if _CANONICAL.fullmatch(raw):
+            if raw[-1:] == "Z" and _CANONICAL.fullmatch(raw):
                 try:
                     from_iso(raw[:-1])
                     return raw

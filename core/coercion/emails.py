@@ -27,14 +27,12 @@ from ._base import SPACE, CellError, CoerceContext, Coercer, Writer, problem_for
 EXPECTED: Final = "an email address such as pat.lee@mail.com"
 
 _ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_ADDRESS: Final = re.compile(
-    rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)", re.ASCII
-)
+_PLAIN_ADDRESS: Final = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)", re.ASCII)
 
 
 def _problem(exc: EmailNotValidError) -> str:
     """The library's reason, cut before any detail that could quote the address."""
-    text = str(exc)
+    text = str(exc).removeprefix("After Unicode normalization: ")
     for mark in (":", " ("):
         text = text.split(mark, 1)[0]
     text = text.rstrip(". ")

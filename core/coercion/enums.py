@@ -40,9 +40,7 @@ def _lookup(schema: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     for member in members:
         key = normalise(member)
         if table.get(key, member) != member:
-            raise ValueError(
-                f"enum values {table[key]!r} and {member!r} cannot be told apart in a cell"
-            )
+            raise ValueError(f"enum values {table[key]!r} and {member!r} cannot be told apart in a cell")
         table[key] = member
     aliases = schema.get("x-aliases") or {}
     if not isinstance(aliases, dict):

@@ -63,12 +63,7 @@ def npi_coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
             if isinstance(raw, bool):
                 raise CellError("a yes/no value is not an NPI", NPI_EXPECTED)
             text = scalar_text(raw, NPI_EXPECTED)
-        if (
-            len(text) == 10
-            and text.isascii()
-            and text.isdigit()
-            and npi_check_digit(text[:9]) == ord(text[9]) - 48
-        ):
+        if len(text) == 10 and text.isascii() and text.isdigit() and npi_check_digit(text[:9]) == ord(text[9]) - 48:
             return text
         if not text:
             return None

@@ -7,7 +7,8 @@ the cell.
 
 Money is canonical as text with exactly two decimals (``"1200.50"``): exact, as JSON
 Schema and the store keep it, and computed with :class:`decimal.Decimal` or integer
-cents, never with float arithmetic.
+cents, never with float arithmetic. Amounts stop short of ten trillion, the most a
+spreadsheet's float can carry to the cent.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, time
+from decimal import Decimal
 from typing import Any, Final
 
 from ._base import (
@@ -39,8 +41,15 @@ _MONEY: Final = re.compile(
     r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.([0-9]*))?\s*(\))?",
     re.ASCII,
 )
-_CANONICAL_MONEY: Final = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}", re.ASCII)
+_CANONICAL_MONEY: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,12})\.[0-9]{2}", re.ASCII)
 _DECIMAL_COMMA: Final = re.compile(r"[$]?\s*[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]{1,2}", re.ASCII)
+
+_CENT: Final = Decimal("0.01")
+_NOISE: Final = Decimal("1e-8")
+_MAX_CENTS: Final = 10**15
+"""Ten trillion: below it a float holds every amount exactly to the cent, so the number
+written to a cell reads back as the same text."""
+_MAX_FLOAT: Final = 1e13
 
 _FORMULA_PROBLEM: Final = "formulas typed into a cell are not calculated; type the number itself"
 
@@ -131,32 +140,42 @@ def number_coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
 
 
 def _cents_text(cents: int) -> str:
+    """Whole cents as canonical money text; amounts a float cannot carry to the cent are refused."""
+    if abs(cents) >= _MAX_CENTS:
+        raise CellError("the amount is too large (ten trillion or more)", MONEY_EXPECTED)
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
 
 
 def _money_from_float(value: float) -> str:
-    """A float amount from a reader, to the cent.
+    """A float amount from a reader, to the cent, with decimal arithmetic only.
 
-    Computed cells carry binary noise (``0.1 + 0.2``); an amount within a millionth of
-    a cent (or a few units of float precision, for huge amounts) of a whole cent is that
-    cent. A genuine third decimal is an error, as it is in text.
+    The float's shortest representation is what the spreadsheet shows (``1200.5``). A
+    computed cell carries binary noise (``0.1 + 0.2`` is ``0.30000000000000004``); an
+    amount within a millionth of a cent (or a few units of float precision) of a whole
+    cent is that cent. A genuine third decimal is an error, as it is in text.
     """
-    hundredfold = value * 100
-    cents = round(hundredfold)
-    if abs(hundredfold - cents) > max(1e-6, 4 * math.ulp(hundredfold)):
+    if not abs(value) < _MAX_FLOAT:
+        raise CellError("the amount is too large (ten trillion or more)", MONEY_EXPECTED)
+    text = repr(value)
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if "e" not in text and len(fraction) <= 2:
+        cents = int(whole) * 100 + int(fraction.ljust(2, "0"))
+        return _cents_text(-cents if negative else cents)
+    exact = Decimal(text)
+    rounded = exact.quantize(_CENT)
+    if abs(exact - rounded) > max(_NOISE, Decimal(4 * math.ulp(value))):
         raise CellError("an amount has at most two decimal places (cents)", MONEY_EXPECTED)
-    return _cents_text(int(cents))
+    return _cents_text(int(rounded.scaleb(2)))
 
 
 def _money_from_text(text: str) -> str:
     m = _MONEY.fullmatch(text)
     if m is None:
         if _DECIMAL_COMMA.fullmatch(text):
-            raise CellError(
-                "a comma cannot mark the cents; use a point, as in 1200.00", MONEY_EXPECTED
-            )
+            raise CellError("a comma cannot mark the cents; use a point, as in 1200.00", MONEY_EXPECTED)
         raise CellError(_text_problem(text, "this is not an amount of money"), MONEY_EXPECTED)
     open_paren, sign, late_sign, whole, fraction, close_paren = m.groups()
     if not (whole or fraction):
@@ -193,7 +212,7 @@ def money_coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
             return coerce_money(str(raw))
         value = _reader_number(raw, MONEY_EXPECTED)
         if value.__class__ is int:
-            return f"{value}.00"
+            return _cents_text(value * 100)  # type: ignore[operator]
         return _money_from_float(value)  # type: ignore[arg-type]
 
     return coerce_money

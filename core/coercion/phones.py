@@ -33,12 +33,8 @@ from ._base import SPACE, CellError, CoerceContext, Coercer, Writer, problem_for
 
 EXPECTED: Final = "a phone number with its area code, such as (617) 555-0123 or +44 20 7946 0958"
 
-_NANP_WITH_PREFIX: Final = re.compile(
-    r"(?:\+?1[ .-]*)?\(?([2-9][0-9]{2})\)?[ .-]*([0-9]{3})[ .-]*([0-9]{4})", re.ASCII
-)
-_NANP_INTERNATIONAL: Final = re.compile(
-    r"\+1[ .-]*\(?([2-9][0-9]{2})\)?[ .-]*([0-9]{3})[ .-]*([0-9]{4})", re.ASCII
-)
+_NANP_WITH_PREFIX: Final = re.compile(r"(?:\+?1[ .-]*)?\(?([2-9][0-9]{2})\)?[ .-]*([0-9]{3})[ .-]*([0-9]{4})", re.ASCII)
+_NANP_INTERNATIONAL: Final = re.compile(r"\+1[ .-]*\(?([2-9][0-9]{2})\)?[ .-]*([0-9]{3})[ .-]*([0-9]{4})", re.ASCII)
 
 _PARSE_PROBLEMS: Final = {
     NumberParseException.INVALID_COUNTRY_CODE: "the country code is not one in use",
@@ -100,11 +96,7 @@ def region_check(region: str) -> Callable[[str], bool]:
 
     def check(national: str) -> bool:
         pair = patterns.get(len(national))
-        return (
-            pair is not None
-            and pair[0].fullmatch(national) is not None
-            and pair[1].fullmatch(national) is not None
-        )
+        return pair is not None and pair[0].fullmatch(national) is not None and pair[1].fullmatch(national) is not None
 
     return check
 
@@ -126,9 +118,7 @@ def _slow(text: str, region: str) -> str:
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if any(c.isalpha() for c in text):
-        raise CellError(
-            "this is not a phone number; words and labels belong in another column", EXPECTED
-        )
+        raise CellError("this is not a phone number; words and labels belong in another column", EXPECTED)
     reason = phonenumbers.is_possible_number_with_reason(number)
     problem = _POSSIBILITY_PROBLEMS.get(reason, "no phone number in use has this country and area")
     raise CellError(problem, EXPECTED)
@@ -154,9 +144,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
         m = match_nanp(text)
         if m is not None:
             national = m[1] + m[2] + m[3]
-            if quick_check(national) or is_valid(
-                PhoneNumber(country_code=1, national_number=int(national))
-            ):
+            if quick_check(national) or is_valid(PhoneNumber(country_code=1, national_number=int(national))):
                 return "+1" + national
         if not text:
             return None

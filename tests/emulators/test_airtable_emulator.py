@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from clinicops.connectors.emulators.airtable import AirtableEmulator, FakeClock
 from pyairtable import Api, Base, Table
 from pyairtable.models import schema as airtable_schema
+
+from clinicops.connectors.emulators.airtable import AirtableEmulator, FakeClock
 
 TOKEN = "patClinicTest"
 
@@ -77,9 +78,7 @@ def api(emulator: AirtableEmulator) -> Api:
 
 @pytest.fixture
 def base(api: Api) -> Base:
-    return api.create_base(
-        "wspClinic", "Clinic", tables=[{"name": "Patients", "fields": PATIENT_FIELDS}]
-    )
+    return api.create_base("wspClinic", "Clinic", tables=[{"name": "Patients", "fields": PATIENT_FIELDS}])
 
 
 @pytest.fixture
@@ -116,9 +115,7 @@ def test_create_base_answers_airtable_shaped_ids_and_full_tables(
         json={
             "name": "Clinic",
             "workspaceId": "wspAny",
-            "tables": [
-                {"name": "Patients", "description": "Everyone we see", "fields": PATIENT_FIELDS}
-            ],
+            "tables": [{"name": "Patients", "description": "Everyone we see", "fields": PATIENT_FIELDS}],
         },
     )
     assert response.status_code == 200
@@ -136,10 +133,7 @@ def test_create_base_answers_airtable_shaped_ids_and_full_tables(
         "Active",
         "Discharged",
     ]
-    assert all(
-        choice["id"].startswith("sel") and choice["color"]
-        for choice in status["options"]["choices"]
-    )
+    assert all(choice["id"].startswith("sel") and choice["color"] for choice in status["options"]["choices"])
     name_field = table["fields"][0]
     assert "options" not in name_field
 
@@ -175,21 +169,15 @@ def test_pyairtable_parses_every_field_into_its_typed_schema_model(base: Base) -
 def test_list_bases_shows_created_bases_and_refuses_page_size(
     api: Api, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
-    first = api.create_base(
-        "wspA", "North clinic", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}]
-    )
-    second = api.create_base(
-        "wspA", "South clinic", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}]
-    )
+    first = api.create_base("wspA", "North clinic", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}])
+    second = api.create_base("wspA", "South clinic", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}])
     listed = {base.id: (base.name, base.permission_level) for base in api.bases(force=True)}
     assert listed == {first.id: ("North clinic", "create"), second.id: ("South clinic", "create")}
     refused = http.get(f"{emulator.endpoint_url}/v0/meta/bases", params={"pageSize": 10})
     assert refused.status_code == 422
 
 
-def test_create_base_requires_a_workspace_id(
-    emulator: AirtableEmulator, http: requests.Session
-) -> None:
+def test_create_base_requires_a_workspace_id(emulator: AirtableEmulator, http: requests.Session) -> None:
     response = http.post(
         f"{emulator.endpoint_url}/v0/meta/bases",
         json={"name": "Clinic", "tables": [{"name": "T", "fields": PATIENT_FIELDS[:1]}]},
@@ -218,9 +206,7 @@ def test_unknown_base_is_403_and_unknown_table_is_404(
 
 
 def test_create_table_and_field_through_pyairtable(base: Base) -> None:
-    providers = base.create_table(
-        "Providers", [{"name": "Name", "type": "singleLineText"}], description="Clinicians"
-    )
+    providers = base.create_table("Providers", [{"name": "Name", "type": "singleLineText"}], description="Clinicians")
     assert providers.schema().primary_field_id == providers.schema().fields[0].id
     npi = providers.create_field("NPI", "singleLineText", description="10 digits")
     assert isinstance(npi, airtable_schema.SingleLineTextFieldSchema)
@@ -270,8 +256,7 @@ def test_field_options_are_validated_as_airtable_validates_them(
     assert computed.status_code == 422
     assert error_of(computed) == {
         "type": "UNSUPPORTED_FIELD_TYPE_FOR_CREATE",
-        "message": "Invalid options for Patients.Created: Creating createdTime fields is not "
-        "supported at this time",
+        "message": "Invalid options for Patients.Created: Creating createdTime fields is not supported at this time",
     }
     duplicate = http.post(url, json={"name": "name", "type": "singleLineText"})
     assert error_of(duplicate)["type"] == "DUPLICATE_OR_EMPTY_FIELD_NAME"
@@ -312,9 +297,7 @@ def test_renaming_a_table_moves_its_records_url(
 
 def test_a_link_field_gets_an_inverse_field_that_mirrors_links(base: Base, patients: Table) -> None:
     providers = base.create_table("Providers", [{"name": "Name", "type": "singleLineText"}])
-    link = patients.create_field(
-        "Provider", "multipleRecordLinks", options={"linkedTableId": providers.id}
-    )
+    link = patients.create_field("Provider", "multipleRecordLinks", options={"linkedTableId": providers.id})
     inverse = providers.schema(force=True).field("Patients")
     assert isinstance(inverse, airtable_schema.MultipleRecordLinksFieldSchema)
     assert link.options.inverse_link_field_id == inverse.id
@@ -364,9 +347,7 @@ def test_an_offset_expires_after_inactivity() -> None:
     clock = FakeClock()
     with AirtableEmulator(clock=clock, per_base_rps=None, per_token_rps=None) as emulator:
         api = Api(TOKEN, endpoint_url=emulator.endpoint_url, retry_strategy=False)
-        table = api.create_base(
-            "wsp", "C", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}]
-        ).table("T")
+        table = api.create_base("wsp", "C", tables=[{"name": "T", "fields": PATIENT_FIELDS[:1]}]).table("T")
         table.batch_create([{"Name": str(n)} for n in range(3)])
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {TOKEN}"
@@ -382,9 +363,7 @@ def test_an_offset_expires_after_inactivity() -> None:
 
 
 def test_empty_values_are_omitted_from_fields(patients: Table) -> None:
-    record = patients.create(
-        {"Name": "", "Notes": None, "Active": False, "Tags": [], "Visits": 0, "Email": "a@b.org"}
-    )
+    record = patients.create({"Name": "", "Notes": None, "Active": False, "Tags": [], "Visits": 0, "Email": "a@b.org"})
     assert record["fields"] == {"Visits": 0, "Email": "a@b.org"}
     assert patients.get(record["id"])["fields"] == {"Visits": 0, "Email": "a@b.org"}
 
@@ -448,9 +427,7 @@ def test_an_invalid_formula_is_422_invalid_filter_by_formula(
     assert "Unknown field names: Nmae" in error_of(unknown)["message"]
 
 
-def test_sort_and_max_records(
-    base: Base, patients: Table, emulator: AirtableEmulator, http: requests.Session
-) -> None:
+def test_sort_and_max_records(base: Base, patients: Table, emulator: AirtableEmulator, http: requests.Session) -> None:
     patients.batch_create(
         [
             {"Name": "b", "Visits": 2, "Status": "Discharged"},
@@ -512,9 +489,7 @@ def test_cell_format_string_needs_time_zone_and_locale(
 def test_post_list_records_takes_the_options_as_a_json_body(
     base: Base, patients: Table, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
-    patients.batch_create(
-        [{"Name": n, "Visits": v} for n, v in (("Ana", 1), ("Ben", 3), ("Cy", 2))]
-    )
+    patients.batch_create([{"Name": n, "Visits": v} for n, v in (("Ana", 1), ("Ben", 3), ("Cy", 2))])
     response = http.post(
         records_url(emulator, base.id, "Patients", "listRecords"),
         json={
@@ -537,21 +512,13 @@ def test_a_get_over_16000_characters_is_refused_and_pyairtable_falls_back_to_pos
     base: Base, patients: Table, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
     patients.batch_create([{"Name": "Ana"}, {"Name": "Ben"}])
-    long_formula = (
-        "OR("
-        + ", ".join([f"{{Name}} = 'nobody {n}'" for n in range(700)] + ["{Name} = 'Ana'"])
-        + ")"
-    )
-    too_long = http.get(
-        records_url(emulator, base.id, "Patients"), params={"filterByFormula": long_formula}
-    )
+    long_formula = "OR(" + ", ".join([f"{{Name}} = 'nobody {n}'" for n in range(700)] + ["{Name} = 'Ana'"]) + ")"
+    too_long = http.get(records_url(emulator, base.id, "Patients"), params={"filterByFormula": long_formula})
     assert too_long.status_code == 422
     assert error_of(too_long)["type"] == "INVALID_REQUEST_UNKNOWN"
     emulator.clear_requests()
     assert [r["fields"]["Name"] for r in patients.all(formula=long_formula)] == ["Ana"]
-    assert [(entry.method, entry.path.rsplit("/", 1)[-1]) for entry in emulator.requests] == [
-        ("POST", "listRecords")
-    ]
+    assert [(entry.method, entry.path.rsplit("/", 1)[-1]) for entry in emulator.requests] == [("POST", "listRecords")]
 
 
 def test_get_one_record_and_a_missing_record_is_404(
@@ -562,17 +529,13 @@ def test_get_one_record_and_a_missing_record_is_404(
     missing = http.get(records_url(emulator, base.id, "Patients", "recMissing0000000"))
     assert missing.status_code == 404
     assert error_of(missing)["type"] == "NOT_FOUND"
-    with_fields = http.get(
-        records_url(emulator, base.id, "Patients", record["id"]), params={"fields[]": "Name"}
-    )
+    with_fields = http.get(records_url(emulator, base.id, "Patients", record["id"]), params={"fields[]": "Name"})
     assert with_fields.status_code == 422
 
 
 def test_table_names_are_percent_encoded_in_the_path(api: Api, emulator: AirtableEmulator) -> None:
     names = ["Front desk / 2026", "Médecins – été", "50% off?&#"]
-    base = api.create_base(
-        "wsp", "Clinic", tables=[{"name": n, "fields": PATIENT_FIELDS[:1]} for n in names]
-    )
+    base = api.create_base("wsp", "Clinic", tables=[{"name": n, "fields": PATIENT_FIELDS[:1]} for n in names])
     for name in names:
         table = base.table(name)
         created = table.create({"Name": f"in {name}"})
@@ -588,15 +551,11 @@ def test_table_names_are_percent_encoded_in_the_path(api: Api, emulator: Airtabl
 def test_a_single_fields_body_answers_the_record_itself(
     base: Base, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
-    response = http.post(
-        records_url(emulator, base.id, "Patients"), json={"fields": {"Name": "Ana"}}
-    )
+    response = http.post(records_url(emulator, base.id, "Patients"), json={"fields": {"Name": "Ana"}})
     body = response.json()
     assert response.status_code == 200
     assert set(body) == {"id", "createdTime", "fields"} and body["fields"] == {"Name": "Ana"}
-    batch = http.post(
-        records_url(emulator, base.id, "Patients"), json={"records": [{"fields": {"Name": "Ben"}}]}
-    )
+    batch = http.post(records_url(emulator, base.id, "Patients"), json={"records": [{"fields": {"Name": "Ben"}}]})
     assert set(batch.json()) == {"records"}
 
 
@@ -609,9 +568,7 @@ def test_more_than_ten_records_per_write_is_422_invalid_records(
     assert created.status_code == 422
     assert error_of(created)["type"] == "INVALID_RECORDS"
     ten = patients.batch_create([{"Name": str(n)} for n in range(11)])
-    updated = http.patch(
-        url, json={"records": [{"id": r["id"], "fields": {"Visits": 1}} for r in ten]}
-    )
+    updated = http.patch(url, json={"records": [{"id": r["id"], "fields": {"Visits": 1}} for r in ten]})
     assert error_of(updated)["type"] == "INVALID_RECORDS"
     deleted = http.delete(url, params={"records[]": [r["id"] for r in ten]})
     assert deleted.status_code == 422
@@ -632,9 +589,7 @@ def test_patch_merges_fields_and_put_clears_the_omitted_ones(patients: Table) ->
     assert patients.get(ana["id"])["fields"] == {"Visits": 5}
     single = patients.update(ana["id"], {"Name": "Ana B"})
     assert single["fields"] == {"Name": "Ana B", "Visits": 5}
-    assert patients.update(ana["id"], {"Email": "x@y.org"}, replace=True)["fields"] == {
-        "Email": "x@y.org"
-    }
+    assert patients.update(ana["id"], {"Email": "x@y.org"}, replace=True)["fields"] == {"Email": "x@y.org"}
 
 
 def test_updating_a_missing_record_is_422_row_does_not_exist(
@@ -789,9 +744,7 @@ def test_values_are_stored_as_airtable_stores_them(patients: Table) -> None:
 def test_an_unknown_field_name_is_422_unknown_field_name(
     base: Base, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
-    response = http.post(
-        records_url(emulator, base.id, "Patients"), json={"fields": {"Surname": "X"}}
-    )
+    response = http.post(records_url(emulator, base.id, "Patients"), json={"fields": {"Surname": "X"}})
     assert response.status_code == 422
     assert error_of(response) == {
         "type": "UNKNOWN_FIELD_NAME",
@@ -803,9 +756,7 @@ def test_computed_fields_refuse_writes_and_compute_their_values(
     base: Base, patients: Table, emulator: AirtableEmulator, http: requests.Session
 ) -> None:
     emulator.add_computed_field(base.id, "Patients", "Created", "createdTime")
-    emulator.add_computed_field(
-        base.id, "Patients", "Visits changed", "lastModifiedTime", ["Visits"]
-    )
+    emulator.add_computed_field(base.id, "Patients", "Visits changed", "lastModifiedTime", ["Visits"])
     record = patients.create({"Name": "Ana"})
     assert record["fields"]["Created"] == record["createdTime"]
     assert "Visits changed" not in record["fields"]
@@ -854,9 +805,7 @@ def test_delete_removes_records_singly_and_in_batches(patients: Table) -> None:
     assert patients.all() == []
 
 
-def test_a_body_that_is_not_json_is_422(
-    base: Base, emulator: AirtableEmulator, http: requests.Session
-) -> None:
+def test_a_body_that_is_not_json_is_422(base: Base, emulator: AirtableEmulator, http: requests.Session) -> None:
     url = records_url(emulator, base.id, "Patients")
     for body in (b"{not json", b'{"fields": {"Visits": NaN}}'):
         response = http.post(url, data=body, headers={"Content-Type": "application/json"})
@@ -981,9 +930,7 @@ def test_pyairtable_without_retries_raises_on_the_429(http: requests.Session) ->
     emulator = _limited(clock)
     try:
         base_id = _new_base(emulator, http)
-        table = Api(TOKEN, endpoint_url=emulator.endpoint_url, retry_strategy=False).table(
-            base_id, "T"
-        )
+        table = Api(TOKEN, endpoint_url=emulator.endpoint_url, retry_strategy=False).table(base_id, "T")
         for _ in range(5):
             table.all()
         with pytest.raises(requests.HTTPError) as raised:
@@ -1022,9 +969,7 @@ def test_a_forced_429_starts_the_30_second_penalty(http: requests.Session) -> No
         emulator.stop()
 
 
-def test_the_request_log_records_each_request(
-    patients: Table, base: Base, emulator: AirtableEmulator
-) -> None:
+def test_the_request_log_records_each_request(patients: Table, base: Base, emulator: AirtableEmulator) -> None:
     emulator.clear_requests()
     patients.batch_create([{"Name": str(n)} for n in range(12)])
     patients.all(page_size=5, fields=["Name"])
@@ -1063,9 +1008,7 @@ def test_serve_prints_its_url_first_then_serves_until_terminated() -> None:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
-        response = requests.get(
-            f"{url}/v0/meta/bases", headers={"Authorization": "Bearer any"}, timeout=5
-        )
+        response = requests.get(f"{url}/v0/meta/bases", headers={"Authorization": "Bearer any"}, timeout=5)
         assert response.json() == {"bases": []}
         assert "GET /v0/meta/bases 200" in process.stdout.readline()
     finally:

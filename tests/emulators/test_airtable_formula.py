@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from clinicops.connectors.emulators.airtable import formula
-from clinicops.connectors.emulators.airtable.errors import ApiError
 from hypothesis import given
 from hypothesis import strategies as st
+
+from clinicops.connectors.emulators.airtable import formula
+from clinicops.connectors.emulators.airtable.errors import ApiError
 
 FIELDS = {"Name", "Visits", "Notes", "Active", "Due date"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from clinicops.connectors.emulators.airtable import FakeClock
 from clinicops.connectors.emulators.airtable.ratelimit import RateLimiter
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import gspread
 import pytest
 import requests
+
 from clinicops.connectors.emulators.sheets import (
     SheetsEmulator,
     gspread_client,
@@ -45,7 +46,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def emu(clock: FakeClock) -> Iterator[SheetsEmulator]:
-    """An emulator with quotas high enough that only the quota tests meet them."""
+    """An emulator with quotas high enough that only the quota tests meet them.
+
+    Every answer must come from the API logic: a defect would show as a 500 with a
+    traceback in ``internal_errors``.
+    """
     with SheetsEmulator(
         clock=clock,
         read_quota_per_minute=10_000,
@@ -53,6 +58,7 @@ def emu(clock: FakeClock) -> Iterator[SheetsEmulator]:
         user_quota_per_minute=10_000,
     ) as emulator:
         yield emulator
+    assert emulator.internal_errors == []
 
 
 @pytest.fixture
@@ -65,9 +71,7 @@ def gc(emu: SheetsEmulator) -> gspread.Client:
     return gspread_client(emu.base_url)
 
 
-def create(
-    http: requests.Session, title: str = "Clinic", tabs: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def create(http: requests.Session, title: str = "Clinic", tabs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Create a spreadsheet the way a connector must: ``POST /v4/spreadsheets``."""
     tabs = tabs if tabs is not None else [{"title": "Patients"}, {"title": "Front desk"}]
     body = {"properties": {"title": title}, "sheets": [{"properties": t} for t in tabs]}
@@ -102,9 +106,7 @@ def sheet_props(sh: gspread.Spreadsheet, title: str) -> dict[str, Any]:
     return next(s["properties"] for s in meta["sheets"] if s["properties"]["title"] == title)
 
 
-def grid(
-    http: requests.Session, sheet_id: str, range_text: str, fields: str
-) -> list[dict[str, Any]]:
+def grid(http: requests.Session, sheet_id: str, range_text: str, fields: str) -> list[dict[str, Any]]:
     """``rowData`` of one range, through a field mask."""
     response = http.get(f"{API}/{sheet_id}", params={"ranges": range_text, "fields": fields})
     assert response.status_code == 200, response.text
@@ -144,9 +146,7 @@ def test_gspread_opens_by_key_and_lists_worksheets(sh: gspread.Spreadsheet):
     ]
 
 
-def test_fields_mask_sheets_properties_returns_only_properties(
-    http: requests.Session, sheet_id: str
-):
+def test_fields_mask_sheets_properties_returns_only_properties(http: requests.Session, sheet_id: str):
     body = http.get(f"{API}/{sheet_id}", params={"fields": "sheets.properties"}).json()
     assert set(body) == {"sheets"}
     assert [set(s) for s in body["sheets"]] == [{"properties"}, {"properties"}]
@@ -181,12 +181,8 @@ def test_invalid_field_masks_are_400(http: requests.Session, sheet_id: str, fiel
 def test_include_grid_data_carries_entered_effective_and_formatted_values(
     sh: gspread.Spreadsheet, http: requests.Session, sheet_id: str
 ):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "USER_ENTERED"}, body={"values": [["7", "x"]]}
-    )
-    body = http.get(
-        f"{API}/{sheet_id}", params={"includeGridData": "true", "ranges": "Patients!A1:B1"}
-    ).json()
+    sh.values_update("Patients!A1", params={"valueInputOption": "USER_ENTERED"}, body={"values": [["7", "x"]]})
+    body = http.get(f"{API}/{sheet_id}", params={"includeGridData": "true", "ranges": "Patients!A1:B1"}).json()
     assert len(body["sheets"]) == 1, "ranges limit the sheets returned"
     cells = body["sheets"][0]["data"][0]["rowData"][0]["values"]
     assert cells[0]["userEnteredValue"] == {"numberValue": 7}
@@ -343,37 +339,26 @@ def test_user_entered_parses_like_the_ui(sh: gspread.Spreadsheet, http, sheet_id
     assert cells[0]["values"][0]["userEnteredValue"] == {"formulaValue": "=SUM(1,2)"}
 
 
-@pytest.mark.parametrize(
-    ("typed", "shown"), [("2026-03-04", "2026-03-04"), ("3/4/2026", "3/4/2026")]
-)
+@pytest.mark.parametrize(("typed", "shown"), [("2026-03-04", "2026-03-04"), ("3/4/2026", "3/4/2026")])
 def test_user_entered_dates_become_serial_numbers_with_a_date_format(
     sh: gspread.Spreadsheet, http, sheet_id, typed: str, shown: str
 ):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "USER_ENTERED"}, body={"values": [[typed]]}
-    )
+    sh.values_update("Patients!A1", params={"valueInputOption": "USER_ENTERED"}, body={"values": [[typed]]})
 
     def read(**params: str) -> Any:
         return sh.values_get("Patients!A1", params=params)["values"][0][0]
 
-    assert read(
-        valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="SERIAL_NUMBER"
-    ) == serial(dt.date(2026, 3, 4))
-    assert (
-        read(valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="FORMATTED_STRING")
-        == shown
+    assert read(valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="SERIAL_NUMBER") == serial(
+        dt.date(2026, 3, 4)
     )
+    assert read(valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="FORMATTED_STRING") == shown
     assert read() == shown
-    cells = grid(
-        http, sheet_id, "Patients!A1", "sheets.data.rowData.values.userEnteredFormat.numberFormat"
-    )
+    cells = grid(http, sheet_id, "Patients!A1", "sheets.data.rowData.values.userEnteredFormat.numberFormat")
     assert cells[0]["values"][0]["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
 
 
 def test_raw_date_text_stays_text(sh: gspread.Spreadsheet):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["2026-03-04"]]}
-    )
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["2026-03-04"]]})
     value = sh.values_get("Patients!A1", params={"valueRenderOption": "UNFORMATTED_VALUE"})
     assert value["values"] == [["2026-03-04"]]
 
@@ -413,13 +398,23 @@ def test_values_batch_update_reports_totals_and_each_range(sh: gspread.Spreadshe
     ]
 
 
+def test_column_major_writes_and_values_in_the_response(sh: gspread.Spreadsheet):
+    result = sh.values_update(
+        "Patients!B2",
+        params={"valueInputOption": "RAW", "includeValuesInResponse": "true"},
+        body={"majorDimension": "COLUMNS", "values": [["a", "b"], ["c"]]},
+    )
+    assert result["updatedRange"] == "Patients!B2:C3"
+    assert result["updatedData"] == {
+        "range": "Patients!B2:C3",
+        "majorDimension": "ROWS",
+        "values": [["a", "c"], ["b"]],
+    }
+
+
 def test_null_skips_a_cell_and_empty_string_clears_it(sh: gspread.Spreadsheet):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["a", "b", "c"]]}
-    )
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [[None, "", "C"]]}
-    )
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["a", "b", "c"]]})
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [[None, "", "C"]]})
     assert sh.values_get("Patients!A1:C1")["values"] == [["a", "", "C"]]
 
 
@@ -456,9 +451,7 @@ def test_writes_past_the_grid_are_rejected_and_the_batch_writes_nothing(sh: gspr
 def test_a_value_input_option_is_required(sh: gspread.Spreadsheet):
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
         sh.values_batch_update({"data": [{"range": "Patients!A1", "values": [["x"]]}]})
-    assert (
-        error_of(excinfo)["message"] == "Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED"
-    )
+    assert error_of(excinfo)["message"] == "Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED"
 
 
 def test_a_misspelt_query_parameter_is_400_not_ignored(sh: gspread.Spreadsheet):
@@ -474,18 +467,12 @@ def test_an_unknown_render_option_is_400(sh: gspread.Spreadsheet):
 
 
 def test_a_cell_over_50000_characters_is_rejected(sh: gspread.Spreadsheet):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["x" * 50_000]]}
-    )
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["x" * 50_000]]})
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
-        sh.values_update(
-            "Patients!A2", params={"valueInputOption": "RAW"}, body={"values": [["x" * 50_001]]}
-        )
+        sh.values_update("Patients!A2", params={"valueInputOption": "RAW"}, body={"values": [["x" * 50_001]]})
     assert error_of(excinfo) == {
         "code": 400,
-        "message": (
-            "Your input contains more than the maximum of 50000 characters in a single cell."
-        ),
+        "message": ("Your input contains more than the maximum of 50000 characters in a single cell."),
         "status": "INVALID_ARGUMENT",
     }
     assert "values" not in sh.values_get("Patients!A2")
@@ -505,12 +492,8 @@ def test_clear_removes_values_but_keeps_notes(sh: gspread.Spreadsheet):
 
 def test_append_writes_after_the_table_and_grows_the_grid(sh_small: gspread.Spreadsheet):
     sh = sh_small
-    sh.values_update(
-        "Log!A1", params={"valueInputOption": "RAW"}, body={"values": [["h"], ["1"], ["2"]]}
-    )
-    result = sh.values_append(
-        "Log!A1", params={"valueInputOption": "RAW"}, body={"values": [["3"], ["4"]]}
-    )
+    sh.values_update("Log!A1", params={"valueInputOption": "RAW"}, body={"values": [["h"], ["1"], ["2"]]})
+    result = sh.values_append("Log!A1", params={"valueInputOption": "RAW"}, body={"values": [["3"], ["4"]]})
     assert result["tableRange"] == "Log!A1:A3"
     assert result["updates"]["updatedRange"] == "Log!A4:A5"
     assert sheet_props(sh, "Log")["gridProperties"]["rowCount"] == 5
@@ -520,9 +503,7 @@ def test_append_writes_after_the_table_and_grows_the_grid(sh_small: gspread.Spre
 @pytest.fixture
 def sh_small(http: requests.Session, gc: gspread.Client) -> gspread.Spreadsheet:
     """A spreadsheet whose one tab is 3 rows by 2 columns."""
-    sid = create(
-        http, tabs=[{"title": "Log", "gridProperties": {"rowCount": 3, "columnCount": 2}}]
-    )["spreadsheetId"]
+    sid = create(http, tabs=[{"title": "Log", "gridProperties": {"rowCount": 3, "columnCount": 2}}])["spreadsheetId"]
     return gc.open_by_key(sid)
 
 
@@ -536,8 +517,7 @@ def test_add_sheet_replies_with_the_new_sheets_properties(sh: gspread.Spreadshee
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
         sh.add_worksheet("visits", rows=5, cols=5)
     assert error_of(excinfo)["message"] == (
-        'Invalid requests[0].addSheet: A sheet with the name "visits" already exists. '
-        "Please enter another name."
+        'Invalid requests[0].addSheet: A sheet with the name "visits" already exists. Please enter another name.'
     )
 
 
@@ -589,12 +569,8 @@ def test_update_sheet_properties_changes_only_masked_fields(sh: gspread.Spreadsh
     assert props["gridProperties"] == {"rowCount": 5, "columnCount": 26, "frozenRowCount": 1}
 
 
-def test_notes_and_background_colour_round_trip_through_field_masks(
-    sh: gspread.Spreadsheet, http, sheet_id
-):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["MRN", "Name"]]}
-    )
+def test_notes_and_background_colour_round_trip_through_field_masks(sh: gspread.Spreadsheet, http, sheet_id):
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["MRN", "Name"]]})
     pink = {"red": 1, "green": 0.8, "blue": 0.8}
     sh.batch_update(
         {
@@ -665,9 +641,7 @@ def test_notes_and_background_colour_round_trip_through_field_masks(
     assert cells == [{"values": [{"formattedValue": "MRN"}, {"formattedValue": "Name"}]}]
 
 
-def test_background_colour_is_mirrored_into_its_style_and_zeros_dropped(
-    sh: gspread.Spreadsheet, http, sheet_id
-):
+def test_background_colour_is_mirrored_into_its_style_and_zeros_dropped(sh: gspread.Spreadsheet, http, sheet_id):
     sh.batch_update(
         {
             "requests": [
@@ -680,11 +654,7 @@ def test_background_colour_is_mirrored_into_its_style_and_zeros_dropped(
                             "startColumnIndex": 0,
                             "endColumnIndex": 2,
                         },
-                        "cell": {
-                            "userEnteredFormat": {
-                                "backgroundColor": {"red": 1, "green": 0, "blue": 0}
-                            }
-                        },
+                        "cell": {"userEnteredFormat": {"backgroundColor": {"red": 1, "green": 0, "blue": 0}}},
                         "fields": "userEnteredFormat.backgroundColor",
                     }
                 }
@@ -696,9 +666,7 @@ def test_background_colour_is_mirrored_into_its_style_and_zeros_dropped(
     assert cells == [{"values": [{"userEnteredFormat": red}] * 2}] * 2
 
 
-def test_data_validation_lives_on_cell_data_and_can_be_cleared(
-    sh: gspread.Spreadsheet, http, sheet_id
-):
+def test_data_validation_lives_on_cell_data_and_can_be_cleared(sh: gspread.Spreadsheet, http, sheet_id):
     rule = {
         "condition": {
             "type": "ONE_OF_LIST",
@@ -763,26 +731,16 @@ def test_protected_ranges_are_added_with_an_id_and_deleted(sh: gspread.Spreadshe
     assert isinstance(protected["protectedRangeId"], int)
     assert protected["range"] == {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}
     assert protected["warningOnly"] is True and protected["description"] == "Header row"
-    listed = http.get(
-        f"{API}/{sheet_id}", params={"fields": "sheets(properties.title,protectedRanges)"}
-    ).json()
+    listed = http.get(f"{API}/{sheet_id}", params={"fields": "sheets(properties.title,protectedRanges)"}).json()
     assert listed["sheets"][0]["protectedRanges"] == [protected]
     assert "protectedRanges" not in listed["sheets"][1]
 
-    sh.batch_update(
-        {
-            "requests": [
-                {"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}}
-            ]
-        }
-    )
+    sh.batch_update({"requests": [{"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}}]})
     listed = http.get(f"{API}/{sheet_id}", params={"fields": "sheets.protectedRanges"}).json()
     assert listed == {"sheets": [{}, {}]}
 
 
-def test_insert_dimension_shifts_values_notes_and_validation(
-    sh: gspread.Spreadsheet, http, sheet_id
-):
+def test_insert_dimension_shifts_values_notes_and_validation(sh: gspread.Spreadsheet, http, sheet_id):
     ws = sh.worksheet("Patients")
     ws.update([["h"], ["a"], ["b"]], "A1")
     ws.update_note("A3", "note on b")
@@ -821,9 +779,7 @@ def test_delete_dimension_shifts_cells_up_and_cannot_delete_every_row(sh: gsprea
 
 
 def test_delete_columns_moves_data_left(sh: gspread.Spreadsheet):
-    sh.values_update(
-        "Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["a", "b", "c"]]}
-    )
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["a", "b", "c"]]})
     sh.batch_update(
         {
             "requests": [
@@ -845,13 +801,63 @@ def test_delete_columns_moves_data_left(sh: gspread.Spreadsheet):
 
 
 def test_append_dimension_grows_the_grid(sh: gspread.Spreadsheet):
-    sh.batch_update(
-        {"requests": [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 500}}]}
-    )
+    sh.batch_update({"requests": [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 500}}]})
     assert sheet_props(sh, "Patients")["gridProperties"]["rowCount"] == 1500
-    sh.values_update(
-        "Patients!A1500", params={"valueInputOption": "RAW"}, body={"values": [["last"]]}
+    sh.values_update("Patients!A1500", params={"valueInputOption": "RAW"}, body={"values": [["last"]]})
+
+
+def test_sort_range_moves_whole_rows_and_puts_empties_last(sh: gspread.Spreadsheet):
+    ws = sh.worksheet("Patients")
+    ws.update([["name", "age"], ["cy", 40], ["", 7], ["Ada", 9], ["bob", 40]], "A1")
+    ws.update_note("A4", "Ada's note")
+    sh.batch_update(
+        {
+            "requests": [
+                {
+                    "sortRange": {
+                        "range": {
+                            "sheetId": 0,
+                            "startRowIndex": 1,
+                            "endRowIndex": 5,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": 2,
+                        },
+                        "sortSpecs": [
+                            {"dimensionIndex": 1, "sortOrder": "DESCENDING"},
+                            {"dimensionIndex": 0, "sortOrder": "ASCENDING"},
+                        ],
+                    }
+                }
+            ]
+        }
     )
+    assert sh.values_get("Patients!A1:B5", params={"valueRenderOption": "UNFORMATTED_VALUE"})["values"] == [
+        ["name", "age"],
+        ["bob", 40],
+        ["cy", 40],
+        ["Ada", 9],
+        ["", 7],
+    ]
+    assert ws.get_note("A4") == "Ada's note"
+
+
+def test_gspread_freeze_format_and_resize(sh: gspread.Spreadsheet, http, sheet_id):
+    ws = sh.worksheet("Patients")
+    ws.freeze(rows=1)
+    ws.format("A1:B1", {"textFormat": {"bold": True}})
+    ws.resize(rows=20, cols=5)
+    assert sheet_props(sh, "Patients")["gridProperties"] == {"rowCount": 20, "columnCount": 5, "frozenRowCount": 1}
+    cells = grid(http, sheet_id, "Patients!A1:B1", "sheets.data.rowData.values.userEnteredFormat.textFormat")
+    assert cells == [{"values": [{"userEnteredFormat": {"textFormat": {"bold": True}}}] * 2}]
+    ws.freeze(rows=0)
+    assert "frozenRowCount" not in sheet_props(sh, "Patients")["gridProperties"]
+
+
+def test_shrinking_the_grid_drops_cells_outside_it(sh: gspread.Spreadsheet):
+    sh.values_update("Patients!A1", params={"valueInputOption": "RAW"}, body={"values": [["keep"], [""], ["drop"]]})
+    sh.worksheet("Patients").resize(rows=2)
+    sh.worksheet("Patients").resize(rows=3)
+    assert sh.values_get("Patients")["values"] == [["keep"]]
 
 
 def test_batch_update_is_atomic(sh: gspread.Spreadsheet):
@@ -871,9 +877,7 @@ def test_batch_update_is_atomic(sh: gspread.Spreadsheet):
                 ]
             }
         )
-    assert (
-        error_of(excinfo)["message"] == "Invalid requests[2].deleteSheet: No grid with id: 424242"
-    )
+    assert error_of(excinfo)["message"] == "Invalid requests[2].deleteSheet: No grid with id: 424242"
     assert [w.title for w in sh.worksheets()] == ["Patients", "Front desk"]
     assert sh.worksheet("Patients").get_notes() == [[]]
 
@@ -895,8 +899,7 @@ def test_unknown_and_unsupported_requests_are_refused(sh: gspread.Spreadsheet):
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
         sh.batch_update({"requests": [{"addSheeet": {}}]})
     assert error_of(excinfo)["message"] == (
-        'Invalid JSON payload received. Unknown name "addSheeet" at '
-        "'requests[0]': Cannot find field."
+        "Invalid JSON payload received. Unknown name \"addSheeet\" at 'requests[0]': Cannot find field."
     )
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
         sh.batch_update({"requests": [{"mergeCells": {}}]})
@@ -905,13 +908,7 @@ def test_unknown_and_unsupported_requests_are_refused(sh: gspread.Spreadsheet):
 
 def test_ten_million_cells_is_the_limit(sh: gspread.Spreadsheet):
     with pytest.raises(gspread.exceptions.APIError) as excinfo:
-        sh.batch_update(
-            {
-                "requests": [
-                    {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 400_000}}
-                ]
-            }
-        )
+        sh.batch_update({"requests": [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 400_000}}]})
     assert "above the limit of 10000000 cells" in error_of(excinfo)["message"]
 
 
@@ -951,11 +948,7 @@ def test_require_auth_answers_401_without_a_bearer_token(clock: FakeClock):
         assert response.json()["error"]["status"] == "UNAUTHENTICATED"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         signed_in = gspread_client(emulator.base_url, token="ya29.test")
-        sid = (
-            session_for(emulator.base_url, token="ya29.test")
-            .post(API, json={})
-            .json()["spreadsheetId"]
-        )
+        sid = session_for(emulator.base_url, token="ya29.test").post(API, json={}).json()["spreadsheetId"]
         assert signed_in.open_by_key(sid).sheet1.title == "Sheet1"
 
 
@@ -1015,9 +1008,7 @@ def test_write_quota_429_with_gspread_api_error(clock: FakeClock):
 # --- fault injection and the request log ------------------------------------------------------
 
 
-def test_fail_next_answers_documented_errors_then_recovers(
-    emu: SheetsEmulator, http: requests.Session, sheet_id: str
-):
+def test_fail_next_answers_documented_errors_then_recovers(emu: SheetsEmulator, http: requests.Session, sheet_id: str):
     url = f"{API}/{sheet_id}"
     emu.fail_next(status=429, times=2)
     first, second, third = (http.get(url) for _ in range(3))
@@ -1053,9 +1044,7 @@ def test_gspread_sees_injected_failures_as_api_errors(emu: SheetsEmulator, sh: g
 def test_request_log_records_each_call(emu: SheetsEmulator, sh: gspread.Spreadsheet, sheet_id: str):
     emu.requests.clear()
     sh.values_batch_get(["Patients", "'Front desk'!A1:B2"], params={"valueRenderOption": "FORMULA"})
-    sh.values_batch_update(
-        {"valueInputOption": "RAW", "data": [{"range": "Patients!A1", "values": [["x"]]}]}
-    )
+    sh.values_batch_update({"valueInputOption": "RAW", "data": [{"range": "Patients!A1", "values": [["x"]]}]})
     with pytest.raises(gspread.exceptions.APIError):
         sh.values_get("Nowhere!A1")
 
@@ -1101,9 +1090,7 @@ def test_serve_prints_its_base_url_first_then_logs_requests():
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
-        created = requests.post(
-            f"{base_url}/v4/spreadsheets", json={"properties": {"title": "CLI"}}, timeout=5
-        )
+        created = requests.post(f"{base_url}/v4/spreadsheets", json={"properties": {"title": "CLI"}}, timeout=5)
         assert created.json()["properties"]["title"] == "CLI"
         assert process.stdout.readline().startswith("POST /v4/spreadsheets -> 200")
     finally:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from clinicops.connectors.emulators.sheets import a1, dates, entry, fields, render
-from clinicops.connectors.emulators.sheets.errors import ApiError
 from hypothesis import given
 from hypothesis import strategies as st
+
+from clinicops.connectors.emulators.sheets import a1, dates, entry, fields, render
+from clinicops.connectors.emulators.sheets.errors import ApiError
 
 # --- A1 notation ------------------------------------------------------------------------
 

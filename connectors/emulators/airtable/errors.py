@@ -54,9 +54,7 @@ def route_not_found() -> ApiError:
 
 def table_not_found(table: str, base_id: str) -> ApiError:
     """404: the base exists but has no table with that id or name."""
-    return ApiError(
-        404, "TABLE_NOT_FOUND", f"Could not find table {table} in application {base_id}"
-    )
+    return ApiError(404, "TABLE_NOT_FOUND", f"Could not find table {table} in application {base_id}")
 
 
 def record_not_found(record_id: str) -> ApiError:
@@ -66,9 +64,7 @@ def record_not_found(record_id: str) -> ApiError:
 
 def row_does_not_exist(record_id: str) -> ApiError:
     """422: updating, or linking to, a record id that does not exist."""
-    return ApiError(
-        422, "ROW_DOES_NOT_EXIST", f"Record ID {record_id} does not exist in this table"
-    )
+    return ApiError(422, "ROW_DOES_NOT_EXIST", f"Record ID {record_id} does not exist in this table")
 
 
 def unknown_field(name: str) -> ApiError:

@@ -95,9 +95,7 @@ CHECKBOX_COLORS = frozenset(
 CHECKBOX_ICONS = frozenset({"check", "xCheckbox", "star", "heart", "thumbsUp", "flag", "dot"})
 
 _HUES = ("blue", "cyan", "teal", "green", "yellow", "orange", "red", "pink", "purple", "gray")
-SELECT_COLORS = frozenset(
-    hue + shade for hue in _HUES for shade in ("Light2", "Light1", "Bright", "Dark1")
-)
+SELECT_COLORS = frozenset(hue + shade for hue in _HUES for shade in ("Light2", "Light1", "Bright", "Dark1"))
 #: Colors given, in turn, to choices created without one.
 DEFAULT_CHOICE_COLORS = tuple(hue + "Light2" for hue in _HUES)
 
@@ -153,9 +151,7 @@ class _OptionsChecker:
     def only_keys(self, options: dict[str, Any], allowed: set[str], required: set[str]) -> None:
         for key in options:
             if key not in allowed:
-                raise self.fail(
-                    f"Failed schema validation: {self.field}.options.{key} is not allowed"
-                )
+                raise self.fail(f"Failed schema validation: {self.field}.options.{key} is not allowed")
         for key in required:
             if key not in options:
                 raise self.fail(f"Failed schema validation: {self.field}.options.{key} is missing")
@@ -227,8 +223,7 @@ def create_options(
     if field_type in TEXT_TYPES:
         if options is not None:
             raise check.fail(
-                f"Failed schema validation: options is not included in the "
-                f"{field}.(type={field_type}) schema"
+                f"Failed schema validation: options is not included in the {field}.(type={field_type}) schema"
             )
         return None
     given = check.require_object(options)

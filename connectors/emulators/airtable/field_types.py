@@ -190,9 +190,7 @@ def _coerce_checkbox(field: Field, value: Any, typecast: bool) -> bool | None:
 
 
 def _date_by_format(text: str, format_name: str) -> date | None:
-    patterns = {"european": ("%d/%m/%Y",), "friendly": ("%B %d, %Y",)}.get(
-        format_name, ("%m/%d/%Y",)
-    )
+    patterns = {"european": ("%d/%m/%Y",), "friendly": ("%B %d, %Y",)}.get(format_name, ("%m/%d/%Y",))
     for pattern in (*patterns, "%B %d, %Y", "%b %d, %Y"):
         try:
             return datetime.strptime(text, pattern).date()
@@ -251,9 +249,7 @@ def _coerce_datetime(field: Field, value: Any, typecast: bool) -> str | None:
     return iso_timestamp(moment)
 
 
-def _coerce_single_select(
-    field: Field, value: Any, typecast: bool, choices: PendingChoices
-) -> str | None:
+def _coerce_single_select(field: Field, value: Any, typecast: bool, choices: PendingChoices) -> str | None:
     if typecast and _is_number(value):
         value = number_text(value)
     if not isinstance(value, str):
@@ -266,9 +262,7 @@ def _coerce_single_select(
     return choice
 
 
-def _coerce_multiple_selects(
-    field: Field, value: Any, typecast: bool, choices: PendingChoices
-) -> list[str] | None:
+def _coerce_multiple_selects(field: Field, value: Any, typecast: bool, choices: PendingChoices) -> list[str] | None:
     if typecast and isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list):

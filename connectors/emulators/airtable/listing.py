@@ -182,9 +182,7 @@ def query_from_body(body: dict[str, Any], params: dict[str, list[str]]) -> ListQ
     query = ListQuery()
     _apply_common(query, body)
     if body.get("fields") is not None:
-        if not isinstance(body["fields"], list) or not all(
-            isinstance(name, str) for name in body["fields"]
-        ):
+        if not isinstance(body["fields"], list) or not all(isinstance(name, str) for name in body["fields"]):
             raise errors.invalid_request()
         query.fields = list(body["fields"])
     if body.get("sort") is not None:
@@ -216,11 +214,7 @@ class Iterators:
         self._by_offset: dict[str, tuple[_Iterator, int]] = {}
 
     def _prune(self, now: float) -> None:
-        expired = [
-            offset
-            for offset, (iterator, _) in self._by_offset.items()
-            if now - iterator.last_used > self.ttl
-        ]
+        expired = [offset for offset, (iterator, _) in self._by_offset.items() if now - iterator.last_used > self.ttl]
         for offset in expired:
             del self._by_offset[offset]
 
@@ -284,9 +278,7 @@ def _matching_ids(base: Base, table: Table, query: ListQuery) -> list[str]:
     return [record.id for record in records]
 
 
-def list_records(
-    base: Base, table: Table, query: ListQuery, iterators: Iterators, now: float
-) -> dict[str, Any]:
+def list_records(base: Base, table: Table, query: ListQuery, iterators: Iterators, now: float) -> dict[str, Any]:
     """One page of records, with an ``offset`` when more pages follow."""
     shape = _shape(table, query)
     if query.offset is not None:
@@ -308,9 +300,7 @@ def list_records(
     return body
 
 
-def get_record(
-    base: Base, table: Table, record_id: str, params: dict[str, list[str]]
-) -> dict[str, Any]:
+def get_record(base: Base, table: Table, record_id: str, params: dict[str, list[str]]) -> dict[str, Any]:
     """One record by id; only the cell-format options apply (``fields[]`` is refused)."""
     for name in params:
         if name not in _GET_RECORD_PARAMS:

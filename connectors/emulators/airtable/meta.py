@@ -57,10 +57,7 @@ def list_bases(account: Account, params: dict[str, list[str]]) -> dict[str, Any]
         start = int(offset)
     page = bases[start : start + BASES_PER_PAGE]
     body: dict[str, Any] = {
-        "bases": [
-            {"id": base.id, "name": base.name, "permissionLevel": base.permission_level}
-            for base in page
-        ]
+        "bases": [{"id": base.id, "name": base.name, "permissionLevel": base.permission_level} for base in page]
     }
     if start + BASES_PER_PAGE < len(bases):
         body["offset"] = str(start + BASES_PER_PAGE)
@@ -225,8 +222,7 @@ def update_field(table: Table, field_id: str, body: dict[str, Any]) -> dict[str,
     if "name" in body:
         name = body["name"]
         taken = isinstance(name, str) and any(
-            other is not field and other.name.casefold() == name.casefold()
-            for other in table.fields
+            other is not field and other.name.casefold() == name.casefold() for other in table.fields
         )
         if not isinstance(name, str) or not name.strip() or taken:
             raise errors.duplicate_field_name(name if isinstance(name, str) else "")
@@ -236,9 +232,7 @@ def update_field(table: Table, field_id: str, body: dict[str, Any]) -> dict[str,
     return field.schema()
 
 
-def add_computed_field(
-    table: Table, name: str, field_type: str, referenced_fields: list[str] | None = None
-) -> Field:
+def add_computed_field(table: Table, name: str, field_type: str, referenced_fields: list[str] | None = None) -> Field:
     """Add a created-time or last-modified-time field, as staff do in Airtable's UI.
 
     The Web API cannot create these types (it answers ``UNSUPPORTED_FIELD_TYPE_FOR_CREATE``),

@@ -38,9 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = self.server.app.handle(
-            self.command, self.path, self.headers.get("Authorization"), body
-        )
+        response = self.server.app.handle(self.command, self.path, self.headers.get("Authorization"), body)
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(response.body)))

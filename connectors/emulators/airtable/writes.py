@@ -41,9 +41,7 @@ def _record_list(body: dict[str, Any], what: str) -> list[dict[str, Any]]:
         or not 1 <= len(records) <= MAX_RECORDS_PER_REQUEST
         or not all(isinstance(item, dict) for item in records)
     ):
-        raise errors.invalid_records(
-            f'"records" must be an array of up to {MAX_RECORDS_PER_REQUEST} {what}.'
-        )
+        raise errors.invalid_records(f'"records" must be an array of up to {MAX_RECORDS_PER_REQUEST} {what}.')
     return records
 
 
@@ -216,18 +214,12 @@ class TableWriter:
         if not isinstance(perform_upsert, dict):
             raise errors.invalid_request('"performUpsert" must be an object')
         names = perform_upsert.get("fieldsToMergeOn")
-        if (
-            not isinstance(names, list)
-            or not 1 <= len(names) <= 3
-            or not all(isinstance(name, str) for name in names)
-        ):
+        if not isinstance(names, list) or not 1 <= len(names) <= 3 or not all(isinstance(name, str) for name in names):
             raise errors.invalid_request('"fieldsToMergeOn" must list 1 to 3 field names or ids')
         fields = [self.table.get_field(name) for name in names]
         for field in fields:
             if field.is_computed:
-                raise errors.invalid_request(
-                    f"Field {field.name} is computed and cannot be used in fieldsToMergeOn"
-                )
+                raise errors.invalid_request(f"Field {field.name} is computed and cannot be used in fieldsToMergeOn")
         return fields
 
     def _upsert(
@@ -262,9 +254,7 @@ class TableWriter:
                 if tuple(record.cells.get(field.id) for field in merge_fields) == key
             ]
             if len(matches) > 1:
-                raise errors.invalid_records(
-                    "More than one record matches the fieldsToMergeOn values of a record"
-                )
+                raise errors.invalid_records("More than one record matches the fieldsToMergeOn values of a record")
             if matches:
                 plan.append(_Planned(matches[0], changes))
             elif key in created_keys:
@@ -278,9 +268,7 @@ class TableWriter:
         return {
             "records": [self._body(record, by_field_id) for record in records],
             "createdRecords": list(dict.fromkeys(created_ids)),
-            "updatedRecords": list(
-                dict.fromkeys(record.id for record in records if record.id in existed)
-            ),
+            "updatedRecords": list(dict.fromkeys(record.id for record in records if record.id in existed)),
         }
 
     def update_one(self, record_id: str, body: dict[str, Any], *, replace: bool) -> dict[str, Any]:
@@ -298,9 +286,7 @@ class TableWriter:
     def delete(self, record_ids: list[str]) -> dict[str, Any]:
         """``DELETE ?records[]=…``: up to 10 ids, all of which must exist."""
         if not 1 <= len(record_ids) <= MAX_RECORDS_PER_REQUEST:
-            raise errors.invalid_records(
-                f'"records" must be an array of up to {MAX_RECORDS_PER_REQUEST} record IDs.'
-            )
+            raise errors.invalid_records(f'"records" must be an array of up to {MAX_RECORDS_PER_REQUEST} record IDs.')
         for record_id in record_ids:
             if record_id not in self.table.records:
                 raise errors.record_not_found(record_id)

@@ -51,12 +51,17 @@ def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def format_range(title: str, start_row: int, start_col: int, end_row: int, end_col: int) -> str:
-    """Normalized A1 of a half-open box of cells, e.g. ``Patients!A1:Z1000`` or ``Patients!B2``."""
+def format_cells(start_row: int, start_col: int, end_row: int, end_col: int) -> str:
+    """A1 of a half-open box of cells without a sheet: ``B2``, ``A1:Z1000``."""
     first = cell_name(start_row, start_col)
     if end_row - start_row == 1 and end_col - start_col == 1:
-        return f"{quote_title(title)}!{first}"
-    return f"{quote_title(title)}!{first}:{cell_name(end_row - 1, end_col - 1)}"
+        return first
+    return f"{first}:{cell_name(end_row - 1, end_col - 1)}"
+
+
+def format_range(title: str, start_row: int, start_col: int, end_row: int, end_col: int) -> str:
+    """Normalized A1 of a half-open box of cells, e.g. ``Patients!A1:Z1000`` or ``Patients!B2``."""
+    return f"{quote_title(title)}!{format_cells(start_row, start_col, end_row, end_col)}"
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,6 @@ class RangeRef:
     ``cells`` holds the text: the spreadsheet decides whether it names a sheet.
     """
 
-    text: str
     sheet: str | None
     cells: str | None
 
@@ -114,16 +118,16 @@ def split_range(text: str) -> RangeRef:
         if not title:
             raise unparsable(text)
         if rest == "":
-            return RangeRef(text, title, None)
+            return RangeRef(title, None)
         if not rest.startswith("!") or len(rest) == 1:
             raise unparsable(text)
-        return RangeRef(text, title, rest[1:])
+        return RangeRef(title, rest[1:])
     if "!" in text:
         title, cells = text.split("!", 1)
         if not title or not cells:
             raise unparsable(text)
-        return RangeRef(text, title, cells)
-    return RangeRef(text, None, text)
+        return RangeRef(title, cells)
+    return RangeRef(None, text)
 
 
 def _side(part: str) -> tuple[int | None, int | None] | None:

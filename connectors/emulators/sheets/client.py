@@ -26,12 +26,20 @@ class LoopbackAdapter(HTTPAdapter):
         parts = urlsplit(base_url)
         self._scheme, self._netloc = parts.scheme, parts.netloc
 
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         """Rewrite scheme and host to the emulator, keep path and query, then send."""
         parts = urlsplit(request.url or "")
         request.url = urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
         request.headers.pop("Host", None)
-        return super().send(request, *args, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
 def session_for(base_url: str, token: str | None = None) -> requests.Session:
@@ -52,4 +60,4 @@ def session_for(base_url: str, token: str | None = None) -> requests.Session:
 
 def gspread_client(base_url: str, token: str | None = None) -> gspread.Client:
     """A real ``gspread.Client`` talking to the emulator at ``base_url``."""
-    return gspread.Client(auth=None, session=session_for(base_url, token))  # type: ignore[arg-type]
+    return gspread.Client(auth=None, session=session_for(base_url, token))

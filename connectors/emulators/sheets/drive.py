@@ -17,9 +17,7 @@ from .params import Query, check_body, one
 from .service import SheetsService
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-_CLAUSE = re.compile(
-    r"""^\s*(?P<field>name|mimeType)\s*(?P<op>=|!=|contains)\s*(?P<q>['"])(?P<value>.*)(?P=q)\s*$"""
-)
+_CLAUSE = re.compile(r"""^\s*(?P<field>name|mimeType)\s*(?P<op>=|!=|contains)\s*(?P<q>['"])(?P<value>.*)(?P=q)\s*$""")
 
 
 def _file(spreadsheet: Spreadsheet) -> dict[str, Any]:

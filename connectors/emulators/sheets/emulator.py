@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +35,9 @@ class SheetsEmulator:
     Use as a context manager, or ``start()``/``stop()``. ``clock`` (seconds, e.g.
     ``time.monotonic``) drives the per-minute quotas, so a test can advance it instead
     of sleeping. ``on_request`` is called with each ``LoggedRequest`` as it is answered.
+
+    A defect in the emulator itself answers 500 INTERNAL, as Google would, and keeps the
+    traceback in ``internal_errors`` so a test can tell it from an injected failure.
     """
 
     def __init__(
@@ -53,10 +57,9 @@ class SheetsEmulator:
         self.require_auth = require_auth
         self.on_request = on_request
         self.requests: list[LoggedRequest] = []
+        self.internal_errors: list[str] = []
         self.service = SheetsService()
-        self._quota = QuotaTracker(
-            clock, read_quota_per_minute, write_quota_per_minute, user_quota_per_minute
-        )
+        self._quota = QuotaTracker(clock, read_quota_per_minute, write_quota_per_minute, user_quota_per_minute)
         self._faults = FaultPlan(user_quota_per_minute)
         self._denied: set[str] = set()
         self._lock = threading.RLock()
@@ -97,9 +100,12 @@ class SheetsEmulator:
         kind: str | None = None,
         message: str | None = None,
     ) -> None:
-        """Answer the next ``times`` requests (only reads or writes if ``kind`` is given)
-        with ``status`` (400, 401, 403, 404, 409, 429, 500, 501, 503 or 504) and the error
-        body Google sends for it."""
+        """Fail the next ``times`` requests with ``status`` and Google's error body for it.
+
+        ``kind`` (``"read"`` or ``"write"``) limits the failure to that kind of request;
+        ``message`` overrides the documented message. Statuses: 400, 401, 403, 404, 409,
+        429, 500, 501, 503, 504.
+        """
         self._faults.add(status, times, kind, message)
 
     def clear_faults(self) -> None:
@@ -123,14 +129,16 @@ class SheetsEmulator:
         parts = urlsplit(target)
         query: Query = parse_qs(parts.query, keep_blank_values=True)
         found: Route | None = None
+        extra: dict[str, str] = {}
         try:
             found = route(method, parts.path)
             status, payload = self._serve(found, query, headers, body)
         except ApiError as error:
             status, payload = error.code, error.body()
             extra = dict(error.headers)
-        else:
-            extra = {}
+        except Exception:
+            self.internal_errors.append(traceback.format_exc())
+            status, payload = 500, ApiError(500).body()
         pretty = (one(query, "prettyPrint") or "true").lower() != "false"
         data = b"" if payload is None else _encode(payload, pretty)
         response_headers = {"Content-Type": JSON_TYPE, **extra} if data else dict(extra)
@@ -163,9 +171,7 @@ class SheetsEmulator:
             return token.strip()
         return None
 
-    def _serve(
-        self, found: Route, query: Query, headers: Mapping[str, str], body: bytes
-    ) -> tuple[int, Any]:
+    def _serve(self, found: Route, query: Query, headers: Mapping[str, str], body: bytes) -> tuple[int, Any]:
         fault = self._faults.take(found.kind)
         if fault is not None:
             raise fault
@@ -178,7 +184,7 @@ class SheetsEmulator:
             raise ApiError(403)
         if found.allowed_query is not None:
             check_query(query, found.allowed_query)
-        payload = _decode(body) if method_has_body(found) else None
+        payload = _decode(body) if _has_body(found) else None
         with self._lock:
             result = self._call(found, query, payload)
         if found.method == "drive.files.delete":
@@ -211,7 +217,7 @@ class SheetsEmulator:
         return calls[found.method]()
 
 
-def method_has_body(found: Route) -> bool:
+def _has_body(found: Route) -> bool:
     """True for methods whose request carries a JSON body."""
     return found.kind == "write" and found.method != "drive.files.delete"
 

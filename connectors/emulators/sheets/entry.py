@@ -42,10 +42,7 @@ class Entry:
 
 def too_long() -> ApiError:
     """The 400 for a cell over the 50,000-character limit."""
-    return invalid(
-        f"Your input contains more than the maximum of {MAX_CELL_CHARS} characters in a "
-        "single cell."
-    )
+    return invalid(f"Your input contains more than the maximum of {MAX_CELL_CHARS} characters in a single cell.")
 
 
 def check_length(text: str) -> None:
@@ -118,9 +115,7 @@ def _percent(text: str) -> Entry | None:
         return None
     sign, digits = match.groups()
     pattern = "0.00%" if _decimals(digits) else "0%"
-    return Entry(
-        {"numberValue": _to_float(sign, digits) / 100}, {"type": "PERCENT", "pattern": pattern}
-    )
+    return Entry({"numberValue": _to_float(sign, digits) / 100}, {"type": "PERCENT", "pattern": pattern})
 
 
 def _currency(text: str) -> Entry | None:

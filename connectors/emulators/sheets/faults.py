@@ -33,9 +33,7 @@ class FaultPlan:
     def add(self, status: int, times: int, kind: str | None, message: str | None) -> None:
         """Fail the next ``times`` requests (of ``kind``, if given) with ``status``."""
         if status not in DEFAULT_MESSAGES:
-            raise ValueError(
-                f"cannot inject status {status}; use one of {sorted(DEFAULT_MESSAGES)}"
-            )
+            raise ValueError(f"cannot inject status {status}; use one of {sorted(DEFAULT_MESSAGES)}")
         if kind not in (None, "read", "write"):
             raise ValueError("kind must be None, 'read' or 'write'")
         if times < 1:

@@ -253,3 +253,11 @@ def overlay(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> dict[
         else:
             out.pop(name, None)
     return out
+
+
+def required_mask(body: dict[str, Any], where: str) -> Mask:
+    """The ``fields`` mask an update request must carry (Google refuses one without)."""
+    text = body.get("fields")
+    if not text:
+        raise invalid(f"At least one field must be specified in '{where}.fields'.")
+    return parse_mask(str(text))

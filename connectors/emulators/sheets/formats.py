@@ -37,11 +37,7 @@ DEFAULT_FORMAT: dict[str, Any] = {
 
 def normalize_color(color: dict[str, Any]) -> dict[str, Any]:
     """A colour as Google returns it: zero red/green/blue components omitted."""
-    return {
-        key: value
-        for key, value in color.items()
-        if not (key in ("red", "green", "blue") and not value)
-    }
+    return {key: value for key, value in color.items() if not (key in ("red", "green", "blue") and not value)}
 
 
 def _mirror(fmt: dict[str, Any], plain: str, style: str) -> None:

@@ -15,8 +15,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from .a1 import CellSpan, format_range, parse_cells, quote_title, split_range, unparsable
+from .a1 import CellSpan, format_cells, format_range, parse_cells, quote_title, split_range, unparsable
 from .errors import ApiError, invalid
+from .params import check_body, integer
 
 #: Google's limit on cells across all sheets of one spreadsheet.
 MAX_CELLS = 10_000_000
@@ -90,10 +91,6 @@ class Sheet:
         else:
             self.cells.pop((row, col), None)
 
-    def rows_with_content(self) -> int:
-        """One past the last row that holds any cell."""
-        return max((row for row, _ in self.cells), default=-1) + 1
-
     def drop_outside_grid(self) -> None:
         """Forget cells cut off when the grid shrinks."""
         rows, cols = self.row_count, self.column_count
@@ -115,9 +112,7 @@ class Box:
     @property
     def a1(self) -> str:
         """The normalized A1 the API echoes, e.g. ``Patients!A1:Z1000``."""
-        return format_range(
-            self.sheet.title, self.start_row, self.start_col, self.end_row, self.end_col
-        )
+        return format_range(self.sheet.title, self.start_row, self.start_col, self.end_row, self.end_col)
 
 
 def exceeds_grid(sheet: Sheet, cells_text: str) -> ApiError:
@@ -189,8 +184,7 @@ class Spreadsheet:
         """Refuse a change that takes the spreadsheet past 10 million cells."""
         if self.cell_count() > MAX_CELLS:
             raise invalid(
-                "This action would increase the number of cells in the workbook above the "
-                f"limit of {MAX_CELLS} cells."
+                f"This action would increase the number of cells in the workbook above the limit of {MAX_CELLS} cells."
             )
 
     def resolve(self, text: str) -> Box:
@@ -233,3 +227,21 @@ def bounded(sheet: Sheet, span: CellSpan) -> Box:
     ):
         raise exceeds_grid(sheet, span.text)
     return Box(sheet, start_row, start_col, end_row, end_col, single_cell=span.single_cell)
+
+
+GRID_RANGE_FIELDS = frozenset({"sheetId", "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex"})
+
+
+def grid_box(spreadsheet: Spreadsheet, grid: Any, where: str) -> Box:
+    """A ``GridRange`` as a box; missing bounds mean the grid edge, as documented."""
+    check_body(grid, GRID_RANGE_FIELDS, where)
+    sheet = spreadsheet.grid(integer(grid.get("sheetId"), f"{where}.sheet_id"))
+    start_row = integer(grid.get("startRowIndex"), f"{where}.start_row_index")
+    start_col = integer(grid.get("startColumnIndex"), f"{where}.start_column_index")
+    end_row = integer(grid.get("endRowIndex"), f"{where}.end_row_index", sheet.row_count)
+    end_col = integer(grid.get("endColumnIndex"), f"{where}.end_column_index", sheet.column_count)
+    if min(start_row, start_col) < 0 or end_row < start_row or end_col < start_col:
+        raise invalid(f"Invalid range: start index must be >= 0 and <= end index ({where})")
+    if end_row > sheet.row_count or end_col > sheet.column_count:
+        raise exceeds_grid(sheet, format_cells(start_row, start_col, end_row, end_col))
+    return Box(sheet, start_row, start_col, end_row, end_col)

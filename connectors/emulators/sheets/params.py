@@ -57,8 +57,7 @@ def enum(value: Any, choices: tuple[str, ...], field: str, default: str, *, wher
     if not isinstance(value, str) or value not in choices:
         if where:
             raise invalid(
-                f"Invalid value at '{where}' (type.googleapis.com/google.apps.sheets.v4."
-                f'{field}), "{value}"'
+                f"Invalid value at '{where}' (type.googleapis.com/google.apps.sheets.v4.{field}), \"{value}\""
             )
         raise bad_enum(field, str(value))
     return value

@@ -62,10 +62,7 @@ def grid_data(box: Box) -> dict[str, Any]:
             rows.append({})
             continue
         last_col = max(cells)
-        values = [
-            cell_data(cells[col]) if col in cells else {}
-            for col in range(box.start_col, last_col + 1)
-        ]
+        values = [cell_data(cells[col]) if col in cells else {} for col in range(box.start_col, last_col + 1)]
         rows.append({"values": values})
     out: dict[str, Any] = {}
     if box.start_row:
@@ -94,9 +91,7 @@ def sheet_resource(sheet: Sheet, boxes: list[Box] | None) -> dict[str, Any]:
     return out
 
 
-def spreadsheet_resource(
-    spreadsheet: Spreadsheet, ranges: list[Box] | None, include_grid: bool
-) -> dict[str, Any]:
+def spreadsheet_resource(spreadsheet: Spreadsheet, ranges: list[Box] | None, include_grid: bool) -> dict[str, Any]:
     """The ``Spreadsheet`` resource.
 
     With ``ranges``, only the sheets they touch are returned, each with one ``GridData``

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from . import batch_update, values_api
+from . import batch_update, sheet_requests, values_api
 from .errors import invalid, not_found
 from .fields import SPREADSHEET, parse_mask, select, selects, validate
 from .model import Sheet, Spreadsheet, new_spreadsheet_id, now_rfc3339, random_id
@@ -102,13 +102,8 @@ class SheetsService:
                 raise invalid(f"Invalid sheets[{i}]: duplicate sheet id {sheet_id}.")
             sheet_title = props.get("title") or f"Sheet{len(spreadsheet.sheets) + 1}"
             if spreadsheet.sheet_by_title(sheet_title) is not None:
-                raise invalid(
-                    f'A sheet with the name "{sheet_title}" already exists. '
-                    "Please enter another name."
-                )
-            spreadsheet.sheets.append(
-                Sheet(batch_update.sheet_properties(props, sheet_id, i, sheet_title))
-            )
+                raise invalid(f'A sheet with the name "{sheet_title}" already exists. Please enter another name.')
+            spreadsheet.sheets.append(Sheet(sheet_requests.sheet_properties(props, sheet_id, i, sheet_title)))
         spreadsheet.check_cell_limit()
         self.spreadsheets[spreadsheet.spreadsheet_id] = spreadsheet
         return spreadsheet_resource(spreadsheet, None, include_grid=False)
@@ -154,9 +149,7 @@ class SheetsService:
             one(query, "dateTimeRenderOption"),
         )
 
-    def values_update(
-        self, spreadsheet_id: str, range_text: str, query: Query, body: Any
-    ) -> dict[str, Any]:
+    def values_update(self, spreadsheet_id: str, range_text: str, query: Query, body: Any) -> dict[str, Any]:
         """``values.update``."""
         params = {name: one(query, name) for name in query}
         return self._write(spreadsheet_id, lambda s: values_api.update(s, range_text, body, params))
@@ -165,9 +158,7 @@ class SheetsService:
         """``values.batchUpdate``."""
         return self._write(spreadsheet_id, lambda s: values_api.batch_update(s, body))
 
-    def values_append(
-        self, spreadsheet_id: str, range_text: str, query: Query, body: Any
-    ) -> dict[str, Any]:
+    def values_append(self, spreadsheet_id: str, range_text: str, query: Query, body: Any) -> dict[str, Any]:
         """``values.append``."""
         params = {name: one(query, name) for name in query}
         return self._write(spreadsheet_id, lambda s: values_api.append(s, range_text, body, params))

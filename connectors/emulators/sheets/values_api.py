@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dimensions
-from .a1 import column_letters, format_range
+from .a1 import column_letters, format_cells, format_range
 from .dates import DATE_TYPES
 from .entry import parse_value
 from .errors import invalid
@@ -108,9 +108,7 @@ def _matrix(values: Any, major: str, where: str) -> dict[tuple[int, int], Any]:
     cells: dict[tuple[int, int], Any] = {}
     for i, line in enumerate(values):
         if not isinstance(line, list):
-            raise invalid(
-                f"Invalid value at '{where}[{i}]' (type.googleapis.com/google.protobuf.ListValue)"
-            )
+            raise invalid(f"Invalid value at '{where}[{i}]' (type.googleapis.com/google.protobuf.ListValue)")
         for j, value in enumerate(line):
             if value is None:
                 continue
@@ -145,13 +143,10 @@ def write(
     end_row, end_col = box.start_row + rows, box.start_col + cols
     if box.single_cell:
         if end_row > sheet.row_count or end_col > sheet.column_count:
-            written = format_range(sheet.title, box.start_row, box.start_col, end_row, end_col)
-            raise exceeds_grid(sheet, written.split("!", 1)[1])
+            raise exceeds_grid(sheet, format_cells(box.start_row, box.start_col, end_row, end_col))
     else:
         if end_row > box.end_row:
-            raise invalid(
-                f"Requested writing within range [{box.a1}], but tried writing to row [{end_row}]"
-            )
+            raise invalid(f"Requested writing within range [{box.a1}], but tried writing to row [{end_row}]")
         if end_col > box.end_col:
             raise invalid(
                 f"Requested writing within range [{box.a1}], but tried writing to column "
@@ -203,9 +198,7 @@ def _with_data(
     return response
 
 
-def update(
-    spreadsheet: Spreadsheet, range_text: str, body: Any, query: dict[str, Any]
-) -> dict[str, Any]:
+def update(spreadsheet: Spreadsheet, range_text: str, body: Any, query: dict[str, Any]) -> dict[str, Any]:
     """``values.update`` (PUT)."""
     option = _input_option(query.get("valueInputOption"))
     include = flag(query.get("includeValuesInResponse"), "include_values_in_response")
@@ -215,17 +208,12 @@ def update(
         prefix="response_",
     )
     check_body(body, VALUE_RANGE_FIELDS)
-    major = enum(
-        body.get("majorDimension"), DIMENSIONS, "Dimension", "ROWS", where="major_dimension"
-    )
+    major = enum(body.get("majorDimension"), DIMENSIONS, "Dimension", "ROWS", where="major_dimension")
     box = spreadsheet.resolve(range_text)
     if body.get("range") not in (None, range_text):
         body_box = spreadsheet.resolve(body["range"])
         if body_box.a1 != box.a1:
-            raise invalid(
-                f"Requested writing within range [{box.a1}], but the request body has "
-                f"range [{body_box.a1}]"
-            )
+            raise invalid(f"Requested writing within range [{box.a1}], but the request body has range [{body_box.a1}]")
     response, written = write(spreadsheet, box, body.get("values"), major, option, "data.values")
     return _with_data(response, written, include, value_render, date_render)
 
@@ -266,9 +254,7 @@ def batch_update(spreadsheet: Spreadsheet, body: Any) -> dict[str, Any]:
             where=f"data[{i}].major_dimension",
         )
         box = spreadsheet.resolve(item["range"])
-        response, written = write(
-            spreadsheet, box, item.get("values"), major, option, f"data[{i}].values"
-        )
+        response, written = write(spreadsheet, box, item.get("values"), major, option, f"data[{i}].values")
         responses.append(_with_data(response, written, include, value_render, date_render))
         if response.get("updatedCells"):
             sheets.add(box.sheet.sheet_id)
@@ -316,20 +302,26 @@ def batch_clear(spreadsheet: Spreadsheet, body: Any) -> dict[str, Any]:
 
 
 def _table(box: Box) -> tuple[int, int] | None:
-    """First and last row of the table that starts on the range's first row, if any.
+    """First and last row of the table that starts at the range's top, if there is one.
 
-    A table is a block of consecutive non-empty rows. When the first row of the range is
-    empty there is no table and values go right there — which is what gspread's
-    ``insert_rows`` relies on after inserting blank rows; when rows below the table are
-    separated by a gap, appended rows land in the gap (gspread issue #537).
+    A table is a block of consecutive rows with content in the range's columns (for a
+    single cell, in any column from it rightwards). It must start on the range's first
+    row — at the very cell, for a single-cell range: when that is empty there is no table
+    and values go right there, which gspread's ``insert_rows``/``insert_cols`` rely on.
+    Rows below a gap are not part of the table, so appended rows land in the gap
+    (gspread issue #537).
     """
-    end_col = box.sheet.column_count if box.single_cell else box.end_col
-    filled = {
-        row
-        for (row, col), cell in box.sheet.cells.items()
-        if row >= box.start_row and box.start_col <= col < end_col and cell.get("userEnteredValue")
-    }
-    if box.start_row not in filled:
+    sheet = box.sheet
+    end_col = sheet.column_count if box.single_cell else box.end_col
+    first_end_col = box.start_col + 1 if box.single_cell else box.end_col
+    filled: set[int] = set()
+    starts = False
+    for (row, col), cell in sheet.cells.items():
+        if row < box.start_row or not box.start_col <= col < end_col or not cell.get("userEnteredValue"):
+            continue
+        filled.add(row)
+        starts = starts or (row == box.start_row and col < first_end_col)
+    if not starts:
         return None
     last = box.start_row
     while last + 1 in filled:
@@ -337,14 +329,10 @@ def _table(box: Box) -> tuple[int, int] | None:
     return box.start_row, last
 
 
-def append(
-    spreadsheet: Spreadsheet, range_text: str, body: Any, query: dict[str, Any]
-) -> dict[str, Any]:
+def append(spreadsheet: Spreadsheet, range_text: str, body: Any, query: dict[str, Any]) -> dict[str, Any]:
     """``values.append``: write after the table found in the range, growing the grid."""
     option = _input_option(query.get("valueInputOption"))
-    insert_option = enum(
-        query.get("insertDataOption"), INSERT_DATA, "insert_data_option", "OVERWRITE"
-    )
+    insert_option = enum(query.get("insertDataOption"), INSERT_DATA, "insert_data_option", "OVERWRITE")
     include = flag(query.get("includeValuesInResponse"), "include_values_in_response")
     value_render, date_render = render_options(
         query.get("responseValueRenderOption"),
@@ -352,9 +340,7 @@ def append(
         prefix="response_",
     )
     check_body(body, VALUE_RANGE_FIELDS)
-    major = enum(
-        body.get("majorDimension"), DIMENSIONS, "Dimension", "ROWS", where="major_dimension"
-    )
+    major = enum(body.get("majorDimension"), DIMENSIONS, "Dimension", "ROWS", where="major_dimension")
     box = spreadsheet.resolve(range_text)
     sheet = box.sheet
     table = _table(box)
