@@ -81,7 +81,7 @@ def init(path: Path, name: str, timezone: str) -> None:
 @practice_option
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--allow-delete", is_flag=True, help="Allow a sync that deletes more than sync.max_delete of a table.")
-@click.option("--emulate", is_flag=True, help="Google Sheets / Airtable practices: use a loopback emulator, no account.")
+@click.option("--emulate", is_flag=True, help="Sheets/Airtable: use a loopback emulator, no account.")
 @json_option
 @silent_option
 @friendly

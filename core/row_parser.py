@@ -55,16 +55,22 @@ class RowParser:
         self.ref_exists = ref_exists
         self.plugin_checks = plugin_checks
         self.fields = [f for f in entity.fields if f.name != entity.primary_key]
-        self.coercers = [coercer_for(f.schema, ctx) for f in self.fields]
+        # (position in the row, field, coercer), decided once per table
+        self.columns = [
+            (i, f, coercer_for(f.schema, ctx)) for i, f in enumerate(entity.fields) if f.name != entity.primary_key
+        ]
+        self.ref_fields = [f for f in self.fields if f.ref]
 
-    def parse(self, number: int, record_id: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[CellProblem]]:
-        """``values`` maps field name -> raw cell; returns the record and its problems."""
+    def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], list[CellProblem]]:
+        """``cells`` are the row's raw cells in entity field order; returns the record and its problems."""
         record: dict[str, Any] = {}
         if record_id:
             record[self.entity.primary_key] = record_id
         problems: list[CellProblem] = []
-        for f, coerce in zip(self.fields, self.coercers, strict=True):
-            raw = values.get(f.name)
+        for i, f, coerce in self.columns:
+            raw = cells[i]
+            if raw is None or raw == "":
+                continue
             try:
                 value = coerce(raw)
             except CellError as err:
@@ -78,13 +84,13 @@ class RowParser:
         try:
             self.entity.fast_validate(check)
         except Exception:  # fastjsonschema raises JsonSchemaValueException; the details come next
-            problems.extend(self._schema_problems(number, check, values))
+            problems.extend(self._schema_problems(number, check, self._by_name(cells)))
         if problems:
             return record, problems
-        for f in self.fields:
+        for f in self.ref_fields:
             target = f.ref
             value = record.get(f.name)
-            if target and value is not None and not self.ref_exists(target, value):
+            if value is not None and not self.ref_exists(target, value):
                 problems.append(
                     CellProblem(
                         self.entity.name,
@@ -93,11 +99,12 @@ class RowParser:
                         f.title,
                         f"no {target.replace('_', ' ')} has this id",
                         f"the id of an existing {target.replace('_', ' ')}",
-                        display_value(values.get(f.name), f.phi),
+                        display_value(value, f.phi),
                         "unknown-reference",
                     )
                 )
         if not problems and self.plugin_checks is not None:
+            values = self._by_name(cells)
             for fp in self.plugin_checks(self.entity.name, check):
                 f = self.entity.by_name.get(fp.field)
                 title = f.title if f else fp.field
@@ -115,6 +122,9 @@ class RowParser:
                     )
                 )
         return record, problems
+
+    def _by_name(self, cells: list[Any]) -> dict[str, Any]:
+        return {f.name: cells[i] for i, f in enumerate(self.entity.fields)}
 
     def _problem(self, number: int, f: Field, raw: Any, problem: str, expected: str) -> CellProblem:
         return CellProblem(self.entity.name, self.sheet, number, f.title, problem, expected, display_value(raw, f.phi))

@@ -23,6 +23,23 @@ from jsonschema.exceptions import SchemaError
 
 ERRORS_COLUMN = "Errors"
 
+# Keywords coercion does not enforce, so the compiled fast check must.
+_CONSTRAINTS = frozenset(
+    {
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "multipleOf",
+        "const",
+    }
+)
+
 
 class SchemaProblem(ValueError):
     """A schema file that cannot be used, with the file named."""
@@ -110,14 +127,26 @@ class Entity:
 
     @cached_property
     def fast_validate(self) -> Any:
-        """A compiled validator for the common case where the record is valid.
+        """A compiled check of what coercion cannot guarantee, for the common valid row.
 
-        fastjsonschema speaks draft-07; our schemas only use keywords common to both
-        drafts, so the compiled check agrees with jsonschema, which is kept for the
-        detailed error list.
+        Coercion already gives every field its schema's type, enum member and format,
+        so the compiled check keeps only ``required`` and the constraint keywords
+        (patterns, ranges, lengths); jsonschema with the whole schema gives the detailed
+        error list when this check fails. fastjsonschema speaks draft-07; the keywords
+        kept are the same in both drafts.
         """
-        plain = {k: v for k, v in self.schema.items() if k != "$schema"}
-        return fastjsonschema.compile(plain)
+        kept = {}
+        for name, prop in self.schema.get("properties", {}).items():
+            constraints = {k: v for k, v in prop.items() if k in _CONSTRAINTS}
+            if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+                items = {k: v for k, v in prop["items"].items() if k in _CONSTRAINTS}
+                if items:
+                    constraints["items"] = items
+            if constraints:
+                kept[name] = constraints
+        return fastjsonschema.compile(
+            {"type": "object", "required": self.schema.get("required", []), "properties": kept}
+        )
 
     @cached_property
     def full_validator(self) -> Draft202012Validator:

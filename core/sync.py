@@ -292,7 +292,7 @@ class SyncEngine:
                 continue
             if rid:
                 plan.seen[rid] = row.number
-            record, problems = parser.parse(row.number, rid, {f.name: vals[i] for i, f in enumerate(fields)})
+            record, problems = parser.parse(row.number, rid, vals)
             if problems:
                 plan.hold(row, problems, rid)
                 continue

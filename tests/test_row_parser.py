@@ -1,0 +1,80 @@
+"""One row to one record: coercion, the compiled check, references, clear problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clinicops.core.coercion import CoerceContext
+from clinicops.core.row_parser import RowParser
+from clinicops.core.schema_registry import SchemaRegistry, builtin_schemas
+from clinicops.examples.demo_clinic import generate_demo
+
+REGISTRY = SchemaRegistry(builtin_schemas())
+CTX = CoerceContext(timezone=ZoneInfo("America/New_York"))
+
+
+def parser(entity: str, known: set[str] | None = None) -> RowParser:
+    return RowParser(REGISTRY[entity], REGISTRY[entity].title, CTX, lambda _t, v: known is None or v in known)
+
+
+def cells(entity: str, **values: object) -> list[object]:
+    return [values.get(f.name, "") for f in REGISTRY[entity].fields]
+
+
+def test_pattern_range_and_required_are_reported_per_cell() -> None:
+    record, problems = parser("patient").parse(
+        4, "P1", cells("patient", first_name="Ada", date_of_birth="1/2/1990", zip="2134", state="Mass")
+    )
+    by_column = {p.column: p for p in problems}
+    assert set(by_column) == {"Last name", "ZIP", "State"}
+    assert by_column["Last name"].kind == "missing-value"
+    assert by_column["ZIP"].value == "<phi: 4 chars>"
+    assert by_column["State"].value == "Mass"
+    assert "MA" in by_column["State"].expected
+    assert all(p.row == 4 and p.sheet == "Patients" for p in problems)
+
+
+def test_range_violation_names_the_limits() -> None:
+    _, problems = parser("appointment").parse(
+        2,
+        "A1",
+        cells(
+            "appointment",
+            patient_id="P1",
+            provider_id="PR1",
+            start="2026-03-04 10:00",
+            status="scheduled",
+            duration_min="600",
+        ),
+    )
+    [problem] = problems
+    assert problem.column == "Minutes"
+    assert "480" in problem.problem and "from 5 to 480" in problem.expected
+
+
+def test_reference_to_a_missing_record_is_reported_with_its_column() -> None:
+    _, problems = parser("appointment", known={"P1"}).parse(
+        2,
+        "A1",
+        cells("appointment", patient_id="P1", provider_id="PR404", start="2026-03-04 10:00", status="scheduled"),
+    )
+    [problem] = problems
+    assert (problem.column, problem.kind) == ("Provider", "unknown-reference")
+
+
+@pytest.mark.parametrize("entity", ["patient", "appointment", "claim", "credential", "inventory_item", "staff"])
+def test_every_record_the_fast_check_accepts_is_valid_under_the_full_schema(entity: str) -> None:
+    rows = generate_demo(dt.date(2026, 11, 23))[entity]
+    p = parser(entity)
+    validator = REGISTRY[entity].full_validator
+    accepted = 0
+    for i, row in enumerate(rows):
+        raw = [row.get(f.name) for f in REGISTRY[entity].fields]
+        record, problems = p.parse(i + 2, str(row.get("id") or "X1"), raw)
+        if not problems:
+            accepted += 1
+            assert list(validator.iter_errors(record)) == []
+    assert accepted >= len(rows) - 2
