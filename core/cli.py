@@ -141,6 +141,9 @@ def status(practice_dir: Path, as_json: bool) -> None:
     click.echo(f"\nOpen alerts: {len(info['alerts'])}")
     if info["alerts"]:
         click.echo(render.alerts_table(info["alerts"]))
+    for section in info["sections"]:
+        click.echo(f"\n{section['title']}")
+        click.echo(render.table(section["headers"], section["rows"]) if section["rows"] else "  none")
     if info["errors"]:
         click.echo(f"\nCells to fix: {len(info['errors'])} (see the Errors column in the sheet)")
 

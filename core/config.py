@@ -55,7 +55,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "schedule": {"type": "object"},
         "plugins": {
             "type": "object",
-            "properties": {"enabled": {"type": "array", "items": {"type": "string"}}},
+            "properties": {
+                "enabled": {"type": "array", "items": {"type": "string"}},
+                "disabled": {"type": "array", "items": {"type": "string"}},
+            },
         },
     },
 }
@@ -82,6 +85,7 @@ class PracticeConfig:
     backups: int
     actor: str
     enabled_plugins: list[str]
+    disabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     schedule: dict[str, Any] = field(default_factory=dict)
 
@@ -121,6 +125,7 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
     sync = raw.get("sync", {})
     plugins = dict(raw.get("plugins", {}))
     enabled = list(plugins.pop("enabled", []))
+    disabled = list(plugins.pop("disabled", []))
     bad = [k for k, v in plugins.items() if not isinstance(v, dict)]
     if bad:
         raise ConfigError(f"{file}: plugins.{bad[0]}: plugin settings go in a [plugins.{bad[0]}] table")
@@ -145,6 +150,7 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
         backups=int(sync.get("backups", 10)),
         actor=sync.get("actor", "sync"),
         enabled_plugins=enabled,
+        disabled_plugins=disabled,
         plugin_settings=plugins,
         schedule=dict(raw.get("schedule", {})),
     )

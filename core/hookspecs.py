@@ -58,3 +58,18 @@ def record_accessed(practice: Any, event: Any) -> None:
 @hookspec
 def register_commands(cli: Any) -> None:
     """Add click commands to the ``clinicops`` command group."""
+
+
+@hookspec
+def refresh_tables(practice: Any) -> None:
+    """Recompute plugin-owned tables (summaries, suggestions) during a sync, before write-back."""
+
+
+@hookspec
+def register_channels(practice: Any) -> list[Any] | None:
+    """Return notification ``Channel``s (email, SMS…) that other plugins can send ``Message``s through."""
+
+
+@hookspec
+def status_sections(practice: Any) -> list[Any] | None:
+    """Return ``StatusSection``s for ``clinicops status`` (e.g. people with an expired required credential)."""

@@ -107,6 +107,7 @@ def status(practice: Practice) -> dict[str, Any]:
         last = view.tx.last_run()
         counts = {e.name: view.tx.count(e.name) for e in practice.entities() if e.name != "alert"}
         alerts = [a for a in view.records("alert") if a.get("status") in ("open", "acknowledged")]
+        sections = [s for found in practice.pm.hook.status_sections(practice=view) for s in (found or [])]
     severity_rank = {"critical": 0, "warning": 1, "info": 2}
     alerts.sort(key=lambda a: (severity_rank.get(a.get("severity", "info"), 3), a.get("plugin", ""), a["id"]))
     summary = (last or {}).get("summary", {})
@@ -116,6 +117,9 @@ def status(practice: Practice) -> dict[str, Any]:
         "records": counts,
         "alerts": alerts,
         "errors": summary.get("errors", []),
+        "sections": [
+            {"title": s.title, "headers": list(s.headers), "rows": [list(r) for r in s.rows]} for s in sections
+        ],
     }
 
 

@@ -34,12 +34,18 @@ def available_plugins() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def get_plugin_manager(enabled: Iterable[str] | None = None) -> pluggy.PluginManager:
-    """A fresh manager with the named plugins (all installed ones if None) plus essentials."""
+def get_plugin_manager(enabled: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> pluggy.PluginManager:
+    """A fresh manager with the named plugins (all installed ones if None) plus essentials.
+
+    Essential plugins are always on; naming one in ``disabled`` is refused with the reason.
+    """
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
+    for name in disabled:
+        if name in ESSENTIAL:
+            raise PluginError(f"The plugin '{name}' cannot be disabled: {ESSENTIAL[name]}")
     available = available_plugins()
-    wanted = set(available) if enabled is None else set(enabled)
+    wanted = (set(available) if enabled is None else set(enabled)) - set(disabled)
     unknown = sorted(wanted - set(available))
     if unknown:
         raise PluginError(

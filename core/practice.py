@@ -26,7 +26,7 @@ from clinicops.core.store import Store, StoreTx
 class Practice:
     def __init__(self, config: PracticeConfig, pm: pluggy.PluginManager | None = None) -> None:
         self.config = config
-        self.pm = pm if pm is not None else get_plugin_manager(config.enabled_plugins)
+        self.pm = pm if pm is not None else get_plugin_manager(config.enabled_plugins, config.disabled_plugins)
         self.settings = resolve_settings(self.pm, config.plugin_settings)
         self.registry = SchemaRegistry(builtin_schemas())
         for extra in self.pm.hook.register_schemas():
@@ -156,6 +156,35 @@ class PracticeView:
             )
             self.accessed(AccessEvent(plugin, "plugin", f"plugin:{plugin}", action, entity, record[pk], fields))
         return version
+
+    def replace_table(self, entity: str, records: list[dict[str, Any]], *, plugin: str) -> int:
+        """Make a plugin-owned table hold exactly these records (a summary, a suggestion list).
+
+        Unchanged records keep their version; vanished ones become tombstones. Returns the
+        number of records that changed.
+        """
+        pk = self.registry[entity].primary_key
+        current = {r.id: r for r in self.tx.all(entity, include_deleted=True)}
+        wanted = {r[pk]: r for r in records}
+        changed = 0
+        for record_id, record in wanted.items():
+            old = current.get(record_id)
+            if old is None or old.deleted or old.data != record:
+                self.tx.save(entity, record_id, record, source=f"plugin:{plugin}", actor=plugin, current=old)
+                changed += 1
+        for record_id, old in current.items():
+            if record_id not in wanted and not old.deleted:
+                self.tx.save(entity, record_id, None, source=f"plugin:{plugin}", actor=plugin, current=old)
+                changed += 1
+        return changed
+
+    def channels(self) -> dict[str, Any]:
+        """Notification channels by name, from every enabled plugin that offers one."""
+        out: dict[str, Any] = {}
+        for found in self.pm.hook.register_channels(practice=self):
+            for channel in found or []:
+                out[channel.name] = channel
+        return out
 
     def accessed(self, event: AccessEvent) -> None:
         self.pm.hook.record_accessed(practice=self, event=event)

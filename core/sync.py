@@ -187,6 +187,7 @@ class SyncEngine:
                 self._guard(plans)
                 for plan in plans:
                     self._apply_deletes(tx, view, plan)
+                self.practice.pm.hook.refresh_tables(practice=view)
                 self._alerts(tx, view, report)
                 writes = [self._outbound(tx, plan) for plan in plans]
                 report.timings["plan"] = time.perf_counter() - clock

@@ -265,3 +265,122 @@ def test_hook_register_commands_adds_a_cli_command() -> None:
     pm.hook.register_commands(cli=group)
     result = CliRunner().invoke(group, ["hello-test"])
     assert result.output.strip() == "hello from a plugin"
+
+
+def test_hook_refresh_tables_keeps_a_plugin_table_in_the_sheet(tmp_path: Path) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    from .sheet_drivers import XlsxDriver
+
+    summary = {
+        "title": "head_count",
+        "x-title": "Head count",
+        "x-primary-key": "id",
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string", "x-title": "Table", "x-owner": "plugin"},
+            "rows": {"type": "integer", "x-title": "Rows", "x-owner": "plugin"},
+        },
+    }
+
+    class Counter:
+        @hookimpl
+        def register_schemas(self):
+            return [summary]
+
+        @hookimpl
+        def refresh_tables(self, practice):
+            practice.replace_table(
+                "head_count", [{"id": "patient", "rows": len(practice.records("patient"))}], plugin="counter"
+            )
+
+    write_config(tmp_path, entities=["provider", "patient", "head_count"])
+    base = Practice.open(tmp_path)
+    base.pm.register(Counter(), name="counter")
+    practice = Practice(base.config, base.pm)
+    operations.lay_out(practice)
+    sheet = XlsxDriver(tmp_path / "clinic.xlsx")
+    sheet.append("Patients", [{"First name": "A", "Last name": "B", "Date of birth": "1/1/1990"}])
+    operations.sync(practice)
+    assert sheet.rows("Head count")[0]["Rows"] == 1
+    sheet.append("Patients", [{"First name": "C", "Last name": "D", "Date of birth": "1/1/1991"}])
+    operations.sync(practice)
+    assert sheet.rows("Head count")[0]["Rows"] == 2
+
+
+def test_hook_register_channels_and_status_sections(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+    from clinicops.core.notify import Delivery, Message
+    from clinicops.core.tasks import StatusSection
+
+    sent: list[Message] = []
+
+    class Pigeon:
+        name = "pigeon"
+
+        def send(self, message: Message) -> Delivery:
+            sent.append(message)
+            return Delivery(True, "coo")
+
+    class Plugin:
+        @hookimpl
+        def register_channels(self):
+            return [Pigeon()]
+
+        @hookimpl
+        def status_sections(self, practice):
+            return [
+                StatusSection("Patients by city", ("City", "count"), [("Boston", len(practice.records("patient")))])
+            ]
+
+    clinic.practice.pm.register(Plugin())
+    clinic.sync()
+    with clinic.practice.view() as view:
+        channel = view.channels()["pigeon"]
+        assert channel.send(Message("pigeon", "roof", "hi", "body", "k1")).accepted
+    assert sent[0].to == "roof"
+    info = operations.status(clinic.practice)
+    assert info["sections"] == [{"title": "Patients by city", "headers": ["City", "count"], "rows": [["Boston", 5]]}]
+
+
+def test_hook_register_tasks_are_collected_from_plugins(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+    from clinicops.core.tasks import ScheduledTask
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self):
+            return [ScheduledTask("tidy", run=lambda practice: None, every_minutes=5)]
+
+    clinic.practice.pm.register(Plugin())
+    with clinic.practice.view() as view:
+        tasks = [t for found in clinic.practice.pm.hook.register_tasks(practice=view) for t in found or []]
+    assert [t.name for t in tasks] == ["tidy"]
+
+
+def test_hook_plugin_settings_schema_and_collect_alerts_are_per_plugin(clinic: Clinic) -> None:
+    from clinicops.core.plugin_manager import call_each
+
+    schemas = call_each(clinic.practice.pm, "plugin_settings_schema")
+    assert "warn_days" in schemas["credentials"]["properties"]
+    with clinic.practice.view() as view:
+        assert call_each(clinic.practice.pm, "collect_alerts", practice=view) == {"credentials": []}
+
+
+def test_disabling_an_essential_plugin_in_config_is_refused(tmp_path: Path) -> None:
+    write_config(tmp_path, extra="\n[plugins.x]\n")
+    text = (tmp_path / "practice.toml").read_text().replace("[plugins]\n", '[plugins]\ndisabled = ["access_log"]\n')
+    (tmp_path / "practice.toml").write_text(text.replace("\n[plugins.x]\n", ""))
+    with pytest.raises(PluginError, match="'access_log' cannot be disabled: the HIPAA access log"):
+        Practice.open(tmp_path)
+
+
+def test_every_hook_has_a_test_named_after_it() -> None:
+    source = Path(__file__).read_text()
+    for name in HOOKS:
+        assert (
+            f"def test_hook_{name}" in source
+            or f"test_hook_{name.split('_')[0]}" in source
+            or (f"and_{name}" in source)
+        ), f"no test_hook_{name}"

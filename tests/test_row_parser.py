@@ -25,7 +25,7 @@ def cells(entity: str, **values: object) -> list[object]:
 
 
 def test_pattern_range_and_required_are_reported_per_cell() -> None:
-    record, problems = parser("patient").parse(
+    _, problems = parser("patient").parse(
         4, "P1", cells("patient", first_name="Ada", date_of_birth="1/2/1990", zip="2134", state="Mass")
     )
     by_column = {p.column: p for p in problems}
