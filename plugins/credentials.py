@@ -2,17 +2,27 @@
 OSHA training.
 
 Each credential is warned about at every threshold it crosses (90, 60, 30 days by
-default) and when it has expired. One alert per credential at a time, at the tightest
+default) and when it has expired: one alert per credential at a time, at the tightest
 threshold reached, so a lapsing license is never silent and never repeated every sync.
+Each lot of paperwork is its own alert (a provider with an expired DEA registration and a
+license due next month gets both).
+
+The Credentials tab is the list of record. A practice that only fills in the license and
+DEA expiry columns of the Providers tab is covered too: those dates are checked when the
+Credentials tab has no row of that kind for that provider, so nothing is reported twice.
+``clinicops status`` lists everyone working with an expired required credential.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from clinicops.core.alerts import Alert
 from clinicops.core.hookspecs import hookimpl
+from clinicops.core.tasks import StatusSection
 
 NAME = "credentials"
 
@@ -26,6 +36,23 @@ KIND_NAMES = {
     "osha-training": "OSHA bloodborne-pathogens training",
     "malpractice": "malpractice insurance",
 }
+
+# Provider-tab columns checked when the Credentials tab has no row of that kind.
+PROVIDER_COLUMNS = {"license": "license_expiry", "dea": "dea_expiry"}
+
+
+@dataclass(frozen=True)
+class Held:
+    """One expiring thing someone holds, wherever it was recorded."""
+
+    key: str
+    holder_type: str
+    holder_id: str
+    kind: str
+    expires: dt.date
+    required: bool
+    entity: str
+    record_id: str
 
 
 @hookimpl
@@ -55,25 +82,22 @@ def collect_alerts(practice: Any) -> list[Alert]:
     settings = practice.settings(NAME)
     thresholds = sorted(set(settings["warn_days"]))
     today = practice.today()
-    holders = _holders(practice)
+    names = _holder_names(practice)
     alerts = []
-    for cred in practice.records("credential"):
-        expires = cred.get("expires")
-        if not expires:
+    for item in _held(practice):
+        if not item.required and not settings["include_optional"]:
             continue
-        if cred.get("required") is False and not settings["include_optional"]:
-            continue
-        left = (dt.date.fromisoformat(expires) - today).days
-        what = KIND_NAMES.get(cred.get("kind", ""), cred.get("kind", "credential"))
-        who = holders.get((cred.get("holder_type"), cred.get("holder_id")), cred.get("holder_id", "?"))
+        left = (item.expires - today).days
+        who = names.get((item.holder_type, item.holder_id), item.holder_id)
+        what = KIND_NAMES.get(item.kind, item.kind)
         if left < 0:
             alerts.append(
                 Alert(
-                    key=f"{cred['id']}:expired",
+                    key=f"{item.key}:expired",
                     severity="critical",
-                    message=f"{who}'s {what} expired on {expires} ({-left} days ago)",
-                    entity="credential",
-                    record_id=cred["id"],
+                    message=f"{who}'s {what} expired on {item.expires.isoformat()} ({-left} days ago)",
+                    entity=item.entity,
+                    record_id=item.record_id,
                 )
             )
             continue
@@ -83,17 +107,68 @@ def collect_alerts(practice: Any) -> list[Alert]:
         window = min(reached)
         alerts.append(
             Alert(
-                key=f"{cred['id']}:within-{window}d",
+                key=f"{item.key}:within-{window}d",
                 severity="warning" if window <= 30 else "info",
-                message=f"{who}'s {what} expires on {expires} (in {left} days)",
-                entity="credential",
-                record_id=cred["id"],
+                message=f"{who}'s {what} expires on {item.expires.isoformat()} (in {left} days)",
+                entity=item.entity,
+                record_id=item.record_id,
             )
         )
     return alerts
 
 
-def _holders(practice: Any) -> dict[tuple[str, str], str]:
+@hookimpl
+def status_sections(practice: Any) -> list[StatusSection]:
+    today = practice.today()
+    names = _holder_names(practice)
+    rows = sorted(
+        (names.get((i.holder_type, i.holder_id), i.holder_id), KIND_NAMES.get(i.kind, i.kind), i.expires.isoformat())
+        for i in _held(practice)
+        if i.required and i.expires < today and _active(practice, i)
+    )
+    return [StatusSection("Working with an expired required credential", ("Who", "credential", "expired on"), rows)]
+
+
+def _held(practice: Any) -> Iterator[Held]:
+    recorded: set[tuple[str, str, str]] = set()
+    for cred in practice.records("credential"):
+        holder = (cred.get("holder_type", ""), cred.get("holder_id", ""))
+        recorded.add((*holder, cred.get("kind", "")))
+        if cred.get("expires"):
+            yield Held(
+                key=cred["id"],
+                holder_type=holder[0],
+                holder_id=holder[1],
+                kind=cred.get("kind", "credential"),
+                expires=dt.date.fromisoformat(cred["expires"]),
+                required=cred.get("required", True) is not False,
+                entity="credential",
+                record_id=cred["id"],
+            )
+    for provider in practice.records("provider"):
+        for kind, column in PROVIDER_COLUMNS.items():
+            if provider.get(column) and ("provider", provider["id"], kind) not in recorded:
+                yield Held(
+                    key=f"{provider['id']}:{kind}",
+                    holder_type="provider",
+                    holder_id=provider["id"],
+                    kind=kind,
+                    expires=dt.date.fromisoformat(provider[column]),
+                    required=True,
+                    entity="provider",
+                    record_id=provider["id"],
+                )
+
+
+def _active(practice: Any, item: Held) -> bool:
+    """Only people still working count: an inactive provider or a former employee does not."""
+    holder = practice.get(item.holder_type, item.holder_id) if item.holder_type in ("provider", "staff") else None
+    if holder is None:
+        return True
+    return holder.get("active", True) is not False and holder.get("status", "active") != "terminated"
+
+
+def _holder_names(practice: Any) -> dict[tuple[str, str], str]:
     out = {}
     for kind in ("provider", "staff"):
         for rec in practice.records(kind):

@@ -1,0 +1,117 @@
+"""The manager's command line: one sentence and a non-zero exit for mistakes, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from clinicops.core.cli import cli
+
+from .conftest import Clinic
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_help_works_with_dash_h() -> None:
+    code, out = run("sync", "-h")
+    assert code == 0 and "--dry-run" in out and "Example:" in out
+
+
+def test_init_creates_a_practice_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    code, out = run("init", str(tmp_path / "p"), "--name", "Elm Clinic")
+    assert code == 0, out
+    assert (tmp_path / "p" / "practice.toml").exists() and (tmp_path / "p" / "clinic.xlsx").exists()
+    code, out = run("init", str(tmp_path / "p"))
+    assert code == 1 and "already exists" in out
+
+
+def test_missing_practice_is_one_clear_sentence(tmp_path: Path) -> None:
+    code, out = run("sync", "-p", str(tmp_path))
+    assert code == 1
+    assert "No practice.toml" in out and "clinicops init" in out
+
+
+def test_bad_config_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "practice.toml").write_text(
+        '[practice]\nname = "X"\ntimezone = "Mars/Olympus"\n[backend]\ntype = "xlsx"\n'
+    )
+    code, out = run("status", "-p", str(tmp_path))
+    assert code == 1 and "practice.timezone" in out and "Mars/Olympus" in out
+
+
+def test_sync_json_reports_every_entity_with_counts_errors_and_requests(xlsx_clinic: Clinic) -> None:
+    xlsx_clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "13/13/2026"}])
+    code, out = run("sync", "-p", str(xlsx_clinic.folder), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert set(report["entities"]["patient"]) >= {"created", "updated", "deleted", "conflicts", "unchanged", "errors"}
+    assert report["entities"]["patient"]["created"] == 5
+    [error] = report["errors"]
+    assert set(error) >= {"entity", "sheet", "row", "column", "message"}
+    assert error["value"] == "<phi: 10 chars>"
+    assert "13/13/2026" not in out
+    assert report["requests"] >= 1
+
+
+def test_dry_run_and_validate_change_nothing_and_validate_exits_1_on_errors(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    before = xlsx_clinic.sheet.fingerprint()
+    code, out = run("sync", "-p", folder, "--dry-run")
+    assert code == 0 and out.startswith("Would sync")
+    assert xlsx_clinic.sheet.fingerprint() == before
+    assert run("validate", "-p", folder)[0] == 0
+    xlsx_clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "soon"}])
+    code, out = run("validate", "-p", folder)
+    assert code == 1 and "Date of birth" in out
+
+
+def test_history_and_restore_from_the_command_line(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    run("sync", "-p", folder)
+    xlsx_clinic.sheet.delete_row("Patients", 3)
+    run("sync", "-p", folder)
+    code, out = run("history", "patient", "P000002", "-p", folder)
+    assert code == 0 and "v1" in out and "v2" in out and "deleted" in out
+    code, out = run("restore", "patient", "P000002", "-p", folder)
+    assert code == 0 and "version 3" in out
+    run("sync", "-p", folder)
+    assert any(r["MRN"] == "P000002" for r in xlsx_clinic.sheet.rows("Patients"))
+    code, out = run("restore", "patient", "P000002", "--version", "9", "-p", folder)
+    assert code == 1 and "no version 9" in out
+    code, out = run("history", "pateint", "P1", "-p", folder)
+    assert code == 1 and "unknown entity 'pateint'" in out
+
+
+def test_status_shows_last_sync_counts_and_alerts(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    code, out = run("status", "-p", folder)
+    assert code == 0 and "Last sync: never" in out
+    run("sync", "-p", folder)
+    code, out = run("status", "-p", folder, "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["records"]["patient"] == 5 and info["last_sync"]["outcome"] == "ok"
+
+
+def test_delete_guard_is_a_clear_error_with_exit_1(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    run("sync", "-p", folder)
+    xlsx_clinic.sheet.clear("Patients")
+    code, out = run("sync", "-p", folder)
+    assert code == 1 and "--allow-delete" in out and "Nothing was changed" in out
+
+
+def test_demo_runs_end_to_end_and_shows_errors_and_alerts(tmp_path: Path) -> None:
+    code, out = run("demo", str(tmp_path / "demo"), "--today", "2026-11-23")
+    assert code == 0, out
+    assert "Cells to fix" in out and "Email <phi:" in out and "already used on row" in out
+    assert "credentials" in out and "expired" in out
+    code, out = run("sync", "-p", str(tmp_path / "demo"), "--json")
+    again = json.loads(out)
+    assert not again["wrote"] and all(e["created"] == e["updated"] == 0 for e in again["entities"].values())
