@@ -29,8 +29,11 @@ class Practice:
         self.pm = pm if pm is not None else get_plugin_manager(config.enabled_plugins, config.disabled_plugins)
         self.settings = resolve_settings(self.pm, config.plugin_settings)
         self.registry = SchemaRegistry(builtin_schemas())
+        self.plugin_entities: list[str] = []
         for extra in self.pm.hook.register_schemas():
             for schema in extra or []:
+                if schema.get("title") not in self.registry:
+                    self.plugin_entities.append(schema.get("title", ""))
                 self.registry.add(schema, origin="plugin schema")
         for schema, origin in load_folder(config.schema_dir):
             self.registry.add(schema, origin=origin)
@@ -61,9 +64,11 @@ class Practice:
 
     def entities(self) -> list[Entity]:
         """The synced entities, each after the ones it refers to (patients before appointments)."""
-        names = self.config.entities or self.registry.names()
-        if "alert" not in names and "alert" in self.registry:
-            names = [*names, "alert"]
+        names = list(self.config.entities or self.registry.names())
+        # Alerts and the tables plugins keep (summaries, suggestions) always sync.
+        for extra in ["alert", *self.plugin_entities]:
+            if extra not in names and extra in self.registry:
+                names.append(extra)
         for n in names:
             self.registry[n]  # raises a clear KeyError for an unknown entity
         order: list[str] = []

@@ -451,8 +451,9 @@ class SyncEngine:
             doomed = len(plan.to_delete)
             limit = max(1, math.floor(limit_share * total))
             if doomed > limit:
+                missing = f" (the tab '{plan.spec.title}' is missing or was renamed)" if plan.table is None else ""
                 raise DeleteGuardTripped(
-                    f"Stopped: this sync would delete {doomed} of {total} rows in '{plan.spec.title}' "
+                    f"Stopped: this sync would delete {doomed} of {total} rows in '{plan.spec.title}'{missing} "
                     f"(more than the {limit_share:.0%} limit). If the sheet was cleared, filtered or "
                     "damaged by mistake, put the rows back (the last backup is in the data folder); if the "
                     "deletions are intended, run 'clinicops sync --allow-delete'. Nothing was changed."
