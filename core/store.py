@@ -385,14 +385,6 @@ class StoreTx:
         for chunk in _chunks(payload, 5000):
             self.conn.execute(insert(sync_base), chunk)
 
-    def set_base_hashes(self, backend: str, entity: str, hashes: dict[str, str]) -> None:
-        for record_id, raw_hash in hashes.items():
-            self.conn.execute(
-                update(sync_base)
-                .where(and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id == record_id))
-                .values(raw_hash=raw_hash)
-            )
-
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
         for chunk in _chunks(list(ids), 500):
             self.conn.execute(

@@ -97,11 +97,11 @@ class TablePlan:
     to_delete: list[str] = field(default_factory=list)
     drop_base: list[str] = field(default_factory=list)
     hold_deletes: bool = False
+    row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
     created: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
     base_updates: list[dict[str, Any]] = field(default_factory=list)
-    hash_heals: dict[str, str] = field(default_factory=dict)
     appended_ids: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
@@ -224,7 +224,6 @@ class SyncEngine:
                 name = plan.entity.name
                 tx.put_base(self.key, name, plan.base_updates)
                 tx.drop_base(self.key, name, plan.drop_base)
-                tx.set_base_hashes(self.key, name, plan.hash_heals)
                 tx.clear_pending(self.key, name)
             report.requests = self.backend.requests
             report.backend_stats = dict(getattr(self.backend, "stats", dict)())
@@ -281,11 +280,12 @@ class SyncEngine:
             b = None
             if rid:
                 if rid in plan.seen:
-                    plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
+                    self._duplicate_row(plan, row, rid, content)
                     continue
                 b = plan.base.get(rid)
                 if b is not None and b.raw_hash == content:
                     plan.seen[rid] = row.number
+                    plan.row_at[rid] = len(plan.rows)
                     plan.rows.append(RowState(row, rid, None))
                     continue
             vals = self._field_values(plan, values)
@@ -313,6 +313,7 @@ class SyncEngine:
                 plan.seen[rid] = row.number
                 plan.reserved[content] = rid
                 new = True
+            plan.row_at[rid] = len(plan.rows)
             plan.rows.append(RowState(row, rid, record, new=new))
         self._merge_changed(tx, view, plan, index)
         for rid in plan.base:
@@ -333,6 +334,23 @@ class SyncEngine:
         self._known_ids.pop(entity.name, None)
         report.entity(entity.name).errors.extend(p for _, probs in plan.held for p in probs)
         return plan
+
+    def _duplicate_row(self, plan: TablePlan, row: SheetRow, rid: str, content: str) -> None:
+        """A second row with an id already seen: one of them is a copy, and the copy is the error.
+
+        The original is the row still exactly as last synced; when neither is (or the first
+        is), the later row is the copy. Nothing of the copy is ever merged.
+        """
+        entity, spec = plan.entity, plan.spec
+        b = plan.base.get(rid)
+        at = plan.row_at.get(rid)
+        earlier = plan.rows[at] if at is not None else None
+        if b is not None and b.raw_hash == content and earlier is not None and earlier.parsed is not None:
+            plan.hold(earlier.row, [self._duplicate(entity, spec, earlier.row, rid, row.number)])
+            plan.rows[at] = RowState(row, rid, None)
+            plan.seen[rid] = row.number
+            return
+        plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
 
     @staticmethod
     def _ids_in(rows: list[SheetRow], pk_col: int | None) -> set[str]:
@@ -397,8 +415,6 @@ class SyncEngine:
                 plan.written[rid] = (version, merged)
                 plan.updated.add(rid)
                 self._access(view, entity, "update", rid, cur.data, merged)
-            elif base is not None and base == sheet:
-                plan.hash_heals[rid] = content_hash(rs.row.values)
         if creates:
             tx.insert_new(entity.name, creates, source=self.source, actor=self.actor)
             plan.written.update((rid, (1, record)) for rid, record in creates)

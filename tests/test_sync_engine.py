@@ -311,3 +311,20 @@ def test_conflicting_sorting_and_editing_together_change_only_the_edit(clinic: C
     report = clinic.sync()
     assert report.entities["patient"].updated == 1
     assert clinic.record("patient", "P000003")["city"] == "Hampton"
+
+
+def test_copy_pasted_above_the_original_is_the_error_and_its_edits_are_not_merged(clinic: Clinic) -> None:
+    clinic.sync()
+    rows = clinic.sheet.rows("Patients")
+    grace = next(r for r in rows if r["MRN"] == "P000001")
+    copy = {k: v for k, v in grace.items() if not k.startswith("_") and k != "Errors"}
+    copy["Last name"] = "Copy"
+    clinic.sheet.sort("Patients", "Last name")
+    clinic.sheet.append("Patients", [copy])
+    clinic.sheet.sort("Patients", "Last name")
+    copy_row = row_of(clinic, "Patients", "Last name", "Copy")
+    assert copy_row < row_of(clinic, "Patients", "Last name", "Hopper")
+    report = clinic.sync()
+    [err] = report.entities["patient"].errors
+    assert err.row == copy_row and err.kind == "duplicate-id"
+    assert clinic.record("patient", "P000001")["last_name"] == "Hopper"
