@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class XlsxBackend:
             stat = self.path.stat()
             if (stat.st_mtime, stat.st_size) != self._read_stamp:
                 raise BackendBusy(f"{self.path.name} changed while syncing; the next sync picks up both.")
-        book = openpyxl.load_workbook(self.path) if self.path.exists() else _new_book()
+        book = self._load() if self.path.exists() else _new_book()
         result = WriteResult()
         changed = force
         for tw in writes:
@@ -126,6 +127,15 @@ class XlsxBackend:
         if changed:
             self._save(book)
         return result
+
+    def _load(self) -> Workbook:
+        try:
+            return openpyxl.load_workbook(self.path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise BackendError(
+                f"Cannot open {self.path.name} to write it ({exc}); restore the last backup from "
+                f"{self.backup_dir} or save it again from Excel"
+            ) from None
 
     def _save(self, book: Workbook) -> None:
         self.requests += 1

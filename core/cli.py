@@ -21,7 +21,16 @@ from clinicops.core.schema_registry import SchemaProblem
 from clinicops.core.sync import SyncError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-EXPECTED = (ConfigError, PluginError, SyncError, BackendError, SchemaProblem, LookupError, operations.PracticeExists)
+EXPECTED = (
+    ConfigError,
+    PluginError,
+    SyncError,
+    BackendError,
+    SchemaProblem,
+    LookupError,
+    operations.PracticeExists,
+    OSError,  # a folder that can't be written, a workbook that can't be replaced: the OS says why
+)
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -97,3 +97,14 @@ def test_renamed_tab_stops_the_sync_instead_of_deleting_everything(xlsx_clinic: 
     with pytest.raises(DeleteGuardTripped, match="the tab 'Patients' is missing or was renamed"):
         clinic.sync()
     assert len(clinic.records("patient")) == 5
+
+
+def test_a_damaged_workbook_is_one_clear_error(xlsx_clinic: Clinic) -> None:
+    from click.testing import CliRunner
+
+    from clinicops.core.cli import cli
+
+    (xlsx_clinic.folder / "clinic.xlsx").write_bytes(b"this is not a workbook")
+    result = CliRunner().invoke(cli, ["sync", "-p", str(xlsx_clinic.folder)])
+    assert result.exit_code == 1
+    assert "Cannot read clinic.xlsx" in result.output and "Traceback" not in result.output
