@@ -7,6 +7,7 @@ Python cell values (str, int, float, bool, date, naive local datetime, None).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,11 +52,32 @@ class SheetRow:
     ref: Any = None  # the backend's handle for this row (sheet row, Airtable record id)
 
 
-@dataclass
 class SheetTable:
-    title: str
-    header: list[str]
-    rows: list[SheetRow]
+    """One tab as read. ``digest`` (optional) fingerprints every cell of it, header included:
+    when it matches the last sync and the store has not changed, the engine skips the tab
+    without looking at a single row, so ``rows`` may be built lazily by ``make_rows``.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        header: list[str],
+        rows: list[SheetRow] | None = None,
+        *,
+        make_rows: Callable[[], list[SheetRow]] | None = None,
+        digest: str | None = None,
+    ) -> None:
+        self.title = title
+        self.header = header
+        self.digest = digest
+        self._rows = rows
+        self._make_rows = make_rows
+
+    @property
+    def rows(self) -> list[SheetRow]:
+        if self._rows is None:
+            self._rows = self._make_rows() if self._make_rows else []
+        return self._rows
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ lose whatever the person has not saved yet.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -81,13 +83,12 @@ class XlsxBackend:
                 continue
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
-            width = len(header)
-            rows = []
-            for index, values in enumerate(grid[1:], start=2):
-                if len(values) < width:
-                    values = [*values, *([""] * (width - len(values)))]
-                rows.append(SheetRow(number=index, values=list(values), ref=index))
-            out[spec.entity] = SheetTable(title=name, header=header, rows=rows)
+            out[spec.entity] = SheetTable(
+                title=name,
+                header=header,
+                make_rows=functools.partial(_rows, grid, len(header)),
+                digest=hashlib.md5(repr(grid).encode("utf-8"), usedforsecurity=False).hexdigest(),
+            )
         return out
 
     # writing -----------------------------------------------------------------
@@ -163,6 +164,16 @@ class XlsxBackend:
         backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
         for old in backups[: -self.keep_backups]:
             old.unlink()
+
+
+def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:
+    """Data rows numbered as Excel shows them (the header is row 1), padded to the header's width."""
+    rows = []
+    for index, values in enumerate(grid[1:], start=2):
+        if len(values) < width:
+            values = [*values, *([""] * (width - len(values)))]
+        rows.append(SheetRow(number=index, values=values, ref=index))
+    return rows
 
 
 def _new_book() -> Workbook:

@@ -68,6 +68,7 @@ versions = Table(
     Column("diff", Text, nullable=False),
     Column("note", Text),
     Index("ix_versions_record", "entity", "id", "version"),
+    Index("ix_versions_entity_seq", "entity", "seq"),
 )
 
 sync_base = Table(
@@ -89,6 +90,18 @@ pending_rows = Table(
     Column("entity", String(64), primary_key=True),
     Column("id", String(128), primary_key=True),
     Column("content_hash", String(64), nullable=False),
+)
+
+# Per backend and tab: the fingerprint of the whole tab and the store's last version seq
+# when they last agreed, so an untouched tab is skipped without reading a row.
+sync_tables = Table(
+    "sync_tables",
+    metadata,
+    Column("backend", String(256), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("marker", Integer, nullable=False),
+    Column("report", Text, nullable=False),
 )
 
 sync_runs = Table(
@@ -422,6 +435,32 @@ class StoreTx:
         self.conn.execute(
             delete(pending_rows).where(and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity))
         )
+
+    # whole tabs ---------------------------------------------------------------
+
+    def marker(self, entity: str) -> int:
+        """The newest version sequence of an entity: it moves whenever any record of it changes."""
+        q = select(func.max(versions.c.seq)).where(versions.c.entity == entity)
+        return int(self.conn.execute(q).scalar() or 0)
+
+    def table_state(self, backend: str, entity: str) -> tuple[str, int, dict[str, Any]] | None:
+        q = select(sync_tables.c.digest, sync_tables.c.marker, sync_tables.c.report).where(
+            and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity)
+        )
+        row = self.conn.execute(q).first()
+        return (row.digest, row.marker, json.loads(row.report)) if row else None
+
+    def put_table_state(self, backend: str, entity: str, digest: str | None, report: dict[str, Any]) -> None:
+        """Remember a tab's fingerprint with the store's marker now; None forgets it."""
+        self.conn.execute(
+            delete(sync_tables).where(and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity))
+        )
+        if digest is not None:
+            self.conn.execute(
+                insert(sync_tables).values(
+                    backend=backend, entity=entity, digest=digest, marker=self.marker(entity), report=dumps(report)
+                )
+            )
 
     # runs -------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ class TablePlan:
     drop_base: list[str] = field(default_factory=list)
     hold_deletes: bool = False
     row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
+    skipped: dict[str, Any] | None = None  # the tab is exactly as last synced: what that sync reported
     created: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
@@ -189,6 +190,7 @@ class SyncEngine:
                     self._apply_deletes(tx, view, plan)
                 self.practice.pm.hook.refresh_tables(practice=view)
                 self._alerts(tx, view, report)
+                plans = [self._revisit(tx, view, plan, report) for plan in plans]
                 writes = [self._outbound(tx, plan) for plan in plans]
                 report.timings["plan"] = time.perf_counter() - clock
                 for plan in plans:
@@ -220,11 +222,13 @@ class SyncEngine:
                             update["remote_id"] = str(by_id[update["id"]])
         report.timings["write"] = time.perf_counter() - clock
         with store.transaction() as tx:
-            for plan in plans:
+            for plan, tw in zip(plans, writes, strict=True):
                 name = plan.entity.name
                 tx.put_base(self.key, name, plan.base_updates)
                 tx.drop_base(self.key, name, plan.drop_base)
                 tx.clear_pending(self.key, name)
+                if plan.skipped is None:
+                    self._remember_tab(tx, plan, tw, report)
             report.requests = self.backend.requests
             report.backend_stats = dict(getattr(self.backend, "stats", dict)())
             tx.record_run(self.key, started, "ok", report.as_dict())
@@ -244,6 +248,7 @@ class SyncEngine:
         spec: TableSpec,
         table: SheetTable | None,
         report: SyncReport,
+        may_skip: bool = True,
     ) -> TablePlan:
         header_index: dict[str, int] = {}
         for i, h in enumerate(table.header if table else []):
@@ -258,8 +263,11 @@ class SyncEngine:
             table=table,
             field_cols=field_cols,
             errors_col=header_index.get(normalize_header(spec.errors_header)),
-            base=tx.base(self.key, entity.name),
+            base={},
         )
+        if may_skip and self._untouched(tx, plan):
+            return plan
+        plan.base = tx.base(self.key, entity.name)
         self._current = entity.name
         index = plan.index = tx.index(entity.name)
         first_time = not plan.base
@@ -351,6 +359,37 @@ class SyncEngine:
             plan.seen[rid] = row.number
             return
         plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
+
+    def _revisit(self, tx: StoreTx, view: PracticeView, plan: TablePlan, report: SyncReport) -> TablePlan:
+        """A skipped tab whose records plugins changed in this sync is planned after all."""
+        if plan.skipped is None or not any(name == plan.entity.name for name, _ in tx.written):
+            return plan
+        return self._inbound(tx, view, plan.entity, plan.spec, plan.table, report, may_skip=False)
+
+    def _remember_tab(self, tx: StoreTx, plan: TablePlan, tw: TableWrite, report: SyncReport) -> None:
+        """Keep the tab's fingerprint when this sync left it as read and found nothing wrong in it.
+
+        A tab with problems is always looked at again: a fix elsewhere (the patient an
+        appointment points to) can clear them without the tab itself changing.
+        """
+        er = report.entity(plan.entity.name)
+        keep = plan.table is not None and tw.is_empty() and not plan.layout_missing and not er.errors
+        digest = plan.table.digest if keep and plan.table else None
+        tx.put_table_state(self.key, plan.entity.name, digest, {"unchanged": er.unchanged + er.updated + er.created})
+
+    def _untouched(self, tx: StoreTx, plan: TablePlan) -> bool:
+        """True when the tab is cell for cell as last synced and the store has not changed since.
+
+        Its rows are then not even looked at.
+        """
+        table = plan.table
+        if table is None or table.digest is None or plan.layout_missing:
+            return False
+        state = tx.table_state(self.key, plan.entity.name)
+        if state is None or state[0] != table.digest or state[1] != tx.marker(plan.entity.name):
+            return False
+        plan.skipped = state[2]
+        return True
 
     @staticmethod
     def _ids_in(rows: list[SheetRow], pk_col: int | None) -> set[str]:
@@ -520,6 +559,8 @@ class SyncEngine:
     # outbound: store → sheet -------------------------------------------------
 
     def _outbound(self, tx: StoreTx, plan: TablePlan) -> TableWrite:
+        if plan.skipped is not None:
+            return TableWrite(spec=plan.spec)
         entity, spec = plan.entity, plan.spec
         pk = entity.primary_key
         fields = entity.fields
@@ -649,6 +690,8 @@ class SyncEngine:
         touched = plan.created | plan.updated | plan.deleted
         er.conflicts = list(plan.conflicts)
         er.unchanged = sum(1 for rs in plan.rows if rs.record_id not in touched)
+        if plan.skipped is not None:
+            er.unchanged = int(plan.skipped.get("unchanged", 0))
         for rid in plan.created:
             report.changes.add("created", plan.entity.name, rid)
         for rid in plan.updated - plan.created:

@@ -328,3 +328,36 @@ def test_copy_pasted_above_the_original_is_the_error_and_its_edits_are_not_merge
     [err] = report.entities["patient"].errors
     assert err.row == copy_row and err.kind == "duplicate-id"
     assert clinic.record("patient", "P000001")["last_name"] == "Hopper"
+
+
+def test_untouched_tabs_are_skipped_but_every_later_change_is_seen(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sync()
+    quiet = clinic.sync()
+    assert quiet.entities["patient"].unchanged == 5 and quiet.total_changes == 0
+    clinic.sheet.edit("Patients", row_of(clinic, "Patients", "MRN", "P000004"), "City", "Salem")
+    assert clinic.sync().entities["patient"].updated == 1
+    clinic.sync()
+    with clinic.practice.view() as view:
+        view.save("patient", {**view.get("patient", "P000005"), "city": "Lowell"}, plugin="test")
+    clinic.sync()
+    assert by_id(clinic.sheet.rows("Patients"))["P000005"]["City"] == "Lowell"
+
+
+def test_a_row_waiting_for_a_missing_reference_syncs_once_the_reference_exists(clinic: Clinic) -> None:
+    clinic.sync()
+    clinic.sheet.append(
+        "Appointments",
+        [{"Patient": "P000009", "Provider": "PR000001", "Start": "2026-03-04 14:30", "Status": "scheduled"}],
+    )
+    assert len(clinic.sync().errors) == 1
+    assert len(clinic.sync().errors) == 1
+    with clinic.practice.view() as view:
+        view.save(
+            "patient",
+            {"id": "P000009", "first_name": "Late", "last_name": "Comer", "date_of_birth": "1990-01-01"},
+            plugin="intake",
+        )
+    report = clinic.sync()
+    assert report.errors == []
+    assert len(clinic.records("appointment")) == 1
