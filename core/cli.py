@@ -219,7 +219,8 @@ def history(entity: str, record_id: str, practice_dir: Path, as_json: bool) -> N
         return
     ent = practice.registry[entity]
     for v in versions:
-        what = "deleted" if v.deleted else ", ".join(ent.by_name[k].title if k in ent.by_name else k for k in v.diff)
+        fields = ", ".join(ent.by_name[k].title if k in ent.by_name else k for k in v.diff)
+        what = "deleted" if v.deleted else (fields or "created")
         click.echo(f"v{v.version}  {v.at}  {v.source:<16} {v.actor:<12} {what or 'no field changes'}")
         if v.note:
             click.echo(f"     {v.note}")

@@ -122,6 +122,10 @@ class Entity:
         return any(f.phi for f in self.fields)
 
     @cached_property
+    def plugin_owned_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.plugin_owned)
+
+    @cached_property
     def by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 

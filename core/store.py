@@ -116,6 +116,10 @@ sync_runs = Table(
 )
 
 
+# A creation's diff is left empty: its data is the whole of the change.
+CREATED_DIFF = "{}"
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -268,7 +272,7 @@ class StoreTx:
         new_version = (current.version + 1) if current else 1
         payload = current.data if deleted and current else (data or {})
         old = None if (current is None or current.deleted) else current.data
-        diff = field_diff(old, None if deleted else data)
+        diff = field_diff(old, None if deleted else data) if old is not None or deleted else {}
         values = {
             "version": new_version,
             "deleted": deleted,
@@ -319,15 +323,25 @@ class StoreTx:
                     "actor": actor,
                     "deleted": False,
                     "data": text,
-                    "diff": dumps(field_diff(None, data)),
+                    "diff": CREATED_DIFF,
                     "note": None,
                 }
             )
-        for chunk in _chunks(recs, 5000):
-            self.conn.execute(insert(records), chunk)
+        self._insert_many(records, recs)
         self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
-        for chunk in _chunks(vers, 5000):
-            self.conn.execute(insert(versions), chunk)
+        self._insert_many(versions, vers)
+
+    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert through the driver's executemany: a 100k-row import without per-row overhead."""
+        if not rows:
+            return
+        compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(rows[0]))
+        args: Any = [tuple(r[k] for k in compiled.positiontup) for r in rows] if compiled.positional else rows
+        cursor = self.conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(str(compiled), args)
+        finally:
+            cursor.close()
 
     def history(self, entity: str, record_id: str) -> list[Version]:
         q = (
@@ -395,8 +409,7 @@ class StoreTx:
             }
             for r in rows
         ]
-        for chunk in _chunks(payload, 5000):
-            self.conn.execute(insert(sync_base), chunk)
+        self._insert_many(sync_base, payload)
 
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
         for chunk in _chunks(list(ids), 500):

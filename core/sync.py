@@ -415,7 +415,7 @@ class SyncEngine:
             return
         stored = tx.get_many(entity.name, [rs.record_id for rs in changed if rs.record_id in index])
         base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in changed if rs.record_id in plan.base])
-        plugin_owned = frozenset(f.name for f in entity.fields if f.plugin_owned)
+        plugin_owned = entity.plugin_owned_fields
         creates: list[tuple[str, dict[str, Any]]] = []
         for rs in changed:
             rid = rs.record_id
@@ -462,7 +462,7 @@ class SyncEngine:
 
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         out = dict(record)
-        owned = {f.name for f in entity.fields if f.plugin_owned}
+        owned = entity.plugin_owned_fields
         for extra in self.practice.pm.hook.compute_fields(practice=view, entity=entity.name, record=dict(record)):
             for key, value in (extra or {}).items():
                 if key not in owned:
@@ -716,8 +716,10 @@ class SyncEngine:
     ) -> None:
         if not entity.has_phi:
             return
-        old, new = old or {}, new or {}
-        touched = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
+        if old is None or new is None:
+            touched = tuple(sorted(old or new or {}))
+        else:
+            touched = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
         view.accessed(AccessEvent(self.actor, "system", self.source, action, entity.name, rid, touched))
 
     def _duplicate(self, entity: Entity, spec: TableSpec, row: SheetRow, rid: str, first: int) -> CellProblem:
