@@ -15,13 +15,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from clinicops.connectors.base import (
-    Annotation,
     Backend,
     ColumnSpec,
     SheetRow,
@@ -32,7 +30,6 @@ from clinicops.connectors.base import (
 )
 from clinicops.core import alerts as alert_records
 from clinicops.core.access import AccessEvent
-from clinicops.core.coercion import cell_writer_for
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
 from clinicops.core.plugin_manager import call_each
@@ -40,8 +37,10 @@ from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import BaseEntry, StoredRecord, StoreTx, utc_now
+from clinicops.core.store import StoreTx, utc_now
 from clinicops.core.sync_report import SyncReport
+from clinicops.core.table_plan import RowState, TablePlan
+from clinicops.core.write_plan import WritePlanner
 
 
 class SyncError(RuntimeError):
@@ -73,51 +72,6 @@ def table_spec(entity: Entity) -> TableSpec:
     return TableSpec(entity=entity.name, title=entity.title, primary_key=pk, columns=columns)
 
 
-@dataclass(slots=True)
-class RowState:
-    row: SheetRow
-    record_id: str
-    parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
-    new: bool = False
-
-
-@dataclass
-class TablePlan:
-    entity: Entity
-    spec: TableSpec
-    table: SheetTable | None
-    field_cols: list[int | None]
-    errors_col: int | None
-    base: dict[str, BaseEntry]
-    rows: list[RowState] = field(default_factory=list)
-    held: list[tuple[SheetRow, list[CellProblem]]] = field(default_factory=list)
-    held_ids: set[str] = field(default_factory=set)
-    seen: dict[str, int] = field(default_factory=dict)
-    reserved: dict[str, str] = field(default_factory=dict)
-    to_delete: list[str] = field(default_factory=list)
-    drop_base: list[str] = field(default_factory=list)
-    hold_deletes: bool = False
-    row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
-    skipped: dict[str, Any] | None = None  # the tab is exactly as last synced: what that sync reported
-    created: set[str] = field(default_factory=set)
-    updated: set[str] = field(default_factory=set)
-    deleted: set[str] = field(default_factory=set)
-    base_updates: list[dict[str, Any]] = field(default_factory=list)
-    appended_ids: list[str] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
-    index: dict[str, tuple[int, bool]] = field(default_factory=dict)  # the store's ids before this sync
-
-    @property
-    def layout_missing(self) -> bool:
-        return self.table is None or self.errors_col is None or any(c is None for c in self.field_cols)
-
-    def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
-        self.held.append((row, problems))
-        if record_id:
-            self.held_ids.add(record_id)
-
-
 class SyncEngine:
     """Runs one sync; build a new engine per run."""
 
@@ -143,8 +97,6 @@ class SyncEngine:
         self._before_write = fail_after_store_commit
         self._current = ""
         self._tx: StoreTx
-        # How the backend's reader returns a value we write (a Sheets date reads back as a serial).
-        self._read_back: Callable[[Any], Any] = getattr(backend, "read_back", _same)
 
     # entry -------------------------------------------------------------------
 
@@ -191,7 +143,13 @@ class SyncEngine:
                 self.practice.pm.hook.refresh_tables(practice=view)
                 self._alerts(tx, view, report)
                 plans = [self._revisit(tx, view, plan, report) for plan in plans]
-                writes = [self._outbound(tx, plan) for plan in plans]
+                planner = WritePlanner(
+                    self.key,
+                    self.ctx,
+                    getattr(self.backend, "read_back", None),
+                    stable_refs=getattr(self.backend, "row_ids_are_stable", False),
+                )
+                writes = [planner.plan(tx, plan) for plan in plans]
                 report.timings["plan"] = time.perf_counter() - clock
                 for plan in plans:
                     self._count(plan, report)
@@ -556,130 +514,6 @@ class SyncEngine:
             1 for r in tx.all(alert_records.ENTITY) if r.data.get("status") in ("open", "acknowledged")
         )
 
-    # outbound: store → sheet -------------------------------------------------
-
-    def _outbound(self, tx: StoreTx, plan: TablePlan) -> TableWrite:
-        if plan.skipped is not None:
-            return TableWrite(spec=plan.spec)
-        entity, spec = plan.entity, plan.spec
-        pk = entity.primary_key
-        fields = entity.fields
-        index = dict(plan.index)
-        index.update((rid, state) for (name, rid), state in tx.written.items() if name == entity.name)
-        tw = TableWrite(spec=spec)
-        todo: list[RowState] = []
-        for rs in plan.rows:
-            state = index.get(rs.record_id)
-            if rs.parsed is None:
-                b = plan.base[rs.record_id]
-                if state == (b.store_version, False):
-                    continue
-            todo.append(rs)
-        known = {
-            rid: StoredRecord(entity.name, rid, version, False, data, "")
-            for rid, (version, data) in plan.written.items()
-            if index.get(rid) == (version, False)
-        }
-        stored = {**known, **tx.get_many(entity.name, [rs.record_id for rs in todo if rs.record_id not in known])}
-        base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
-        stable = getattr(self.backend, "row_ids_are_stable", False)
-        writers = [cell_writer_for(f.schema, self.ctx) for f in fields]
-        for rs in todo:
-            rid = rs.record_id
-            sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
-            cur = stored.get(rid)
-            if cur is None or cur.deleted:
-                if rs.parsed is None or (rid in plan.base and sheet == base_data.get(rid, sheet)):
-                    tw.deletes.append(rs.row.ref)
-                    plan.deleted.add(rid)
-                    plan.drop_base.append(rid)
-                continue
-            after: list[Any] | None = list(rs.row.values)
-            for i, f in enumerate(fields):
-                if f.name == pk:
-                    cell = rid if rs.new else None
-                    if cell is None:
-                        continue
-                else:
-                    want = cur.data.get(f.name)
-                    if want == sheet.get(f.name):
-                        continue
-                    cell = None if want is None else writers[i](want)
-                    if rid not in plan.created:
-                        plan.updated.add(rid)
-                tw.cells.append((rs.row.ref, f.title, cell))
-                after = _predict(after, plan.field_cols[i], self._read_back(cell))
-            plan.base_updates.append(
-                {
-                    "id": rid,
-                    "data": cur.data,
-                    "raw_hash": self._after_hash(plan, after),
-                    "store_version": cur.version,
-                    "remote_id": str(rs.row.ref) if stable else None,
-                }
-            )
-        in_sheet = set(plan.seen) | plan.held_ids | set(plan.base)
-        missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
-        width = len(plan.table.header) if plan.table else 0
-        for cur in self._sorted(tx.get_many(entity.name, missing)):
-            cells: dict[str, Any] = {}
-            row_after: list[Any] | None = [""] * width if plan.table else None
-            for i, f in enumerate(fields):
-                value = cur.data.get(f.name)
-                if value is None:
-                    continue
-                cell = value if f.name == pk else writers[i](value)
-                cells[f.title] = cell
-                row_after = _predict(row_after, plan.field_cols[i], self._read_back(cell))
-            tw.appends.append(cells)
-            plan.appended_ids.append(cur.id)
-            plan.created.add(cur.id)
-            plan.base_updates.append(
-                {
-                    "id": cur.id,
-                    "data": cur.data,
-                    "raw_hash": self._after_hash(plan, row_after),
-                    "store_version": cur.version,
-                }
-            )
-        self._error_cells(plan, tw)
-        return tw
-
-    @staticmethod
-    def _after_hash(plan: TablePlan, after: list[Any] | None) -> str | None:
-        """The hash the row will have once written: valid rows end with an empty Errors cell.
-
-        None when it cannot be known (a column is being added); the next sync then checks
-        the row once and remembers its real hash.
-        """
-        if after is None or plan.layout_missing:
-            return None
-        col = plan.errors_col
-        if col is not None and col < len(after):
-            after[col] = ""
-        return content_hash(after)
-
-    @staticmethod
-    def _sorted(records: dict[str, StoredRecord]) -> list[StoredRecord]:
-        return [records[k] for k in sorted(records)]
-
-    def _error_cells(self, plan: TablePlan, tw: TableWrite) -> None:
-        """Make the Errors column say what is wrong on each row, and nothing on the others."""
-        if plan.table is None:
-            return
-        wanted = {row.number: "; ".join(p.message for p in probs) for row, probs in plan.held}
-        col = plan.errors_col
-        mismatch = False
-        for row in plan.table.rows:
-            have = row.values[col] if col is not None and col < len(row.values) else None
-            have_text = "" if is_blank(have) else str(have).strip()
-            want = wanted.get(row.number, "")
-            if have_text != want:
-                tw.cells.append((row.ref, plan.spec.errors_header, want or None))
-                mismatch = True
-        if mismatch:
-            tw.annotations = [Annotation(row.ref, p.column, p.message) for row, probs in plan.held for p in probs]
-
     # reporting ---------------------------------------------------------------
 
     def _count(self, plan: TablePlan, report: SyncReport) -> None:
@@ -747,18 +581,6 @@ class SyncEngine:
             display_value(rid, False),
             "unknown-id",
         )
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _predict(after: list[Any] | None, col: int | None, cell: Any) -> list[Any] | None:
-    """A row's cells as a reader will return them after a write (empty cells read as "")."""
-    if after is None or col is None or col >= len(after):
-        return None
-    after[col] = "" if cell is None else cell
-    return after
 
 
 def _safe(value: Any, phi: bool) -> Any:

@@ -1,0 +1,60 @@
+"""What one sync intends for one table: the rows read, what each became, what to change.
+
+Built by the inbound pass (sheet → store), completed by the write planner (store →
+sheet), then applied. Plain data, so both passes stay functions of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinicops.connectors.base import SheetRow, SheetTable, TableSpec
+from clinicops.core.problems import CellProblem
+from clinicops.core.schema_registry import Entity
+from clinicops.core.store import BaseEntry
+
+
+@dataclass(slots=True)
+class RowState:
+    row: SheetRow
+    record_id: str
+    parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
+    new: bool = False
+
+
+@dataclass
+class TablePlan:
+    entity: Entity
+    spec: TableSpec
+    table: SheetTable | None
+    field_cols: list[int | None]
+    errors_col: int | None
+    base: dict[str, BaseEntry]
+    rows: list[RowState] = field(default_factory=list)
+    held: list[tuple[SheetRow, list[CellProblem]]] = field(default_factory=list)
+    held_ids: set[str] = field(default_factory=set)
+    seen: dict[str, int] = field(default_factory=dict)
+    reserved: dict[str, str] = field(default_factory=dict)
+    to_delete: list[str] = field(default_factory=list)
+    drop_base: list[str] = field(default_factory=list)
+    hold_deletes: bool = False
+    row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
+    skipped: dict[str, Any] | None = None  # the tab is exactly as last synced: what that sync reported
+    created: set[str] = field(default_factory=set)
+    updated: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)
+    base_updates: list[dict[str, Any]] = field(default_factory=list)
+    appended_ids: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
+    index: dict[str, tuple[int, bool]] = field(default_factory=dict)  # the store's ids before this sync
+
+    @property
+    def layout_missing(self) -> bool:
+        return self.table is None or self.errors_col is None or any(c is None for c in self.field_cols)
+
+    def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
+        self.held.append((row, problems))
+        if record_id:
+            self.held_ids.add(record_id)
