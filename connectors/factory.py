@@ -22,7 +22,7 @@ def open_backend(config: PracticeConfig, **options: Any) -> Backend:
         if options.get("emulate"):
             raise BackendError("--emulate is for the gsheets and airtable backends; the workbook needs no account")
         path = resolve_path(config, config.backend.get("path", DEFAULT_WORKBOOK))
-        return XlsxBackend(path, backup_dir=config.data_dir / "backups", keep_backups=config.backups)
+        return XlsxBackend(path, backup_dir=config.data_dir / "backups", keep_backups=config.backups, root=config.root)
     if kind == "gsheets":
         from clinicops.connectors.gsheets import GSheetsBackend
 

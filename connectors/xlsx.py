@@ -46,11 +46,11 @@ def lock_files(path: Path) -> list[Path]:
 
 
 class XlsxBackend:
-    def __init__(self, path: Path, backup_dir: Path, keep_backups: int = 10) -> None:
+    def __init__(self, path: Path, backup_dir: Path, keep_backups: int = 10, root: Path | None = None) -> None:
         self.path = Path(path)
         self.backup_dir = Path(backup_dir)
         self.keep_backups = keep_backups
-        self.key = f"xlsx:{self.path.resolve()}"
+        self.key = f"xlsx:{_key_path(self.path, root)}"
         self.requests = 0
         self._read_stamp: tuple[float, int] | None = None
 
@@ -164,6 +164,15 @@ class XlsxBackend:
         backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
         for old in backups[: -self.keep_backups]:
             old.unlink()
+
+
+def _key_path(path: Path, root: Path | None) -> str:
+    """The workbook's identity for the sync base: relative to the practice folder when inside it,
+    so moving or copying the whole folder keeps its sync history."""
+    full = path.resolve()
+    if root is not None and full.is_relative_to(root.resolve()):
+        return full.relative_to(root.resolve()).as_posix()
+    return str(full)
 
 
 def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:

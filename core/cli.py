@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from clinicops.connectors.base import BackendError
-from clinicops.core import operations, render
+from clinicops.core import operations, render, runner
 from clinicops.core.config import ConfigError
 from clinicops.core.plugin_manager import ESSENTIAL, PluginError, available_plugins, get_plugin_manager, plugin_hooks
 from clinicops.core.practice import Practice
@@ -282,6 +282,53 @@ def emulator(service: str, host: str, port: int) -> None:
     else:
         from clinicops.connectors.emulators.airtable import serve
     serve(host, port)
+
+
+@cli.command()
+@practice_option
+@click.option("--task", "job_id", default=None, help="Run one job now and exit (for cron): sync or PLUGIN:TASK.")
+@click.option("-v", "--verbose", is_flag=True, help="Also log the scheduler's own steps.")
+@friendly
+def run(practice_dir: Path, job_id: str | None, verbose: bool) -> None:
+    """Run the practice's schedule in the foreground: syncs and plugins' tasks, until SIGTERM or Ctrl-C.
+
+    A failing sync is logged and retried later (backing off); two syncs never overlap.
+    'clinicops schedule' shows the plan.
+
+    Example: clinicops run -p ./maple-street
+    """
+    runner.configure_logging(verbose)
+    practice = open_practice(practice_dir)
+    if job_id is None:
+        runner.serve(practice)
+        return
+    scheduled = runner.Runner(practice)
+    outcome = scheduled.run_job(scheduled.job(job_id))
+    sys.exit(0 if outcome in ("ok", "busy") else 1)
+
+
+@cli.command()
+@practice_option
+@click.option("--cron", is_flag=True, help="Print the schedule as crontab lines.")
+@json_option
+@friendly
+def schedule(practice_dir: Path, cron: bool, as_json: bool) -> None:
+    """Show when 'clinicops run' syncs and runs each plugin's tasks (practice-local times).
+
+    Example: clinicops schedule --cron
+    """
+    practice = open_practice(practice_dir)
+    jobs = runner.plan_for(practice)
+    if cron:
+        lines = runner.crontab(jobs, practice.config.root, practice.config.timezone, runner.executable())
+        click.echo("\n".join(lines))
+    elif as_json:
+        rules = [{"job": j.id, "cron": " ".join(r.cron_fields())} for j in jobs for r in j.rules]
+        click.echo(json.dumps({"timezone": practice.config.timezone.key, "jobs": rules}, indent=2))
+    else:
+        rows = [[j.id, runner.describe(r)] for j in jobs for r in j.rules]
+        click.echo(f"Times are {practice.config.timezone.key}.")
+        click.echo(render.table(["Job", "When"], rows))
 
 
 def _print_report(practice: Practice, report: Any, as_json: bool, silent: bool) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -123,7 +125,16 @@ def status(practice: Practice) -> dict[str, Any]:
     }
 
 
-def history(practice: Practice, entity: str, record_id: str, actor: str = "cli") -> list[Version]:
+def current_user() -> str:
+    """Who is at the keyboard, for the access log: $CLINICOPS_USER, else the login name."""
+    try:
+        return os.environ.get("CLINICOPS_USER") or getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def history(practice: Practice, entity: str, record_id: str, actor: str | None = None) -> list[Version]:
+    actor = actor or current_user()
     ent = practice.registry[entity]
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)
@@ -132,8 +143,11 @@ def history(practice: Practice, entity: str, record_id: str, actor: str = "cli")
     return versions
 
 
-def restore(practice: Practice, entity: str, record_id: str, version: int | None = None, actor: str = "cli") -> int:
+def restore(
+    practice: Practice, entity: str, record_id: str, version: int | None = None, actor: str | None = None
+) -> int:
     """Bring back a deleted record, or an earlier version of one; the next sync shows it in the sheet."""
+    actor = actor or current_user()
     ent = practice.registry[entity]
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)

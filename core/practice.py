@@ -137,15 +137,22 @@ class PracticeView:
     def settings(self, plugin: str) -> dict[str, Any]:
         return self._practice.settings.get(plugin, {})
 
-    def records(self, entity: str) -> list[dict[str, Any]]:
-        """Every current (not deleted) record of an entity, as plain dicts."""
+    def records(self, entity: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Every current record of an entity, as plain dicts; with ``include_deleted`` the
+        last data of deleted ones too (each then carries ``"_deleted": True``)."""
         if entity not in self.registry:
             return []
-        return [r.data for r in self.tx.all(entity)]
+        return [
+            {**r.data, "_deleted": True} if r.deleted else r.data
+            for r in self.tx.all(entity, include_deleted=include_deleted)
+        ]
 
-    def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
+    def get(self, entity: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
+        """One record; a deleted one only with ``include_deleted`` (then with ``"_deleted": True``)."""
         rec = self.tx.get(entity, record_id)
-        return None if rec is None or rec.deleted else rec.data
+        if rec is None or (rec.deleted and not include_deleted):
+            return None
+        return {**rec.data, "_deleted": True} if rec.deleted else rec.data
 
     def save(self, entity: str, record: dict[str, Any], *, plugin: str, note: str | None = None) -> int:
         """Create or update a record on behalf of a plugin; the next sync shows it in the sheet."""

@@ -389,7 +389,7 @@ def test_hook_register_tasks_are_collected_from_plugins(clinic: Clinic) -> None:
     clinic.practice.pm.register(Plugin())
     with clinic.practice.view() as view:
         tasks = [t for found in clinic.practice.pm.hook.register_tasks(practice=view) for t in found or []]
-    assert [t.name for t in tasks] == ["tidy"]
+    assert "tidy" in [t.name for t in tasks]
 
 
 def test_hook_plugin_settings_schema_and_collect_alerts_are_per_plugin(clinic: Clinic) -> None:
@@ -398,7 +398,7 @@ def test_hook_plugin_settings_schema_and_collect_alerts_are_per_plugin(clinic: C
     schemas = call_each(clinic.practice.pm, "plugin_settings_schema")
     assert "warn_days" in schemas["credentials"]["properties"]
     with clinic.practice.view() as view:
-        assert call_each(clinic.practice.pm, "collect_alerts", practice=view) == {"credentials": []}
+        assert call_each(clinic.practice.pm, "collect_alerts", practice=view)["credentials"] == []
 
 
 def test_disabling_an_essential_plugin_in_config_is_refused(tmp_path: Path) -> None:

@@ -153,41 +153,43 @@ def test_duplicate_id_is_reported_on_second_row_and_nothing_merged(clinic: Clini
 
 def test_invalid_cell_keeps_typed_text_gains_note_highlight_and_errors_then_fix_clears(clinic: Clinic) -> None:
     clinic.sync()
-    alan = row_of(clinic, "Patients", "MRN", "P000002")
-    clinic.sheet.edit("Patients", alan, "Date of birth", "31/12/1962")
-    clinic.sheet.edit("Patients", alan, "Last name", "Turing-Smith")
+    grace = row_of(clinic, "Patients", "MRN", "P000001")
+    clinic.sheet.edit("Patients", grace, "ZIP", "2134")
+    clinic.sheet.edit("Patients", grace, "Last name", "Hopper-Smith")
     report = clinic.sync()
     [err] = report.entities["patient"].errors
-    assert (err.sheet, err.row, err.column) == ("Patients", alan, "Date of birth")
-    assert err.value == "<phi: 10 chars>"
-    row = by_id(clinic.sheet.rows("Patients"))["P000002"]
-    assert row["Date of birth"] == "31/12/1962"
-    assert "Date of birth" in row["Errors"]
-    assert clinic.sheet.highlighted("Patients", alan, "Date of birth")
-    assert "expected" in clinic.sheet.note("Patients", alan, "Date of birth")
-    stored = clinic.record("patient", "P000002")
-    assert stored["date_of_birth"] == "1962-06-23"
-    assert stored["last_name"] == "Turing"
+    assert (err.sheet, err.row, err.column) == ("Patients", grace, "ZIP")
+    assert err.value == "<phi: 4 chars>"
+    row = by_id(clinic.sheet.rows("Patients"))["P000001"]
+    assert row["ZIP"] == "2134"
+    assert "ZIP" in row["Errors"]
+    assert clinic.sheet.highlighted("Patients", grace, "ZIP")
+    assert "expected" in clinic.sheet.note("Patients", grace, "ZIP")
+    stored = clinic.record("patient", "P000001")
+    assert stored["zip"] == "02134"
+    assert stored["last_name"] == "Hopper"
 
-    clinic.sheet.edit("Patients", alan, "Date of birth", "12/31/1962")
+    clinic.sheet.edit("Patients", grace, "ZIP", "02134-1234")
     report = clinic.sync()
     assert report.errors == []
-    row = by_id(clinic.sheet.rows("Patients"))["P000002"]
+    row = by_id(clinic.sheet.rows("Patients"))["P000001"]
     assert row.get("Errors") in (None, "")
-    assert not clinic.sheet.highlighted("Patients", alan, "Date of birth")
-    assert clinic.sheet.note("Patients", alan, "Date of birth") is None
-    stored = clinic.record("patient", "P000002")
-    assert stored["date_of_birth"] == "1962-12-31"
-    assert stored["last_name"] == "Turing-Smith"
+    assert not clinic.sheet.highlighted("Patients", grace, "ZIP")
+    assert clinic.sheet.note("Patients", grace, "ZIP") is None
+    stored = clinic.record("patient", "P000001")
+    assert stored["zip"] == "02134-1234"
+    assert stored["last_name"] == "Hopper-Smith"
 
 
 def test_invalid_new_row_gets_no_id_until_fixed(clinic: Clinic) -> None:
-    clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "tomorrow"}])
+    clinic.sheet.append(
+        "Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "5/15/1960", "ZIP": "0213"}]
+    )
     report = clinic.sync()
     assert len(report.errors) == 1
     ida = row_of(clinic, "Patients", "First name", "Ida")
     assert clinic.sheet.rows("Patients")[-1]["MRN"] in (None, "")
-    clinic.sheet.edit("Patients", ida, "Date of birth", "5/15/1960")
+    clinic.sheet.edit("Patients", ida, "ZIP", "02139")
     clinic.sync()
     assert next(r for r in clinic.sheet.rows("Patients") if r["First name"] == "Ida")["MRN"] == "P000006"
 

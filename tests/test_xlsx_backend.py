@@ -108,3 +108,18 @@ def test_a_damaged_workbook_is_one_clear_error(xlsx_clinic: Clinic) -> None:
     result = CliRunner().invoke(cli, ["sync", "-p", str(xlsx_clinic.folder)])
     assert result.exit_code == 1
     assert "Cannot read clinic.xlsx" in result.output and "Traceback" not in result.output
+
+
+def test_moving_the_practice_folder_keeps_its_sync_history(xlsx_clinic: Clinic, tmp_path) -> None:
+    import shutil
+
+    from .conftest import Clinic as Opened
+    from .sheet_drivers import XlsxDriver
+
+    xlsx_clinic.sync()
+    xlsx_clinic.practice.close()
+    moved = tmp_path / "moved"
+    shutil.copytree(xlsx_clinic.folder, moved, ignore=shutil.ignore_patterns("moved"))
+    clinic = Opened(moved, XlsxDriver(moved / "clinic.xlsx"))
+    report = clinic.sync()
+    assert report.total_changes == 0 and not report.wrote

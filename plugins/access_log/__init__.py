@@ -1,0 +1,71 @@
+"""The HIPAA access log (essential: a practice cannot switch it off).
+
+Serves 45 CFR 164.312(b) audit controls and 164.312(c) integrity. Every read, create,
+update, delete, restore and export of a record that holds PHI (the core calls
+``record_accessed`` for sync, CLI and plugin writes alike) appends one entry: sequence
+number, UTC time, actor and role, source, action, entity, record id, the names of the
+fields touched (never their values), purpose, outcome, the previous entry's hash and its
+own hash (SHA-256 over RFC 8785 canonical JSON of all the other fields; see
+:mod:`.chain`).
+
+- Same transaction: an entry is written with the change it records, so a rolled-back or
+  dry-run sync leaves none (:mod:`.ledger`).
+- Append-only: the plugin only inserts; on SQLite, triggers refuse UPDATE and DELETE.
+  Anyone who gets past them is caught by ``clinicops audit verify``, which names the
+  first altered or missing entry and exits 1; daily checkpoints in the store and the
+  checkpoint file of each export catch a log cut short at the end.
+- Reading the log is an access too: ``audit report`` and ``audit export`` append their
+  own entries (:mod:`.audit`); ``audit verify`` shows no entry and appends none.
+- Retention: keep the log, and each export with its checkpoint, at least six years
+  (164.316(b)(2)). There is no purge command and nothing expires entries.
+
+Commands: ``clinicops audit verify [--checkpoint FILE] [--json]``, ``clinicops audit
+report --from DAY --to DAY [--patient ID | --actor NAME] [--format table|csv] [-o FILE]``
+and ``clinicops audit export [-o FOLDER]``; each takes ``-p/--practice``.
+
+Settings (``[plugins.access_log]``, all optional):
+
+- ``export_dir`` (default ``"audit-exports"``): where ``audit export`` writes, relative to
+  the practice folder, when ``-o`` is not given. Copy its files off-site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from clinicops.core.access import AccessEvent
+from clinicops.core.hookspecs import hookimpl
+from clinicops.plugins.access_log import ledger
+
+NAME = "access_log"
+
+
+@hookimpl
+def plugin_settings_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "export_dir": {
+                "type": "string",
+                "minLength": 1,
+                "default": "audit-exports",
+                "description": "Folder for 'clinicops audit export', relative to the practice folder.",
+            },
+        },
+    }
+
+
+@hookimpl
+def record_accessed(practice: Any, event: AccessEvent) -> None:
+    ledger.append(practice.tx.conn, event, practice.now())
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    # Imported here: the commands need the core CLI, which loads plugins itself.
+    from clinicops.plugins.access_log.commands import add_commands
+
+    add_commands(cli)

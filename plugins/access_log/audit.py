@@ -1,0 +1,117 @@
+"""What ``clinicops audit`` does, as functions of a PracticeView: verify, report, export.
+
+Reading the log is itself an access: the log names patients (record ids) and who looked
+at them. A report appends an entry (action ``read`` shown on screen, ``export`` written
+as CSV) on entity ``access_log`` whose record id names the filter (``patient:P000012``,
+``actor:jlee``); an export appends an ``export`` entry before it copies the log, so the
+copy carries its own record. Verifying shows no entry and appends nothing, so two
+verifications in a row see the same head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinicops.core.access import AccessEvent
+from clinicops.plugins.access_log import ledger, report
+from clinicops.plugins.access_log.chain import Checkpoint, Verdict, verify
+
+LOG_COLUMNS = ("seq", "at", "actor", "role", "source", "action", "entity", "record_id", "fields", "purpose", "outcome")
+RETENTION = "keep at least six years from creation (45 CFR 164.316(b)(2)); never purge"
+
+
+def verify_log(practice: Any, extra: Sequence[Checkpoint] = ()) -> tuple[Verdict, list[str]]:
+    """The chain checked against itself, the store's checkpoints and any exported ones,
+    plus the names of append-only guards that have gone missing."""
+    conn = practice.tx.conn
+    verdict = verify(ledger.entries(conn), [*ledger.stored_checkpoints(conn), *extra])
+    return verdict, ledger.missing_guards(conn)
+
+
+def load_checkpoint(path: Path) -> Checkpoint:
+    """A checkpoint file written by :func:`export_log`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Checkpoint(f"exported checkpoint of {data['exported_at']}", int(data["head_seq"]), data["head_hash"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not an access-log checkpoint file ({exc})") from None
+
+
+def access_report(
+    practice: Any,
+    start: dt.date,
+    end: dt.date,
+    *,
+    by: str,
+    patient: str | None = None,
+    actor: str | None = None,
+    as_csv: bool = False,
+) -> list[dict[str, Any]]:
+    """Entries for the period and filter; the report itself is logged as an access."""
+    found = report.find_entries(practice, start, end, patient=patient, actor=actor)
+    subject = f"patient:{patient}" if patient else f"actor:{actor}" if actor else "all"
+    purpose = f"privacy review {start.isoformat()}..{end.isoformat()}"
+    practice.accessed(
+        AccessEvent(by, "user", "cli", "export" if as_csv else "read", "access_log", subject, LOG_COLUMNS, purpose)
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class Export:
+    log_file: Path
+    checkpoint_file: Path
+    count: int
+    head_seq: int
+    head_hash: str
+
+
+def export_log(practice: Any, folder: Path, *, by: str) -> Export:
+    """Write every entry as JSON Lines plus a checkpoint file (head, count, time, file hash).
+
+    Files are created, never overwritten, readable by their owner only: they name
+    patients. Keep them off this computer; the checkpoint lets ``audit verify
+    --checkpoint`` prove later that nothing was cut from the end of the log.
+    """
+    practice.accessed(AccessEvent(by, "user", "cli", "export", "access_log", "all", LOG_COLUMNS, "off-site retention"))
+    now = practice.now()
+    conn = practice.tx.conn
+    head_seq, head_hash = ledger.add_export_checkpoint(conn, now)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"access-log-{now:%Y%m%dT%H%M%SZ}"
+    log_path, cp_path = folder / f"{stem}.jsonl", folder / f"{stem}.checkpoint.json"
+    digest, count = hashlib.sha256(), 0
+    with _create(log_path) as out:
+        for entry in ledger.entries(conn):
+            line = (json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+            out.write(line)
+            digest.update(line)
+            count += 1
+    checkpoint = {
+        "practice": practice.name,
+        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "exported_by": by,
+        "head_seq": head_seq,
+        "head_hash": head_hash,
+        "count": count,
+        "log_file": log_path.name,
+        "log_sha256": digest.hexdigest(),
+        "hash_chain": "SHA-256 over RFC 8785 canonical JSON of each entry, previous hash included",
+        "retention": RETENTION,
+    }
+    with _create(cp_path) as out:
+        out.write((json.dumps(checkpoint, indent=2) + "\n").encode())
+    return Export(log_path, cp_path, count, head_seq, head_hash)
+
+
+def _create(path: Path) -> Any:
+    """A new file for the owner's eyes only; an existing export is never overwritten."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "wb")

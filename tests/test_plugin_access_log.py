@@ -1,0 +1,369 @@
+"""The HIPAA access log, through its hooks and its ``clinicops audit`` commands: the chain
+verifies after the demo's first sync, an attacker's edit or deletion (made straight in
+the SQLite file, triggers dropped) is named by sequence number, reports and exports say
+who touched which patient without ever holding a value, and a rolled-back sync leaves
+nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from clinicops.core import operations
+from clinicops.core.access import AccessEvent
+from clinicops.core.cli import cli
+from clinicops.core.hookspecs import hookimpl
+from clinicops.core.plugin_manager import PluginError, get_plugin_manager
+from clinicops.core.practice import Practice
+
+from .conftest import Clinic, write_config
+
+DEMO_DAY = dt.date(2026, 11, 23)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def on(day: dt.date, hour: int = 10) -> Any:
+    return time_machine.travel(dt.datetime.combine(day, dt.time(hour), tzinfo=NEW_YORK), tick=False)
+
+
+def audit(*args: str) -> Result:
+    """``clinicops audit ...`` with the commands the plugin registers, as ``main()`` does."""
+    group = click.Group(commands=dict(cli.commands))
+    get_plugin_manager([]).hook.register_commands(cli=group)
+    return CliRunner().invoke(group, ["audit", *args])
+
+
+def db(folder: Path) -> sqlite3.Connection:
+    """The store file opened directly, the way someone with shell access would."""
+    return sqlite3.connect(folder / "data" / "clinicops.db")
+
+
+def log_rows(folder: Path) -> list[tuple[Any, ...]]:
+    """Every entry as a row; none if the log was never created (its creation rolls back too)."""
+    with db(folder) as conn:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'access_log'").fetchall():
+            return []
+        return conn.execute("SELECT * FROM access_log ORDER BY seq").fetchall()
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "clinic"
+    with on(DEMO_DAY):
+        practice = operations.create_demo(folder, today=DEMO_DAY)
+        operations.sync(practice)
+        practice.close()
+    return folder
+
+
+@pytest.fixture
+def demo(demo_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo practice after its first sync."""
+    return Path(shutil.copytree(demo_master, tmp_path / "clinic"))
+
+
+# --------------------------------------------------------------------------- the chain
+
+
+def test_chain_verifies_after_the_demo_sync_and_holds_one_entry_per_phi_record(demo: Path) -> None:
+    result = audit("verify", "-p", str(demo), "--json")
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.output)
+    with db(demo) as conn:
+        phi_records = conn.execute(
+            "SELECT count(*) FROM records WHERE entity IN ('patient', 'appointment', 'claim')"
+        ).fetchone()[0]
+    assert verdict["ok"] and verdict["missing_guards"] == []
+    assert verdict["entries"] == verdict["head_seq"] == phi_records
+    creates = {(r[6], r[5]) for r in log_rows(demo)}
+    assert creates == {("patient", "create"), ("appointment", "create"), ("claim", "create")}
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry_or_a_checkpoint(demo: Path, tmp_path: Path) -> None:
+    audit("export", "-p", str(demo), "-o", str(tmp_path / "offsite"))
+    with db(demo) as conn:
+        for statement in (
+            "UPDATE access_log SET actor = 'mallory' WHERE seq = 3",
+            "DELETE FROM access_log",
+            "UPDATE access_log_checkpoints SET head_seq = 1",
+            "DELETE FROM access_log_checkpoints",
+        ):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+
+
+def test_an_entry_edited_in_the_file_is_named_by_its_sequence_number(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_update")
+        conn.execute("UPDATE access_log SET actor = 'front-desk' WHERE seq = 42")
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert "fails verification at entry 42: its contents no longer match its hash" in result.output
+    assert "access_log_no_update" in result.output  # the missing guard is pointed out too
+    assert "Traceback" not in result.output
+
+
+def jcs_sha256(entry: dict[str, Any]) -> str:
+    """The documented hash, worked out independently: SHA-256 of RFC 8785 JSON of every field but the hash."""
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def test_every_hash_is_sha256_of_the_entrys_canonical_json(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("SELECT * FROM access_log ORDER BY seq")]
+    assert all(r["hash"] == jcs_sha256(r) for r in rows)
+    assert rows[0]["prev_hash"] == "0" * 64
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))
+
+
+def test_an_entry_rewritten_with_a_fresh_hash_is_caught_at_the_next_entry(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.row_factory = sqlite3.Row
+        conn.execute("DROP TRIGGER access_log_no_update")
+        row = dict(conn.execute("SELECT * FROM access_log WHERE seq = 7").fetchone())
+        row["record_id"] = "P000999"
+        conn.execute("UPDATE access_log SET record_id = ?, hash = ? WHERE seq = 7", (row["record_id"], jcs_sha256(row)))
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert "fails verification at entry 8: its previous-hash does not match entry 7" in result.output
+
+
+def test_a_deleted_entry_is_caught_although_every_remaining_row_is_intact(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_delete")
+        conn.execute("DELETE FROM access_log WHERE seq = 100")
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert "fails verification at entry 100: entry 100 is missing" in result.output
+
+
+def test_entries_cut_from_the_end_are_caught_by_the_exported_checkpoint(demo: Path, tmp_path: Path) -> None:
+    exported = audit("export", "-p", str(demo), "-o", str(tmp_path / "offsite"), "--by", "privacy.officer")
+    assert exported.exit_code == 0, exported.output
+    [checkpoint] = (tmp_path / "offsite").glob("*.checkpoint.json")
+    head = json.loads(checkpoint.read_text())["head_seq"]
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_delete")
+        conn.execute("DELETE FROM access_log WHERE seq > ?", (head - 5,))
+    assert audit("verify", "-p", str(demo)).exit_code == 1  # the store's export checkpoint still names it
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_checkpoints_no_delete")
+        conn.execute("DELETE FROM access_log_checkpoints")
+    assert audit("verify", "-p", str(demo)).exit_code == 0  # a thorough attacker cleans the store…
+    result = audit("verify", "-p", str(demo), "--checkpoint", str(checkpoint))
+    assert result.exit_code == 1  # …but not the copy kept off-site
+    assert f"fails verification at entry {head - 4}: it is missing, but the exported checkpoint" in result.output
+
+
+def test_a_daily_checkpoint_catches_a_tail_cut_from_an_earlier_day(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path)
+    event = AccessEvent("clinician", "user", "cli", "read", "patient", "P000001", ("date_of_birth",))
+    for day in (DEMO_DAY, DEMO_DAY + dt.timedelta(days=1)):
+        with on(day), practice.view() as view:
+            for _ in range(3):
+                view.accessed(event)
+    practice.close()
+    with db(tmp_path) as conn:
+        assert conn.execute("SELECT kind, head_seq FROM access_log_checkpoints").fetchall() == [("daily", 3)]
+        conn.execute("DROP TRIGGER access_log_no_delete")
+        conn.execute("DELETE FROM access_log WHERE seq >= 3")
+    result = audit("verify", "-p", str(tmp_path))
+    assert result.exit_code == 1
+    assert "fails verification at entry 3: it is missing, but the daily checkpoint" in result.output
+
+
+# --------------------------------------------------------------------------- what an entry holds
+
+
+def test_entries_name_fields_never_values(demo: Path, tmp_path: Path) -> None:
+    with db(demo) as conn:
+        patient = json.loads(conn.execute("SELECT data FROM records WHERE id = 'P000012'").fetchone()[0])
+    secrets = [patient["last_name"], patient["date_of_birth"], patient["phone"], patient["zip"]]
+    audit("export", "-p", str(demo), "-o", str(tmp_path / "out"))
+    text = "\n".join(map(str, log_rows(demo))) + "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert "date_of_birth" in text and "P000012" in text
+    for secret in secrets:
+        assert secret not in text
+    assert len(text) > 100_000
+
+
+def test_a_value_passed_as_a_field_name_is_not_written(xlsx_clinic: Clinic) -> None:
+    with xlsx_clinic.practice.view() as view:
+        view.accessed(AccessEvent("x", "user", "cli", "read", "patient", "P000001", ("last_name", "Grace Hopper")))
+    [row] = log_rows(xlsx_clinic.folder)
+    assert row[8] == "last_name,<not a field name: 12 chars>"
+
+
+def test_sync_cli_and_plugin_writes_are_all_logged(xlsx_clinic: Clinic) -> None:
+    xlsx_clinic.sync()
+    row = xlsx_clinic.sheet.rows("Patients")[0]["_row"]
+    xlsx_clinic.sheet.edit("Patients", row, "Phone", "617-555-0199")
+    xlsx_clinic.sync()
+    operations.history(xlsx_clinic.practice, "patient", "P000001", actor="dr.lee")
+    with xlsx_clinic.practice.view() as view:
+        view.save("patient", {**view.get("patient", "P000002"), "city": "Boston"}, plugin="intake")
+    entries = [(r[2], r[3], r[4], r[5], r[7], r[8]) for r in log_rows(xlsx_clinic.folder)]
+    assert entries[5:] == [
+        ("sync", "system", "sync:xlsx", "update", "P000001", "phone"),
+        ("dr.lee", "user", "cli", "read", "P000001", "history"),
+        ("intake", "plugin", "plugin:intake", "update", "P000002", "city"),
+    ]
+    assert audit("verify", "-p", str(xlsx_clinic.folder)).exit_code == 0
+
+
+def test_a_dry_run_or_failed_sync_leaves_no_entry(xlsx_clinic: Clinic) -> None:
+    report = xlsx_clinic.sync(dry_run=True)
+    assert report.entities["patient"].created == 5
+    assert log_rows(xlsx_clinic.folder) == []
+
+    class Broken:
+        @hookimpl
+        def refresh_tables(self, practice: Any) -> None:
+            raise RuntimeError("a plugin failed mid-sync")
+
+    xlsx_clinic.practice.pm.register(Broken())
+    with pytest.raises(RuntimeError):
+        xlsx_clinic.sync()
+    assert log_rows(xlsx_clinic.folder) == []
+    with xlsx_clinic.practice.view() as view:
+        assert view.records("patient") == []
+
+
+def test_entries_in_a_rolled_back_savepoint_vanish_and_the_chain_stays_whole(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path)
+    event = AccessEvent("clinician", "user", "cli", "read", "patient", "P000001", ("date_of_birth",))
+    with practice.view() as view:
+        view.accessed(event)
+        for keep in (False, True):
+            savepoint = view.tx.conn.begin_nested()
+            view.accessed(event)
+            if keep:
+                savepoint.commit()
+            else:
+                savepoint.rollback()
+            view.accessed(event)
+    practice.close()
+    assert [r[0] for r in log_rows(tmp_path)] == [1, 2, 3, 4]
+    assert audit("verify", "-p", str(tmp_path)).exit_code == 0
+
+
+# --------------------------------------------------------------------------- report and export
+
+
+def test_report_by_patient_covers_their_records_and_is_itself_logged(demo: Path) -> None:
+    practice = Practice.open(demo)
+    operations.history(practice, "patient", "P000012", actor="dr.lee")
+    practice.close()
+    args = ["report", "-p", str(demo), "--from", "2026-11-01", "--to", "2026-11-30", "--patient", "P000012"]
+    result = audit(*args, "--by", "privacy.officer")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Access to patient P000012 and their records, 2026-11-01 to 2026-11-30")
+    assert "patient P000012" in result.output and "appointment A" in result.output and "claim CLM" in result.output
+    assert "dr.lee" in result.output and "history" in result.output
+    assert "P000013" not in result.output
+    last = log_rows(demo)[-1]
+    assert last[2:9] == ("privacy.officer", "user", "cli", "read", "access_log", "patient:P000012", last[8])
+    empty = audit("report", "-p", str(demo), "--from", "2026-10-01", "--to", "2026-10-31", "--patient", "P000012")
+    assert "0 entries" in empty.output
+
+
+def test_report_by_actor_as_csv_is_safe_to_open_in_a_spreadsheet(demo: Path, tmp_path: Path) -> None:
+    practice = Practice.open(demo)
+    with practice.view() as view:
+        for actor in ('=HYPERLINK("http://evil")', "-5", "@SUM(A1)", "+1 617 555 0100", "\tsneaky"):
+            view.accessed(AccessEvent(actor, "user", "cli", "read", "patient", "P000001", ("last_name",)))
+        view.accessed(AccessEvent("-5", "user", "cli", "read", "patient", "-2+3", ("last_name",)))
+    practice.close()
+    out = tmp_path / "report.csv"
+    period = ["--from", "2026-11-01", "--to", "2026-11-30"]
+    result = audit("report", "-p", str(demo), *period, "--actor", "-5", "--format", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["actor"], r["record_id"]) for r in rows] == [("-5", "P000001"), ("-5", "'-2+3")]
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    everything = audit("report", "-p", str(demo), *period, "--format", "csv")
+    cells = [c for row in csv.reader(io.StringIO(everything.output)) for c in row]
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r", "\n")), cell
+        assert not cell.startswith("-") or cell == "-5", cell
+    assert '\'=HYPERLINK("http://evil")' in cells and "'\tsneaky" in cells and "'+1 617 555 0100" in cells
+    assert log_rows(demo)[-1][5] == "export"  # a CSV leaves the system: logged as an export
+
+
+def test_report_refuses_both_filters_at_once(demo: Path) -> None:
+    period = ["--from", "2026-11-01", "--to", "2026-11-30"]
+    result = audit("report", "-p", str(demo), *period, "--patient", "P000001", "--actor", "sync")
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_export_writes_the_log_and_a_checkpoint_that_matches_verify(demo: Path, tmp_path: Path) -> None:
+    result = audit("export", "-p", str(demo), "-o", str(tmp_path / "offsite"), "--by", "privacy.officer")
+    assert result.exit_code == 0, result.output
+    [log_file] = (tmp_path / "offsite").glob("*.jsonl")
+    [cp_file] = (tmp_path / "offsite").glob("*.checkpoint.json")
+    checkpoint = json.loads(cp_file.read_text())
+    lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+    assert lines[-1]["action"] == "export" and lines[-1]["actor"] == "privacy.officer"
+    assert checkpoint["count"] == len(lines) == checkpoint["head_seq"]
+    assert checkpoint["head_hash"] == lines[-1]["hash"]
+    assert checkpoint["log_sha256"] == hashlib.sha256(log_file.read_bytes()).hexdigest()
+    verified = json.loads(audit("verify", "-p", str(demo), "--json").output)
+    assert (verified["head_seq"], verified["head_hash"]) == (checkpoint["head_seq"], checkpoint["head_hash"])
+    ok = audit("verify", "-p", str(demo), "--checkpoint", str(cp_file))
+    assert ok.exit_code == 0 and "checkpoint(s) match" in ok.output
+    assert oct(log_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_export_defaults_to_the_configured_folder(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[], extra='\n[plugins.access_log]\nexport_dir = "vault"\n')
+    result = audit("export", "-p", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "vault").glob("access-log-*"))) == 2
+
+
+# --------------------------------------------------------------------------- always on
+
+
+def test_access_log_cannot_be_disabled(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=["credentials"])
+    text = (tmp_path / "practice.toml").read_text().replace("[plugins]\n", '[plugins]\ndisabled = ["access_log"]\n')
+    (tmp_path / "practice.toml").write_text(text)
+    with pytest.raises(PluginError, match="'access_log' cannot be disabled"):
+        Practice.open(tmp_path)
+    result = CliRunner().invoke(cli, ["sync", "-p", str(tmp_path)])
+    assert result.exit_code == 1 and "cannot be disabled: the HIPAA access log" in result.output
+
+
+def test_access_log_is_on_even_when_no_plugin_is_enabled_and_lists_its_hooks(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[])
+    result = CliRunner().invoke(cli, ["plugins", "--json", "-p", str(tmp_path)])
+    entry = next(e for e in json.loads(result.output) if e["name"] == "access_log")
+    assert entry["enabled"] is True and entry["essential"] is True
+    assert {"record_accessed", "register_commands", "plugin_settings_schema"} <= set(entry["hooks"])
+
+
+def test_verify_on_a_new_practice_passes_with_no_entries(tmp_path: Path) -> None:
+    write_config(tmp_path, plugins=[])
+    result = audit("verify", "-p", str(tmp_path))
+    assert result.exit_code == 0
+    assert result.output.startswith("The access log is intact: 0 entries")
