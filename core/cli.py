@@ -261,7 +261,7 @@ def demo(path: Path, today: dt.datetime | None, as_json: bool, silent: bool) -> 
     report = operations.sync(practice)
     _print_report(practice, report, as_json, silent)
     if not silent and not as_json:
-        click.echo(render.alerts_table(operations.status(practice)["alerts"], limit=15))
+        click.echo(render.alerts_by_plugin(operations.status(practice)["alerts"], per_plugin=2))
         click.echo(f"\nOpen {path / 'clinic.xlsx'} to see the notes on bad cells and the Alerts tab;")
         click.echo(f"edit it and run 'clinicops sync -p {path}' again.")
 

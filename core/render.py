@@ -72,3 +72,20 @@ def alerts_table(alerts: list[dict[str, Any]], limit: int = 40) -> str:
     if len(alerts) > limit:
         text += f"\n  … and {len(alerts) - limit} more in the Alerts tab"
     return text
+
+
+def alerts_by_plugin(alerts: list[dict[str, Any]], per_plugin: int = 2) -> str:
+    """A count per plugin, then the most pressing few of each: a first look at everything."""
+    by_plugin: dict[str, list[dict[str, Any]]] = {}
+    for alert in alerts:
+        by_plugin.setdefault(alert.get("plugin", ""), []).append(alert)
+    counts = ", ".join(f"{name} {len(items)}" for name, items in sorted(by_plugin.items(), key=lambda kv: -len(kv[1])))
+    sample = [a for items in by_plugin.values() for a in items[:per_plugin]]
+    lines = [
+        f"Open alerts by plugin: {counts}",
+        table(
+            ["Severity", "plugin", "status", "message"],
+            [[a.get("severity", ""), a.get("plugin", ""), a.get("status", ""), a.get("message", "")] for a in sample],
+        ),
+    ]
+    return "\n".join(lines)

@@ -367,3 +367,47 @@ def test_verify_on_a_new_practice_passes_with_no_entries(tmp_path: Path) -> None
     result = audit("verify", "-p", str(tmp_path))
     assert result.exit_code == 0
     assert result.output.startswith("The access log is intact: 0 entries")
+
+
+# --------------------------------------------------------------------------- upkeep
+
+
+def access_alerts(folder: Path) -> dict[str, dict[str, Any]]:
+    practice = Practice.open(folder)
+    try:
+        with practice.view() as view:
+            return {a["id"]: a for a in view.records("alert") if a["plugin"] == "access_log"}
+    finally:
+        practice.close()
+
+
+def test_an_off_site_export_is_asked_for_until_made_and_again_when_overdue(demo: Path, tmp_path: Path) -> None:
+    alerts = access_alerts(demo)
+    assert alerts["access_log:never-exported"]["status"] == "open"
+    with on(DEMO_DAY):
+        assert audit("export", "-p", str(demo), "-o", str(tmp_path / "offsite")).exit_code == 0
+        operations.sync(Practice.open(demo))
+    assert access_alerts(demo)["access_log:never-exported"]["status"] == "resolved"
+    with on(DEMO_DAY + dt.timedelta(days=9)):
+        operations.sync(Practice.open(demo))
+    overdue = [a for a in access_alerts(demo).values() if "export-overdue" in a["id"]]
+    assert len(overdue) == 1 and "9 days ago" in overdue[0]["message"]
+
+
+def test_the_nightly_check_turns_a_tampered_log_into_a_critical_alert(demo: Path) -> None:
+    from clinicops.plugins.access_log import upkeep
+
+    practice = Practice.open(demo)
+    with practice.view(source="plugin:access_log") as view:
+        upkeep.verify_now(view)
+    operations.sync(practice)
+    assert "access_log:verify-failed" not in access_alerts(demo)
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_update")
+        conn.execute("UPDATE access_log SET actor = 'someone' WHERE seq = 7")
+    with practice.view(source="plugin:access_log") as view:
+        upkeep.verify_now(view)
+    operations.sync(practice)
+    failed = access_alerts(demo)["access_log:verify-failed"]
+    assert failed["severity"] == "critical" and "entry 7" in failed["message"]
+    practice.close()

@@ -27,6 +27,11 @@ Settings (``[plugins.access_log]``, all optional):
 
 - ``export_dir`` (default ``"audit-exports"``): where ``audit export`` writes, relative to
   the practice folder, when ``-o`` is not given. Copy its files off-site.
+- ``export_every_days`` (default 7): an alert asks for an off-site export when the last
+  one is older than this (or there has never been one).
+
+Upkeep (:mod:`.upkeep`): a nightly task (02:00 practice time, under ``clinicops run``)
+verifies the chain; a failed check, a missing export and an overdue one are alerts.
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ from typing import Any
 import click
 
 from clinicops.core.access import AccessEvent
+from clinicops.core.alerts import Alert
 from clinicops.core.hookspecs import hookimpl
-from clinicops.plugins.access_log import ledger
+from clinicops.core.tasks import ScheduledTask
+from clinicops.plugins.access_log import ledger, upkeep
 
 NAME = "access_log"
 
@@ -54,6 +61,12 @@ def plugin_settings_schema() -> dict[str, Any]:
                 "default": "audit-exports",
                 "description": "Folder for 'clinicops audit export', relative to the practice folder.",
             },
+            "export_every_days": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 7,
+                "description": "Alert when the last off-site export is older than this.",
+            },
         },
     }
 
@@ -61,6 +74,16 @@ def plugin_settings_schema() -> dict[str, Any]:
 @hookimpl
 def record_accessed(practice: Any, event: AccessEvent) -> None:
     ledger.append(practice.tx.conn, event, practice.now())
+
+
+@hookimpl
+def collect_alerts(practice: Any) -> list[Alert]:
+    return upkeep.alerts(practice, practice.settings(NAME)["export_every_days"])
+
+
+@hookimpl
+def register_tasks() -> list[ScheduledTask]:
+    return [ScheduledTask("verify-log", run=upkeep.verify_now, daily_at="02:00")]
 
 
 @hookimpl

@@ -100,7 +100,11 @@ def ensure_tables(conn: Connection) -> None:
 
 def has_log(conn: Connection) -> bool:
     """Whether this store has the log's tables yet: reading never creates them."""
-    return inspect(conn).has_table(log.name)
+    return inspect_has(conn, log.name)
+
+
+def inspect_has(conn: Connection, table: str) -> bool:
+    return inspect(conn).has_table(table)
 
 
 def ensure_guards(conn: Connection) -> None:

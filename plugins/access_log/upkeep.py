@@ -1,0 +1,101 @@
+"""Keeping the access log trustworthy day to day: a nightly check of the chain, and a
+reminder when no copy has left the building for too long.
+
+The nightly task verifies the chain (164.312(c) integrity) and keeps the outcome in a
+small table of its own (not part of the guarded log), so each sync can raise an alert
+without walking the whole log again. An off-site copy that is overdue is an alert too:
+the log is only as safe as its last export (164.316(b)(2) retention).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, func, insert, select
+
+from clinicops.core.alerts import Alert
+from clinicops.plugins.access_log import audit, ledger
+
+metadata = MetaData()
+
+checks = Table(
+    "access_log_checks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("bad_seq", Integer),
+    Column("message", String(512), nullable=False),
+)
+
+
+def verify_now(practice: Any) -> None:
+    """The nightly task: walk the chain and remember what was found."""
+    verdict, missing = audit.verify_log(practice)
+    conn = practice.tx.conn
+    metadata.create_all(conn)
+    message = verdict.sentence()
+    if missing:
+        message += f" Append-only protection missing: {', '.join(missing)}."
+    conn.execute(
+        insert(checks).values(
+            at=practice.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ok=verdict.ok and not missing,
+            entries=verdict.count,
+            bad_seq=verdict.bad_seq,
+            message=message[:512],
+        )
+    )
+
+
+def alerts(practice: Any, export_every_days: int) -> list[Alert]:
+    conn = practice.tx.conn
+    out: list[Alert] = []
+    last = _last_check(conn)
+    if last is not None and not last["ok"]:
+        out.append(
+            Alert(
+                key="verify-failed",
+                severity="critical",
+                message=f"The nightly check of the HIPAA access log failed ({last['at']}): {last['message']} "
+                "Run 'clinicops audit verify' and compare with the last off-site export.",
+            )
+        )
+    exported = _last_export(conn)
+    today = practice.now().date()
+    if exported is None and ledger.has_log(conn):
+        out.append(
+            Alert(
+                key="never-exported",
+                severity="warning",
+                message="The HIPAA access log has never been copied off-site: run 'clinicops audit export' "
+                "and keep the files somewhere the store's server cannot change (retain six years).",
+            )
+        )
+    elif exported is not None and (today - exported).days > export_every_days:
+        out.append(
+            Alert(
+                key=f"export-overdue-since-{exported.isoformat()}",
+                severity="warning",
+                message=f"The HIPAA access log was last copied off-site on {exported.isoformat()}, "
+                f"{(today - exported).days} days ago (the practice asks for every {export_every_days}): "
+                "run 'clinicops audit export'.",
+            )
+        )
+    return out
+
+
+def _last_check(conn: Connection) -> dict[str, Any] | None:
+    if not ledger.inspect_has(conn, checks.name):
+        return None
+    row = conn.execute(select(checks).order_by(checks.c.id.desc()).limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
+def _last_export(conn: Connection) -> dt.date | None:
+    if not ledger.has_log(conn):
+        return None
+    day = conn.execute(select(func.max(ledger.checkpoints.c.day)).where(ledger.checkpoints.c.kind == "export")).scalar()
+    return dt.date.fromisoformat(day) if day else None

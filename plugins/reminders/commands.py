@@ -1,0 +1,83 @@
+"""``clinicops reminders``: look at the ledger and settle a reminder whose fate is unknown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clinicops.plugins.reminders import ledger
+
+practice_option = click.option(
+    "-p",
+    "--practice",
+    "practice_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    envvar="CLINICOPS_PRACTICE",
+    show_default=True,
+    help="The practice folder (holding practice.toml).",
+)
+
+
+def _open(practice_dir: Path) -> Any:
+    from clinicops.core.practice import Practice
+
+    try:
+        return Practice.open(practice_dir)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def add_commands(cli: click.Group) -> None:
+    @cli.group(name="reminders", context_settings={"help_option_names": ["-h", "--help"]})
+    def reminders() -> None:
+        """Appointment reminders: the ledger of what was sent, and settling unknowns."""
+
+    @reminders.command(name="list")
+    @practice_option
+    @click.option("--state", type=click.Choice(["sending", "sent", "failed"]), help="Only rows in this state.")
+    @click.option("--days", default=7, show_default=True, help="Appointments from this many days back.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    def list_rows(practice_dir: Path, state: str | None, days: int, as_json: bool) -> None:
+        """Reminders in the ledger, newest appointment last (ids only, no contact details).
+
+        Example: clinicops reminders list --state sending
+        """
+        practice = _open(practice_dir)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        with practice.view(source="cli", actor="cli") as view:
+            found = [r for r in ledger.rows(view.tx.conn, since=since) if state is None or r.state == state]
+        if as_json:
+            click.echo(json.dumps([ledger.as_dict(r) for r in found], indent=2))
+            return
+        for r in found:
+            click.echo(
+                f"{r.id:>6}  {r.appointment_id:<10} {r.start}  {r.offset_min / 60:>4g} h  {r.channel:<5} "
+                f"{r.state:<7} tries {r.attempts}  {r.detail or ''}"
+            )
+        if not found:
+            click.echo("No reminders in the ledger for that period.")
+
+    @reminders.command(name="resolve")
+    @click.argument("row_id", type=int)
+    @click.option("--sent/--not-sent", required=True, help="Whether the patient got the reminder.")
+    @practice_option
+    def resolve(row_id: int, sent: bool, practice_dir: Path) -> None:
+        """Settle a reminder that stopped between sending and recording (its alert names the id).
+
+        --not-sent lets it be sent again while it is still useful.
+
+        Example: clinicops reminders resolve 17 --sent
+        """
+        practice = _open(practice_dir)
+        with practice.view(source="cli", actor="cli") as view:
+            ledger.ensure(view.tx.conn.engine)
+            try:
+                row = ledger.resolve(view.tx.conn, row_id, sent=sent, now=view.now(), who="cli")
+            except LookupError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"Reminder {row.id} for appointment {row.appointment_id} is now '{row.state}'.")
