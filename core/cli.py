@@ -75,15 +75,39 @@ def cli() -> None:
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", default="My Practice", show_default=True, help="The practice's name.")
 @click.option("--timezone", default="America/New_York", show_default=True, help="IANA time zone.")
+@click.option(
+    "--backend",
+    type=click.Choice(["xlsx", "gsheets", "airtable"]),
+    default="xlsx",
+    show_default=True,
+    help="Where the staff's sheets live.",
+)
+@click.option("--spreadsheet-id", default="", help="gsheets: the spreadsheet's id or address.")
+@click.option("--credentials-file", default="", help="gsheets: path of the service-account key file.")
+@click.option("--base-id", default="", help="airtable: the base id (app...).")
+@click.option("--token-env", default="", help="airtable: the environment variable holding the token.")
+@click.option("--token-file", default="", help="airtable: a file holding the token (mode 600).")
+@click.option("--endpoint-url", default="", help="gsheets/airtable: a loopback emulator's URL instead of the service.")
 @friendly
-def init(path: Path, name: str, timezone: str) -> None:
-    """Create a practice folder: a practice.toml and a workbook with every tab.
+def init(path: Path, name: str, timezone: str, backend: str, **settings: str) -> None:
+    """Create a practice folder with its practice.toml, and lay out its sheets: a workbook
+    with every tab, or a Google Sheet's tabs, or an Airtable base's tables and fields.
 
     Example: clinicops init ./maple-street --name "Maple Street Family Medicine"
     """
-    practice = operations.init_practice(path, name=name, timezone=timezone)
-    click.echo(f"Created {path / 'practice.toml'} and {practice.config.backend.get('path', 'clinic.xlsx')} in {path}")
-    click.echo(f"Next: fill in the workbook, then run 'clinicops sync -p {path}'")
+    wanted = {
+        "gsheets": ("spreadsheet_id", "credentials_file", "endpoint_url"),
+        "airtable": ("base_id", "token_env", "token_file", "endpoint_url"),
+    }.get(backend, ())
+    stray = sorted(k for k, v in settings.items() if v and k not in wanted)
+    if stray:
+        raise click.UsageError(f"--{stray[0].replace('_', '-')} does not apply to the {backend} backend")
+    practice = operations.init_practice(
+        path, name=name, timezone=timezone, backend=backend, backend_settings={k: settings[k] for k in wanted}
+    )
+    where = practice.config.backend.get("path", "clinic.xlsx") if backend == "xlsx" else f"the {backend} backend"
+    click.echo(f"Created {path / 'practice.toml'} and laid out {where}")
+    click.echo(f"Next: fill in the sheets, then run 'clinicops sync -p {path}'")
 
 
 @cli.command()

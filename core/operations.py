@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import os
 import shutil
 from importlib import resources
@@ -29,8 +30,7 @@ phone_region = "US"         # default country for phone numbers typed without +c
 date_order = "MDY"          # how 3/4/2026 is read: MDY (US), DMY or YMD
 
 [backend]
-type = "xlsx"               # xlsx (local workbook), gsheets or airtable
-path = "clinic.xlsx"
+{backend}
 
 [store]
 data_dir = "data"           # store, backups and the sync lock live here
@@ -48,19 +48,44 @@ warn_days = [90, 60, 30]
 """
 
 
+WORKBOOK_BACKEND = '''type = "xlsx"               # xlsx (local workbook), gsheets or airtable
+path = "clinic.xlsx"'''
+
+
 class PracticeExists(FileExistsError):
     pass
 
 
-def init_practice(path: Path, name: str = "My Practice", timezone: str = "America/New_York") -> Practice:
-    """A new practice folder: a config and a workbook with every tab and header."""
+def backend_table(kind: str, settings: dict[str, str]) -> str:
+    """The body of ``[backend]`` for a new practice: names of secrets' places, never secrets."""
+    if kind == "xlsx":
+        return WORKBOOK_BACKEND
+    lines = [f'type = "{kind}"'] + [f"{key} = {json.dumps(value)}" for key, value in settings.items() if value]
+    return "\n".join(lines)
+
+
+def init_practice(
+    path: Path,
+    name: str = "My Practice",
+    timezone: str = "America/New_York",
+    backend: str = "xlsx",
+    backend_settings: dict[str, str] | None = None,
+) -> Practice:
+    """A new practice folder with its config, and the backend laid out: a workbook with every
+    tab and header, or the tabs of a Google Sheet, or the tables and fields of an Airtable base."""
     path = Path(path)
     if (path / CONFIG_NAME).exists():
         raise PracticeExists(f"{path / CONFIG_NAME} already exists; edit it or choose another folder")
     path.mkdir(parents=True, exist_ok=True)
-    (path / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(name=name, timezone=timezone), encoding="utf-8")
-    practice = Practice.open(path)
-    lay_out(practice)
+    body = backend_table(backend, backend_settings or {})
+    config = CONFIG_TEMPLATE.format(name=name, timezone=timezone, backend=body)
+    (path / CONFIG_NAME).write_text(config, encoding="utf-8")
+    try:
+        practice = Practice.open(path)
+        lay_out(practice)
+    except Exception:
+        (path / CONFIG_NAME).unlink()  # a practice that could not be set up is not left half made
+        raise
     return practice
 
 

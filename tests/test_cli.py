@@ -115,3 +115,41 @@ def test_demo_runs_end_to_end_and_shows_errors_and_alerts(tmp_path: Path) -> Non
     code, out = run("sync", "-p", str(tmp_path / "demo"), "--json")
     again = json.loads(out)
     assert not again["wrote"] and all(e["created"] == e["updated"] == 0 for e in again["entities"].values())
+
+
+def test_init_lays_out_an_empty_airtable_base_through_the_meta_api(tmp_path: Path, monkeypatch) -> None:
+    from pyairtable import Api
+
+    from clinicops.connectors.emulators.airtable import AirtableEmulator
+
+    with AirtableEmulator(per_base_rps=None, per_token_rps=None) as emulator:
+        api = Api("patTESTTOKEN", endpoint_url=emulator.endpoint_url)
+        base = api.create_base(
+            "wspDEMO", "Elm Clinic", [{"name": "Desk notes", "fields": [{"name": "Note", "type": "singleLineText"}]}]
+        )
+        monkeypatch.setenv("ELM_AIRTABLE_TOKEN", "patTESTTOKEN")
+        code, out = run(
+            "init",
+            str(tmp_path / "elm"),
+            "--backend",
+            "airtable",
+            "--base-id",
+            base.id,
+            "--token-env",
+            "ELM_AIRTABLE_TOKEN",
+            "--endpoint-url",
+            emulator.endpoint_url,
+        )
+        assert code == 0, out
+        tables = {t.name: t for t in api.base(base.id).tables(force=True)}
+        assert {"Desk notes", "Patients", "Appointments", "Alerts"} <= set(tables)
+        status = next(f for f in tables["Appointments"].schema().fields if f.name == "Status")
+        assert status.type == "singleSelect"
+    config = (tmp_path / "elm" / "practice.toml").read_text()
+    assert 'token_env = "ELM_AIRTABLE_TOKEN"' in config and "patTESTTOKEN" not in config
+
+
+def test_init_refuses_an_option_of_another_backend(tmp_path: Path) -> None:
+    code, out = run("init", str(tmp_path / "p"), "--base-id", "app123")
+    assert code == 2 and "does not apply to the xlsx backend" in out
+    assert not (tmp_path / "p" / "practice.toml").exists()
