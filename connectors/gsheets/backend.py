@@ -1,0 +1,202 @@
+"""``GSheetsBackend``: the sync engine's reads and writes as Google Sheets API calls.
+
+A read is one ``values:batchGet`` for every tab, plus the metadata read when some cells
+need a closer look (a formula, an error note) — see :mod:`.state`. A write is one
+``spreadsheets:batchUpdate`` and one values ``batchUpdate`` (RAW) — see :mod:`.plan`;
+the metadata read happens there instead when the read did not need it but the write
+needs tab ids. A sync with nothing to change writes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import weakref
+from typing import Any
+
+from clinicops.connectors.base import BackendError, SheetTable, TableSpec, TableWrite, WriteResult, normalize_header
+from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
+from clinicops.core.config import PracticeConfig
+
+from .api import SheetsApi
+from .credentials import key_path, load_key
+from .plan import batch_requests, needs_structure, plan_writes, value_requests
+from .retry import RangeNotFound, RetryPolicy
+from .state import METADATA_FIELDS, METADATA_WITH_CELLS, Tab, apply_metadata, row_ranges, rows_to_check, sheet_table
+from .values import quote_title, title_of, to_cell
+
+_ID_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def spreadsheet_id(config: PracticeConfig) -> str:
+    """``backend.spreadsheet_id``: the id, or the sheet's whole address pasted in."""
+    raw = str(config.backend.get("spreadsheet_id") or "").strip()
+    found = _ID_IN_URL.search(raw)
+    sid = found.group(1) if found else raw
+    if not _ID.match(sid):
+        raise BackendError(
+            "Set backend.spreadsheet_id in practice.toml to the spreadsheet's id (the long text between "
+            "/d/ and /edit in its address), or run 'clinicops sync --emulate' to try a local emulator."
+        )
+    return sid
+
+
+class GSheetsBackend:
+    """One Google spreadsheet, one tab per entity."""
+
+    row_ids_are_stable = False
+
+    def __init__(
+        self,
+        api: SheetsApi,
+        key: str,
+        *,
+        emulator: SheetsEmulator | None = None,
+        placeholder_sheet: int | None = None,
+    ) -> None:
+        self.api = api
+        self.key = key
+        self.emulator = emulator
+        self._placeholder = placeholder_sheet
+        self._tabs: dict[str, Tab] | None = None
+        self._have_ids = False
+        self._random = random.Random()
+        if emulator is not None:
+            self._stop = weakref.finalize(self, emulator.stop)
+
+    @classmethod
+    def from_config(
+        cls, config: PracticeConfig, *, emulate: bool = False, retry: RetryPolicy | None = None
+    ) -> GSheetsBackend:
+        """The practice's spreadsheet; with ``emulate``, a new one on an emulator in this process.
+
+        An emulated spreadsheet lives as long as the process: each ``--emulate`` run starts
+        from an empty spreadsheet, into which the sync writes out the store.
+        """
+        if emulate:
+            emulator = SheetsEmulator().start()
+            api, first_tab = SheetsApi.create(gspread_client(emulator.base_url), config.name, retry)
+            return cls(api, f"gsheets:emulated/{api.spreadsheet_id}", emulator=emulator, placeholder_sheet=first_tab)
+        sid = spreadsheet_id(config)
+        endpoint = str(config.backend.get("endpoint_url") or "").rstrip("/")
+        if endpoint:
+            return cls(SheetsApi(gspread_client(endpoint), sid, retry=retry), f"gsheets:{endpoint}/{sid}")
+        account = load_key(key_path(config))
+        return cls(SheetsApi(account.client(), sid, account.email, retry), f"gsheets:{sid}")
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, every retry included."""
+        return self.api.requests
+
+    def check_writable(self) -> None:
+        """Nothing to check: Sheets has no lock file, and every write names its exact cells."""
+
+    @staticmethod
+    def read_back(value: Any) -> Any:
+        """What a read returns for a value written: values go RAW, so exactly what is sent."""
+        return to_cell(value)
+
+    def stats(self) -> dict[str, Any]:
+        """Requests by kind, retries and bytes, for ``sync --json``."""
+        return {**self.api.stats(), "emulated": self.emulator is not None}
+
+    def close(self) -> None:
+        """Stop the in-process emulator, if this backend started one (its spreadsheet goes too)."""
+        if self.emulator is not None:
+            self._stop()
+
+    # reading -----------------------------------------------------------------
+
+    def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
+        """Every tab in one ``values:batchGet`` (plus the metadata read when cells need a look)."""
+        tabs = self._load(specs)
+        out: dict[str, SheetTable | None] = {}
+        for spec in specs:
+            tab = tabs.get(normalize_header(spec.title))
+            out[spec.entity] = None if tab is None else sheet_table(tab, spec)
+        return out
+
+    def _load(self, specs: list[TableSpec]) -> dict[str, Tab]:
+        """Values first, by the tabs' expected titles; the metadata read only if it is needed now.
+
+        A missing tab makes the batchGet fail as a whole (400); only then are the tabs listed
+        and the existing ones read, so a laid-out spreadsheet never pays for the listing.
+        """
+        tabs: dict[str, Tab] = {}
+        have_ids = False
+        try:
+            self._values(specs, tabs)
+        except RangeNotFound:
+            tabs = apply_metadata({}, self.api.metadata(METADATA_FIELDS))
+            have_ids = True
+            present = [s for s in specs if normalize_header(s.title) in tabs]
+            if present:
+                self._values(present, tabs)
+        ranges: list[str] = []
+        needed = False
+        for spec in specs:
+            tab = tabs.get(normalize_header(spec.title))
+            if tab is None:
+                continue
+            rows = rows_to_check(tab, spec)
+            needed = needed or len(rows) > 1
+            if have_ids:
+                rows.discard(1)
+            if rows:
+                ranges.extend(row_ranges(tab.title, rows))
+        if needed:
+            apply_metadata(tabs, self.api.metadata(METADATA_WITH_CELLS, ranges))
+            have_ids = True
+        self._tabs, self._have_ids = tabs, have_ids
+        return tabs
+
+    def _values(self, specs: list[TableSpec], tabs: dict[str, Tab]) -> None:
+        """Every tab's values in one ``values:batchGet``, by the tab titles known or the spec's."""
+        keys = [normalize_header(s.title) for s in specs]
+        titles = [tabs[k].title if k in tabs else s.title for k, s in zip(keys, specs, strict=True)]
+        answers = self.api.values_batch_get([quote_title(t) for t in titles])
+        for key, answer in zip(keys, answers, strict=True):
+            tab = tabs.setdefault(key, Tab(title_of(str(answer.get("range", "")))))
+            tab.values = list(answer.get("values", []))
+
+    # writing -----------------------------------------------------------------
+
+    def ensure_layout(self, specs: list[TableSpec]) -> None:
+        """Create missing tabs and columns with their look, and restore a missing protection."""
+        self.write([TableWrite(spec=s) for s in specs], force=True)
+
+    def write(self, writes: list[TableWrite], force: bool = False) -> WriteResult:
+        """The structural ``batchUpdate``, then the values ``batchUpdate``; nothing if nothing changes.
+
+        Positions are those of the last read, so a write consumes it: a further write reads again.
+        """
+        tabs = self._tabs if self._tabs is not None else self._load([tw.spec for tw in writes])
+        if not self._have_ids and needs_structure(tabs, writes, force):
+            heads = [f"{quote_title(t.title)}!A1" for t in tabs.values()]
+            apply_metadata(tabs, self.api.metadata(METADATA_FIELDS, heads))
+            self._have_ids = True
+        taken = {t.sheet_id for t in tabs.values()}
+        plan = plan_writes(
+            tabs,
+            writes,
+            force=force,
+            new_sheet_id=lambda: self._new_sheet_id(taken),
+            placeholder=self._placeholder,
+        )
+        self._tabs, self._have_ids = None, False
+        for batch in batch_requests(plan):
+            self.api.batch_update(batch, safe_to_repeat=not any("deleteDimension" in r for r in batch))
+            if any("deleteSheet" in r for r in batch):
+                self._placeholder = None
+        for data in value_requests(plan):
+            self.api.values_batch_update(data)
+        return WriteResult(appended_refs=plan.appended)
+
+    def _new_sheet_id(self, taken: set[int]) -> int:
+        while True:
+            candidate = self._random.randrange(1, 2**31 - 1)
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
