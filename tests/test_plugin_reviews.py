@@ -333,8 +333,7 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     work, master = root / "clinic", root / "master"
     with on(DEMO_DAY):
         operations.create_demo(work, today=DEMO_DAY).close()
-    config = work / "practice.toml"
-    config.write_text(config.read_text().replace('enabled = ["credentials"]', 'enabled = ["credentials", "reviews"]'))
+    assert '"reviews"' in (work / "practice.toml").read_text()  # the demo has reviews on
     with on(DEMO_DAY):
         practice = Practice.open(work)
         operations.sync(practice)
@@ -380,9 +379,11 @@ def test_demo_opens_the_office_managers_review_as_it_comes_due(demo: Clinic) -> 
 
 def test_disabling_reviews_removes_its_alerts_and_keeps_the_others(demo: Clinic) -> None:
     config = demo.folder / "practice.toml"
-    config.write_text(config.read_text().replace('enabled = ["credentials", "reviews"]', 'enabled = ["credentials"]'))
+    text = config.read_text()
+    assert '"reviews", ' in text
+    config.write_text(text.replace('"reviews", ', ""))
     demo.reopen()
     sync_on(demo, DEMO_DAY)
     plugins = {a["plugin"] for a in demo.records("alert")}
-    assert plugins == {"credentials"}
-    assert all(row["Plugin"] == "credentials" for row in demo.sheet.rows("Alerts"))
+    assert "reviews" not in plugins and {"credentials", "billing"} <= plugins
+    assert all(row["Plugin"] != "reviews" for row in demo.sheet.rows("Alerts"))

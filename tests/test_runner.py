@@ -140,6 +140,7 @@ def test_schedule_cron_prints_the_crontab_lines(tmp_path: Path) -> None:
         "# clinicops: the practice's schedule (times are practice-local)",
         "CRON_TZ=America/New_York",
         f"*/5 8-17 * * 1-5 cd {tmp_path} && {exe} sync -s",
+        f"0 2 * * * cd {tmp_path} && {exe} run --task access_log:verify-log",
         f"0 7 * * * cd {tmp_path} && {exe} run --task email:daily-digest",
         f"*/5 * * * * cd {tmp_path} && {exe} run --task reminders:send-reminders",
     ]
@@ -149,6 +150,7 @@ def test_schedule_cron_prints_the_crontab_lines(tmp_path: Path) -> None:
         "Times are America/New_York.",
         "Job When",
         "sync minute */5, hour 8-17, mon,tue,wed,thu,fri",
+        "access_log:verify-log minute 0, hour 2, daily",
         "email:daily-digest minute 0, hour 7, daily",
         "reminders:send-reminders minute */5, hour *, daily",
     ]
@@ -232,7 +234,8 @@ def test_run_task_runs_one_job_for_cron(xlsx_clinic: Clinic) -> None:
     folder = str(xlsx_clinic.folder)
     assert CliRunner().invoke(cli, ["run", "--task", "sync", "-p", folder]).exit_code == 0
     unknown = CliRunner().invoke(cli, ["run", "--task", "nope:nothing", "-p", folder])
-    assert unknown.exit_code == 1 and "No scheduled job 'nope:nothing' (jobs: sync)" in unknown.output
+    assert unknown.exit_code == 1
+    assert "No scheduled job 'nope:nothing' (jobs: sync, access_log:verify-log)" in unknown.output
 
 
 def test_sigterm_stops_clinicops_run_cleanly(xlsx_clinic: Clinic) -> None:

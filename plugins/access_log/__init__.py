@@ -28,7 +28,8 @@ Settings (``[plugins.access_log]``, all optional):
 - ``export_dir`` (default ``"audit-exports"``): where ``audit export`` writes, relative to
   the practice folder, when ``-o`` is not given. Copy its files off-site.
 - ``export_every_days`` (default 7): an alert asks for an off-site export when the last
-  one is older than this (or there has never been one).
+  one is older than this (or there has never been one); 0 turns that reminder off, for a
+  practice whose whole store is already copied off-site by other means.
 
 Upkeep (:mod:`.upkeep`): a nightly task (02:00 practice time, under ``clinicops run``)
 verifies the chain; a failed check, a missing export and an overdue one are alerts.
@@ -63,7 +64,7 @@ def plugin_settings_schema() -> dict[str, Any]:
             },
             "export_every_days": {
                 "type": "integer",
-                "minimum": 1,
+                "minimum": 0,
                 "default": 7,
                 "description": "Alert when the last off-site export is older than this.",
             },

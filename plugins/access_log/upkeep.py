@@ -63,6 +63,8 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
                 "Run 'clinicops audit verify' and compare with the last off-site export.",
             )
         )
+    if export_every_days == 0:
+        return out
     exported = _last_export(conn)
     today = practice.now().date()
     if exported is None and ledger.has_log(conn):
