@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from clinicops.core.sync_report import SyncReport
+
+NUMBER = re.compile(r"^[-+$]?[\d,]+(\.\d+)?%?$")  # right-aligned, like a spreadsheet does
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -12,7 +15,7 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
 
     def fmt(r: list[str]) -> str:
-        return "  ".join(c.rjust(w) if c.isdigit() else c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        return "  ".join(c.rjust(w) if NUMBER.match(c) else c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
 
     return "\n".join(["  " + fmt(cells[0]), *("  " + fmt(r) for r in cells[1:])])
 
