@@ -12,6 +12,7 @@ row's content, so a row whose id never reached the sheet gets the same id again.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections.abc import Callable
@@ -110,9 +111,13 @@ class SyncEngine:
             raise SyncBusy(
                 f"Another sync of {self.practice.config.name} is running; this one stopped without changing anything."
             ) from None
+        # A sync holds the whole sheet in memory for its duration: keep the collector from
+        # walking those millions of long-lived cells again and again while rows are parsed.
+        gc.freeze()
         try:
             return self._run()
         finally:
+            gc.unfreeze()
             lock.release()
 
     def _run(self) -> SyncReport:
