@@ -11,17 +11,6 @@ import click
 
 from clinicops.plugins.reminders import ledger
 
-practice_option = click.option(
-    "-p",
-    "--practice",
-    "practice_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    envvar="CLINICOPS_PRACTICE",
-    show_default=True,
-    help="The practice folder (holding practice.toml).",
-)
-
 
 def _open(practice_dir: Path) -> Any:
     from clinicops.core.practice import Practice
@@ -33,6 +22,8 @@ def _open(practice_dir: Path) -> Any:
 
 
 def add_commands(cli: click.Group) -> None:
+    from clinicops.core.cli import practice_option  # the CLI's own option, so both read alike
+
     @cli.group(name="reminders", context_settings={"help_option_names": ["-h", "--help"]})
     def reminders() -> None:
         """Appointment reminders: the ledger of what was sent, and settling unknowns."""
