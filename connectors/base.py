@@ -73,6 +73,11 @@ class SheetTable:
         self._rows = rows
         self._make_rows = make_rows
 
+    def release(self) -> None:
+        """Drop the rows (keep title, header, digest) once they are no longer needed."""
+        self._rows = None
+        self._make_rows = None
+
     @property
     def rows(self) -> list[SheetRow]:
         if self._rows is None:

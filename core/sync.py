@@ -171,6 +171,11 @@ class SyncEngine:
                     trans.rollback()
                 raise
         pending_writes = [w for w, p in zip(writes, plans, strict=True) if not w.is_empty() or p.layout_missing]
+        del tables
+        for plan in plans:
+            plan.rows.clear()  # the sheet as read is not needed any more: give the writer the memory
+            if plan.table is not None:
+                plan.table.release()
         if pending_writes:
             if self._before_write is not None:
                 self._before_write()
