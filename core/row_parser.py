@@ -12,6 +12,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fastjsonschema import JsonSchemaValueException
+
 from clinicops.core.coercion import CellError, CoerceContext, coercer_for
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.schema_registry import Entity, Field
@@ -83,7 +85,7 @@ class RowParser:
         check = record if record_id else {**record, self.entity.primary_key: "new"}
         try:
             self.entity.fast_validate(check)
-        except Exception:  # fastjsonschema raises JsonSchemaValueException; the details come next
+        except JsonSchemaValueException:  # the full validator gives the details next
             problems.extend(self._schema_problems(number, check, self._by_name(cells)))
         if problems:
             return record, problems
