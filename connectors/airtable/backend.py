@@ -37,6 +37,7 @@ writes every problem, prefixed with its column, into the record's Errors field (
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -206,7 +207,10 @@ class AirtableBackend:
             for number, record in enumerate(records, start=1)
         ]
         self._records_read += len(rows)
-        return SheetTable(title=found.title, header=header, rows=rows)
+        # Record ids are part of what the engine sees: a re-created record is a change.
+        seen = repr([header, *((r.ref, r.values) for r in rows)])
+        digest = hashlib.md5(seen.encode("utf-8"), usedforsecurity=False).hexdigest()
+        return SheetTable(title=found.title, header=header, rows=rows, digest=digest)
 
     def _list(self, found: Layout, spec: TableSpec) -> list[dict[str, Any]]:
         assert found.table is not None

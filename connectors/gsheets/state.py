@@ -17,6 +17,7 @@ Asking for the whole grid instead would cost time and bytes in proportion to the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,4 +185,7 @@ def sheet_table(tab: Tab, spec: TableSpec) -> SheetTable:
         elif "stringValue" in info.entered:
             row.values = [*row.values]
             row.values[c] = info.entered["stringValue"]
-    return SheetTable(title=tab.title, header=header, rows=rows)
+    # Every cell as the engine will read it (a live formula differs from its text): an
+    # unchanged tab is then skipped without looking at a row.
+    digest = hashlib.md5(repr([header, *(r.values for r in rows)]).encode("utf-8"), usedforsecurity=False)
+    return SheetTable(title=tab.title, header=header, rows=rows, digest=digest.hexdigest())
