@@ -32,31 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import gspread
+from synthetic_patients import CITIES, FIRST, HEADERS, LAST, PAYERS
 
 from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
 from clinicops.connectors.gsheets.values import column_letters
 from clinicops.core import operations
 from clinicops.core.practice import Practice
 
-HEADERS = [
-    "First name",
-    "Last name",
-    "Date of birth",
-    "Sex",
-    "Phone",
-    "Email",
-    "Address",
-    "City",
-    "State",
-    "ZIP",
-    "Preferred contact",
-    "Reminder consent",
-    "Insurance payer",
-]
-FIRST = ["Ava", "Liam", "Noah", "Emma", "Mia", "Lucas", "Zoe", "Omar", "Priya", "Chen", "Sofia", "Diego"]
-LAST = ["Smith", "Nguyen", "Garcia", "Patel", "Kim", "Okafor", "Rossi", "Cohen", "Silva", "Murphy"]
-CITIES = ["Boston", "Cambridge", "Somerville", "Brookline", "Quincy", "Newton"]
-PAYERS = ["Medicare", "MassHealth", "Blue Cross Blue Shield of MA", "Harvard Pilgrim", "Aetna", "Self-pay"]
 WRITE_QUOTA_PER_MINUTE = 60
 API = "https://sheets.googleapis.com/v4/spreadsheets"
 
@@ -169,7 +151,7 @@ def run_size(n: int, sample: int) -> dict[str, Any]:
         sh = gc.open_by_key(spreadsheet_id)
         ws = sh.worksheet("Patients")
         header = ws.row_values(1)
-        order = [header.index(h) for h in ["MRN", *HEADERS]]
+        order = [header.index(h) for h in HEADERS]
         rng = random.Random(7)
         ws.add_rows(n)
         rows = []

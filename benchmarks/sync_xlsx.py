@@ -27,54 +27,15 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
+from synthetic_patients import CITIES, FIRST, HEADERS, LAST, PAYERS
 
 from clinicops.core import operations
 from clinicops.core.practice import Practice
 from clinicops.core.row_parser import RowParser
 
-HEADERS = [
-    "MRN",
-    "First name",
-    "Last name",
-    "Date of birth",
-    "Sex",
-    "Phone",
-    "Email",
-    "Address",
-    "City",
-    "State",
-    "ZIP",
-    "Preferred contact",
-    "Reminder consent",
-    "Insurance payer",
-]
 # The tab as `clinicops init` lays it out has every schema column; these three stay empty.
 UNFILLED = ["Member ID", "Primary provider", "Last visit"]
 ALERT_HEADERS = ["ID", "Severity", "Plugin", "About", "Record", "Message", "Status", "First seen", "Resolved", "Errors"]
-FIRST = [
-    "Ava",
-    "Liam",
-    "Noah",
-    "Emma",
-    "Mia",
-    "Lucas",
-    "Zoe",
-    "Omar",
-    "Priya",
-    "Chen",
-    "Sofia",
-    "Diego",
-]
-LAST = ["Smith", "Nguyen", "Garcia", "Patel", "Kim", "Okafor", "Rossi", "Cohen", "Silva", "Murphy"]
-CITIES = ["Boston", "Cambridge", "Somerville", "Brookline", "Quincy", "Newton"]
-PAYERS = [
-    "Medicare",
-    "MassHealth",
-    "Blue Cross Blue Shield of MA",
-    "Harvard Pilgrim",
-    "Aetna",
-    "Self-pay",
-]
 
 
 def patient_row(i: int, rng: random.Random, edited: bool = False) -> list:
