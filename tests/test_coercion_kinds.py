@@ -19,21 +19,12 @@ from clinicops.core.coercion import (
     kind_of,
 )
 
+from .coercion_fields import BOOLEAN, CODE, DATE, DATETIME, EMAIL, INTEGER, MONEY, NPI, NUMBER, PHONE, TEXT
+
 ZONE = ZoneInfo("America/New_York")
 CTX = CoerceContext(timezone=ZONE, phone_region="US", date_order="MDY", reference_year=2026)
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 
-TEXT = {"type": "string"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-PHONE = {"type": "string", "x-format": "phone"}
-EMAIL = {"type": "string", "format": "email"}
-MONEY = {"type": "string", "x-format": "money"}
-INTEGER = {"type": "integer"}
-NUMBER = {"type": "number"}
-BOOLEAN = {"type": "boolean"}
-NPI = {"type": "string", "x-format": "npi"}
-CODE = {"type": "string", "x-format": "code"}
 CODES = {"type": "array", "items": CODE}
 STATUS = {
     "type": "string",

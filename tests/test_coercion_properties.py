@@ -22,19 +22,10 @@ from clinicops.core.coercion import CellError, CoerceContext, cell_writer_for, c
 from clinicops.core.coercion.identifiers import npi_check_digit
 from clinicops.core.coercion.phones import region_check
 
+from .coercion_fields import BOOLEAN, CODE, DATE, DATETIME, EMAIL, INTEGER, MONEY, NPI, NUMBER, PHONE, TEXT
+
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Australia/Lord_Howe", "UTC"]
 
-TEXT = {"type": "string"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-PHONE = {"type": "string", "x-format": "phone"}
-EMAIL = {"type": "string", "format": "email"}
-MONEY = {"type": "string", "x-format": "money"}
-INTEGER = {"type": "integer"}
-NUMBER = {"type": "number"}
-BOOLEAN = {"type": "boolean"}
-NPI = {"type": "string", "x-format": "npi"}
-CODE = {"type": "string", "x-format": "code"}
 STATUS = {
     "type": "string",
     "enum": ["scheduled", "confirmed", "checked-in", "completed", "no-show", "cancelled"],
