@@ -56,6 +56,8 @@ class SheetTable:
     """One tab as read. ``digest`` (optional) fingerprints every cell of it, header included:
     when it matches the last sync and the store has not changed, the engine skips the tab
     without looking at a single row, so ``rows`` may be built lazily by ``make_rows``.
+    ``other_headers``: columns the backend saw but did not read (Airtable lists only the
+    fields it is asked for), so the engine can still bind a renamed one.
     """
 
     def __init__(
@@ -66,9 +68,11 @@ class SheetTable:
         *,
         make_rows: Callable[[], list[SheetRow]] | None = None,
         digest: str | None = None,
+        other_headers: list[str] | None = None,
     ) -> None:
         self.title = title
         self.header = header
+        self.other_headers = list(other_headers or [])
         self.digest = digest
         self._rows = rows
         self._make_rows = make_rows

@@ -17,6 +17,7 @@ import pluggy
 
 from clinicops.core.access import AccessEvent
 from clinicops.core.coercion import CoerceContext
+from clinicops.core.column_map_file import FILE_NAME, ColumnMap
 from clinicops.core.config import PracticeConfig, load_config
 from clinicops.core.plugin_manager import get_plugin_manager, resolve_settings
 from clinicops.core.schema_registry import Entity, SchemaRegistry, builtin_schemas, load_folder
@@ -38,6 +39,14 @@ class Practice:
         for schema, origin in load_folder(config.schema_dir):
             self.registry.add(schema, origin=origin)
         self._store: Store | None = None
+        self._column_map: ColumnMap | None = None
+
+    @property
+    def column_map(self) -> ColumnMap:
+        """Which tab holds each entity and which column each field (``columns.toml``), read on first use."""
+        if self._column_map is None:
+            self._column_map = ColumnMap(self.config.root / FILE_NAME)
+        return self._column_map
 
     @classmethod
     def open(cls, path: Path | str) -> Practice:

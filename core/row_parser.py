@@ -51,8 +51,15 @@ class RowParser:
         ctx: CoerceContext,
         ref_exists: Callable[[str, str], bool],
         plugin_checks: Callable[[str, dict[str, Any]], list[FieldProblem]] | None = None,
+        *,
+        unknown: frozenset[str] = frozenset(),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        """``unknown``: fields whose column is gone (never "required" here); ``headers``: each
+        field's column as the tab names it, for messages (default: the field's title)."""
         self.entity = entity
+        self.unknown = unknown
+        self.headers = {f.name: f.title for f in entity.fields} | dict(headers or {})
         self.sheet = sheet
         self.ref_exists = ref_exists
         self.plugin_checks = plugin_checks
@@ -98,7 +105,7 @@ class RowParser:
                         self.entity.name,
                         self.sheet,
                         number,
-                        f.title,
+                        self.headers[f.name],
                         f"no {target.replace('_', ' ')} has this id",
                         f"the id of an existing {target.replace('_', ' ')}",
                         display_value(value, f.phi),
@@ -109,7 +116,7 @@ class RowParser:
             values = self._by_name(cells)
             for fp in self.plugin_checks(self.entity.name, check):
                 f = self.entity.by_name.get(fp.field)
-                title = f.title if f else fp.field
+                title = self.headers[f.name] if f else fp.field
                 raw = values.get(fp.field)
                 problems.append(
                     CellProblem(
@@ -129,7 +136,9 @@ class RowParser:
         return {f.name: cells[i] for i, f in enumerate(self.entity.fields)}
 
     def _problem(self, number: int, f: Field, raw: Any, problem: str, expected: str) -> CellProblem:
-        return CellProblem(self.entity.name, self.sheet, number, f.title, problem, expected, display_value(raw, f.phi))
+        return CellProblem(
+            self.entity.name, self.sheet, number, self.headers[f.name], problem, expected, display_value(raw, f.phi)
+        )
 
     def _schema_problems(self, number: int, record: dict[str, Any], values: Mapping[str, Any]) -> list[CellProblem]:
         out: list[CellProblem] = []
@@ -138,14 +147,14 @@ class RowParser:
                 missing = [m for m in err.validator_value if m not in record]
                 for name in missing:
                     f = self.entity.by_name.get(name)
-                    if f is None or name == self.entity.primary_key:
+                    if f is None or name == self.entity.primary_key or name in self.unknown:
                         continue
                     out.append(
                         CellProblem(
                             self.entity.name,
                             self.sheet,
                             number,
-                            f.title,
+                            self.headers[name],
                             "is required",
                             _expected(f),
                             None,
@@ -162,7 +171,7 @@ class RowParser:
                     self.entity.name,
                     self.sheet,
                     number,
-                    f.title,
+                    self.headers[name],
                     _describe(err),
                     _expected(f),
                     display_value(values.get(name), f.phi),

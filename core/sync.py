@@ -31,6 +31,7 @@ from clinicops.connectors.base import (
 )
 from clinicops.core import alerts as alert_records
 from clinicops.core.access import AccessEvent
+from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
 from clinicops.core.plugin_manager import call_each
@@ -56,11 +57,16 @@ class DeleteGuardTripped(SyncError):
     """The sync would delete more than the configured share of a table."""
 
 
-def table_spec(entity: Entity) -> TableSpec:
+def table_spec(entity: Entity, binding: Binding | None = None) -> TableSpec:
+    """How the entity's tab should look: the template's, or the practice's own layout when bound.
+
+    Lost and skipped fields have no column here, so no backend ever adds one for them.
+    """
+    binding = binding or Binding(entity.title, {})
     pk = entity.primary_key
     columns = tuple(
         ColumnSpec(
-            header=f.title,
+            header=header,
             field=f.name,
             kind=f.kind,
             options=tuple(f.enum or ()),
@@ -69,8 +75,9 @@ def table_spec(entity: Entity) -> TableSpec:
             required=f.required and f.name != pk,
         )
         for f in entity.fields
+        if (header := binding.header_for(f)) is not None
     )
-    return TableSpec(entity=entity.name, title=entity.title, primary_key=pk, columns=columns)
+    return TableSpec(entity=entity.name, title=binding.tab, primary_key=pk, columns=columns)
 
 
 class SyncEngine:
@@ -127,8 +134,11 @@ class SyncEngine:
         if not self.dry_run:
             self.backend.check_writable()
         entities = self.practice.entities()
-        specs = [table_spec(e) for e in entities]
+        column_map = self.practice.column_map
+        specs = [table_spec(e, bind(e, column_map.tab_for(e), None)) for e in entities]
         tables = self.backend.read(specs)
+        bindings, specs = self._bind(entities, specs, tables)
+        found = {name for name, table in tables.items() if table is not None}
         report.timings["read"] = time.perf_counter() - clock
         store = self.practice.store
         with store.engine.connect() as conn:
@@ -138,7 +148,7 @@ class SyncEngine:
             view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
             try:
                 plans = [
-                    self._inbound(tx, view, e, spec, tables.get(e.name), report)
+                    self._inbound(tx, view, e, spec, tables.get(e.name), report, bindings[e.name])
                     for e, spec in zip(entities, specs, strict=True)
                 ]
                 report.timings["inbound"] = time.perf_counter() - clock
@@ -200,11 +210,53 @@ class SyncEngine:
             report.requests = self.backend.requests
             report.backend_stats = dict(getattr(self.backend, "stats", dict)())
             tx.record_run(self.key, started, "ok", report.as_dict())
+        for entity in entities:
+            if entity.name in found:
+                column_map.record(entity, bindings[entity.name])
+        column_map.save()
         report.timings["total"] = time.perf_counter() - clock
         if not report.changes.is_empty():
             with self.practice.view(source=self.source, actor=self.actor) as after:
                 self.practice.pm.hook.after_sync(practice=after, changes=report.changes)
         return report
+
+    # columns: which column holds which field ----------------------------------
+
+    def _bind(
+        self, entities: list[Entity], specs: list[TableSpec], tables: dict[str, SheetTable | None]
+    ) -> tuple[dict[str, Binding], list[TableSpec]]:
+        """Bind each tab's headers to fields; a tab read without a column now bound is read again.
+
+        Only a backend that reads just the columns it is asked for (Airtable) needs the
+        second read, and only in the sync that finds a renamed column.
+        """
+        column_map = self.practice.column_map
+        bindings: dict[str, Binding] = {}
+        out: list[TableSpec] = []
+        again: list[TableSpec] = []
+        for entity, old in zip(entities, specs, strict=True):
+            table = tables.get(entity.name)
+            header = None if table is None else [*table.header, *table.other_headers]
+            binding = bindings[entity.name] = bind(entity, column_map.tab_for(entity), header)
+            spec = table_spec(entity, binding)
+            out.append(spec)
+            if table is not None and spec != old and any(c.header not in table.header for c in spec.columns):
+                again.append(spec)
+        if again:
+            tables.update(self.backend.read(again))
+        return bindings, out
+
+    @staticmethod
+    def _lost_columns(plan: TablePlan, binding: Binding, report: SyncReport | None) -> None:
+        """Each bound column that is gone is one error naming the tab, the old header and what is there."""
+        for name, old in binding.lost.items():
+            plan.lost[name] = old
+            if report is None:
+                continue
+            problem, expected = lost_message(plan.entity, binding, name)
+            report.entity(plan.entity.name).errors.append(
+                CellProblem(plan.entity.name, binding.tab, 1, old, problem, expected, None, "missing-column")
+            )
 
     # inbound: sheet → store --------------------------------------------------
 
@@ -216,15 +268,14 @@ class SyncEngine:
         spec: TableSpec,
         table: SheetTable | None,
         report: SyncReport,
+        binding: Binding,
         may_skip: bool = True,
     ) -> TablePlan:
         header_index: dict[str, int] = {}
         for i, h in enumerate(table.header if table else []):
             header_index.setdefault(normalize_header(h), i)
-        field_cols = [
-            header_index.get(normalize_header(f.title), header_index.get(normalize_header(f.name)))
-            for f in entity.fields
-        ]
+        headers = {c.field: normalize_header(c.header) for c in spec.columns}
+        field_cols = [header_index.get(headers[f.name]) if f.name in headers else None for f in entity.fields]
         plan = TablePlan(
             entity=entity,
             spec=spec,
@@ -232,7 +283,12 @@ class SyncEngine:
             field_cols=field_cols,
             errors_col=header_index.get(normalize_header(spec.errors_header)),
             base={},
+            binding=binding,
         )
+        self._lost_columns(plan, binding, report if may_skip else None)
+        if entity.primary_key in binding.lost:
+            plan.skipped = {"unchanged": 0}  # without ids no row can be matched: the tab waits, whole
+            return plan
         if may_skip and self._untouched(tx, plan):
             return plan
         plan.base = tx.base(self.key, entity.name)
@@ -247,7 +303,16 @@ class SyncEngine:
         rows = plan.table.rows if plan.table else []
         if any(f.ref == entity.name for f in fields):
             self._sheet_ids[entity.name] = self._ids_in(rows, pk_col)
-        parser = RowParser(entity, spec.title, self.ctx, self._ref_exists, self._plugin_checks(view))
+        parser = RowParser(
+            entity,
+            spec.title,
+            self.ctx,
+            self._ref_exists,
+            self._plugin_checks(view),
+            unknown=frozenset(plan.lost),
+            headers={c.field: c.header for c in spec.columns},
+        )
+        waiting = [n for n in plan.lost if entity.by_name[n].required]
         minter: IdMinter | None = None
         for row in rows:
             values = row.values
@@ -272,6 +337,9 @@ class SyncEngine:
             record, problems = parser.parse(row.number, rid, vals)
             if problems:
                 plan.hold(row, problems, rid)
+                continue
+            if waiting and rid not in index:
+                plan.hold(row, [self._waiting(plan, row, n) for n in waiting], rid)
                 continue
             if rid and b is None and rid not in index and not first_time:
                 plan.hold(row, [self._unknown_id(entity, spec, row, rid)], rid)
@@ -332,7 +400,9 @@ class SyncEngine:
         """A skipped tab whose records plugins changed in this sync is planned after all."""
         if plan.skipped is None or not any(name == plan.entity.name for name, _ in tx.written):
             return plan
-        return self._inbound(tx, view, plan.entity, plan.spec, plan.table, report, may_skip=False)
+        if plan.entity.primary_key in plan.binding.lost:
+            return plan
+        return self._inbound(tx, view, plan.entity, plan.spec, plan.table, report, plan.binding, may_skip=False)
 
     def _remember_tab(self, tx: StoreTx, plan: TablePlan, tw: TableWrite, report: SyncReport) -> None:
         """Keep the tab's fingerprint when this sync left it as read and found nothing wrong in it.
@@ -388,8 +458,8 @@ class SyncEngine:
         for rs in changed:
             rid = rs.record_id
             cur = stored.get(rid)
-            sheet = rs.parsed or {}
             base = base_data.get(rid)
+            sheet = _keep_lost(rs.parsed or {}, plan.lost, base if base is not None else cur.data if cur else None)
             if cur is None:
                 record = self._computed(view, entity, sheet)
                 creates.append((rid, record))
@@ -567,30 +637,57 @@ class SyncEngine:
         view.accessed(AccessEvent(self.actor, "system", self.source, action, entity.name, rid, touched))
 
     def _duplicate(self, entity: Entity, spec: TableSpec, row: SheetRow, rid: str, first: int) -> CellProblem:
-        f = entity.by_name[entity.primary_key]
         return CellProblem(
             entity.name,
             spec.title,
             row.number,
-            f.title,
+            _pk_header(entity, spec),
             f"this id is already used on row {first}",
             "a blank id for a new record (clinicops assigns one), or this record's own id",
             display_value(rid, False),
             "duplicate-id",
         )
 
+    def _waiting(self, plan: TablePlan, row: SheetRow, name: str) -> CellProblem:
+        f = plan.entity.by_name[name]
+        return CellProblem(
+            plan.entity.name,
+            plan.spec.title,
+            row.number,
+            f.title,
+            f"its column '{plan.lost[name]}' is gone, so this new row waits until it is back",
+            f"a column named '{plan.lost[name]}' (or another name for {f.title})",
+            None,
+            "missing-column",
+        )
+
     def _unknown_id(self, entity: Entity, spec: TableSpec, row: SheetRow, rid: str) -> CellProblem:
-        f = entity.by_name[entity.primary_key]
         return CellProblem(
             entity.name,
             spec.title,
             row.number,
-            f.title,
+            _pk_header(entity, spec),
             "no record has this id (was it edited by hand?)",
             "the record's original id, or a blank id for a new record",
             display_value(rid, False),
             "unknown-id",
         )
+
+
+def _pk_header(entity: Entity, spec: TableSpec) -> str:
+    pk = entity.primary_key
+    return next((c.header for c in spec.columns if c.field == pk), entity.by_name[pk].title)
+
+
+def _keep_lost(sheet: dict[str, Any], lost: dict[str, str], known: dict[str, Any] | None) -> dict[str, Any]:
+    """A field whose column is gone reads as what it last was: unknown, never empty."""
+    if not lost or known is None:
+        return sheet
+    kept = {**sheet}
+    for name in lost:
+        if known.get(name) is not None:
+            kept[name] = known[name]
+    return kept
 
 
 def _safe(value: Any, phi: bool) -> Any:

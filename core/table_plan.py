@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clinicops.connectors.base import SheetRow, SheetTable, TableSpec
+from clinicops.core.column_map import Binding
 from clinicops.core.problems import CellProblem
 from clinicops.core.schema_registry import Entity
 from clinicops.core.store import BaseEntry
@@ -49,10 +50,17 @@ class TablePlan:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
     index: dict[str, tuple[int, bool]] = field(default_factory=dict)  # the store's ids before this sync
+    binding: Binding | None = None  # which column holds which field
+    lost: dict[str, str] = field(default_factory=dict)  # field -> header of its column, now gone: left untouched
 
     @property
     def layout_missing(self) -> bool:
-        return self.table is None or self.errors_col is None or any(c is None for c in self.field_cols)
+        """True when the backend still has to add a tab or a column (never one for a lost field)."""
+        if self.table is None or self.errors_col is None:
+            return True
+        fields = self.entity.fields
+        wanted = {c.field for c in self.spec.columns}
+        return any(c is None and fields[i].name in wanted for i, c in enumerate(self.field_cols))
 
     def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
         self.held.append((row, problems))

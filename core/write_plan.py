@@ -60,6 +60,7 @@ class WritePlanner:
         base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
         stable = self.stable_refs
         writers = [cell_writer_for(f.schema, self.ctx) for f in fields]
+        headers = {c.field: c.header for c in spec.columns}  # a field without a column is never written
         for rs in todo:
             rid = rs.record_id
             sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
@@ -72,6 +73,8 @@ class WritePlanner:
                 continue
             after: list[Any] | None = list(rs.row.values)
             for i, f in enumerate(fields):
+                if f.name not in headers:
+                    continue
                 if f.name == pk:
                     cell = rid if rs.new else None
                     if cell is None:
@@ -83,7 +86,7 @@ class WritePlanner:
                     cell = None if want is None else writers[i](want)
                     if rid not in plan.created:
                         plan.updated.add(rid)
-                tw.cells.append((rs.row.ref, f.title, cell))
+                tw.cells.append((rs.row.ref, headers[f.name], cell))
                 after = _predict(after, plan.field_cols[i], self._read_back(cell))
             plan.base_updates.append(
                 {
@@ -102,10 +105,10 @@ class WritePlanner:
             row_after: list[Any] | None = [""] * width if plan.table else None
             for i, f in enumerate(fields):
                 value = cur.data.get(f.name)
-                if value is None:
+                if value is None or f.name not in headers:
                     continue
                 cell = value if f.name == pk else writers[i](value)
-                cells[f.title] = cell
+                cells[headers[f.name]] = cell
                 row_after = _predict(row_after, plan.field_cols[i], self._read_back(cell))
             tw.appends.append(cells)
             plan.appended_ids.append(cur.id)

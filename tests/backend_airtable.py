@@ -102,6 +102,28 @@ class AirtableDriver:
             typecast=True,
         )
 
+    def rename_header(self, tab: str, old: str, new: str) -> None:
+        """Rename a field through the Meta API."""
+        schema = self._schema(tab)
+        found = next(f for f in schema["fields"] if normalize_header(f["name"]) == normalize_header(old))
+        url = f"{self.api.base(self.base_id).urls.tables}/{schema['id']}/fields/{found['id']}"
+        self.api.request("PATCH", url, json={"name": new})
+
+    def delete_column(self, tab: str, header: str) -> None:
+        """Delete a field in the UI (the Web API cannot)."""
+        self.emulator.delete_field(self.base_id, self._schema(tab)["id"], header)
+
+    def move_column_first(self, tab: str, header: str) -> None:
+        """A field's place is a view's column order, which the Web API neither shows nor changes:
+        moving a column in the grid leaves every API answer as it was."""
+
+    def add_column(self, tab: str, header: str, values: dict[int, Any]) -> None:
+        schema = self._schema(tab)
+        url = f"{self.api.base(self.base_id).urls.tables}/{schema['id']}/fields"
+        self.api.request("POST", url, json={"name": header, "type": "singleLineText"})
+        for row, value in values.items():
+            self.edit(tab, row, header, value)
+
     def note(self, tab: str, row: int, header: str) -> str | None:
         """The record's Errors text when it names this column: what the person sees for the cell."""
         text = self._records(tab)[row - 1]["fields"].get("Errors") or ""

@@ -114,6 +114,28 @@ class GSheetsDriver:
         last = max([1] + [x["_row"] for x in self.rows(tab)])
         ws.sort((col + 1, "des" if reverse else "asc"), range=f"A2:{column_letters(ws.col_count - 1)}{last}")
 
+    def rename_header(self, tab: str, old: str, new: str) -> None:
+        self.edit(tab, 1, old, new)
+
+    def delete_column(self, tab: str, header: str) -> None:
+        ws = self._ws(tab)
+        ws.delete_columns(self._cols(ws)[normalize_header(header)] + 1)
+
+    def move_column_first(self, tab: str, header: str) -> None:
+        """Insert a column before A holding the column's values, then delete the original."""
+        ws = self._ws(tab)
+        col = self._cols(ws)[normalize_header(header)]
+        values = [row[col] if col < len(row) else "" for row in self._grid(ws)]
+        ws.insert_cols([values], col=1, value_input_option="RAW")
+        ws.delete_columns(col + 2)
+
+    def add_column(self, tab: str, header: str, values: dict[int, Any]) -> None:
+        ws = self._ws(tab)
+        col = len(ws.row_values(1))
+        if col >= ws.col_count:
+            ws.add_cols(1)
+        self._write(ws, {(1, col): header, **{(r, col): v for r, v in values.items()}})
+
     def _cell(self, tab: str, row: int, header: str) -> dict[str, Any]:
         ws = self._ws(tab)
         a1 = f"{quote_title(ws.title)}!{column_letters(self._cols(ws)[normalize_header(header)])}{row}"

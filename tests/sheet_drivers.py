@@ -24,6 +24,10 @@ class SheetDriver(Protocol):
     def note(self, tab: str, row: int, header: str) -> str | None: ...
     def highlighted(self, tab: str, row: int, header: str) -> bool: ...
     def fingerprint(self) -> Any: ...
+    def rename_header(self, tab: str, old: str, new: str) -> None: ...
+    def delete_column(self, tab: str, header: str) -> None: ...
+    def move_column_first(self, tab: str, header: str) -> None: ...
+    def add_column(self, tab: str, header: str, values: dict[int, Any]) -> None: ...
 
 
 class XlsxDriver:
@@ -103,6 +107,38 @@ class XlsxDriver:
                 cell.value = v
                 if isinstance(v, str):
                     cell.data_type = "s"
+        book.save(self.path)
+
+    def rename_header(self, tab: str, old: str, new: str) -> None:
+        self.edit(tab, 1, old, new)
+
+    def delete_column(self, tab: str, header: str) -> None:
+        book = self._open()
+        ws = self._ws(book, tab)
+        ws.delete_cols(self._cols(ws)[normalize_header(header)])
+        book.save(self.path)
+
+    def move_column_first(self, tab: str, header: str) -> None:
+        """Cut the column and insert it before column A, as Excel's drag with Shift does."""
+        book = self._open()
+        ws = self._ws(book, tab)
+        col = self._cols(ws)[normalize_header(header)]
+        values = [ws.cell(r, col).value for r in range(1, ws.max_row + 1)]
+        ws.delete_cols(col)
+        ws.insert_cols(1)
+        for r, v in enumerate(values, start=1):
+            cell = ws.cell(r, 1, v)
+            if isinstance(v, str):
+                cell.data_type = "s"
+        book.save(self.path)
+
+    def add_column(self, tab: str, header: str, values: dict[int, Any]) -> None:
+        book = self._open()
+        ws = self._ws(book, tab)
+        col = ws.max_column + 1
+        ws.cell(1, col, header)
+        for r, v in values.items():
+            ws.cell(r, col, v)
         book.save(self.path)
 
     def note(self, tab: str, row: int, header: str) -> str | None:

@@ -182,7 +182,9 @@ class AirtableBackend:
         return {spec.entity: self._read_table(spec) for spec in specs}
 
     def _read_table(self, spec: TableSpec) -> SheetTable | None:
-        found = self._layouts.get(spec.entity) or layout.assumed(spec)
+        found = self._layouts.get(spec.entity)
+        if found is None or not found.complete(spec):  # a column bound since the last read: look again
+            found = layout.assumed(spec)
         action = f"read '{spec.title}'"
         try:
             with _reporting(action, self.base_id, passing=(404, 422)):
@@ -210,7 +212,7 @@ class AirtableBackend:
         # Record ids are part of what the engine sees: a re-created record is a change.
         seen = repr([header, *((r.ref, r.values) for r in rows)])
         digest = hashlib.md5(seen.encode("utf-8"), usedforsecurity=False).hexdigest()
-        return SheetTable(title=found.title, header=header, rows=rows, digest=digest)
+        return SheetTable(title=found.title, header=header, rows=rows, digest=digest, other_headers=found.others)
 
     def _list(self, found: Layout, spec: TableSpec) -> list[dict[str, Any]]:
         assert found.table is not None

@@ -30,6 +30,7 @@ class Layout:
     table: str | None
     title: str
     names: dict[str, str] = field(default_factory=dict)  # normalized header -> Airtable field name
+    others: list[str] = field(default_factory=list)  # the table's other fields (staff's own, renamed ones)
 
     def header(self, spec: TableSpec) -> list[str]:
         """The Airtable names of the spec's columns that exist, in the spec's order."""
@@ -68,7 +69,8 @@ def resolve(spec: TableSpec, tables: list[dict[str, Any]]) -> Layout:
     for each in found["fields"]:
         names.setdefault(normalize_header(each["name"]), each["name"])
     ours = {normalize_header(h) for h in spec.headers()}
-    return Layout(found["id"], found["name"], {k: v for k, v in names.items() if k in ours})
+    others = [v for k, v in names.items() if k not in ours]
+    return Layout(found["id"], found["name"], {k: v for k, v in names.items() if k in ours}, others)
 
 
 def fetch_tables(api: Api, base_id: str) -> list[dict[str, Any]]:

@@ -326,6 +326,12 @@ class AirtableApp:
             return writer.update_one(path[2], _json_body(body), replace=method == "PUT")
         raise errors.route_not_found()
 
+    def delete_field(self, base_id: str, table: str, name: str) -> None:
+        """Delete a field as staff would in the UI."""
+        with self._lock:
+            _, found = self._table(base_id, table)
+            meta.delete_field(found, name)
+
     def add_computed_field(
         self,
         base_id: str,

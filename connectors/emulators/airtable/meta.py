@@ -251,3 +251,14 @@ def add_computed_field(table: Table, name: str, field_type: str, referenced_fiel
     )
     table.fields.append(field)
     return field
+
+
+def delete_field(table: Table, name: str) -> None:
+    """Delete a field and its values, as staff do in Airtable's UI (the Web API cannot)."""
+    field = table.get_field(name)
+    if field is table.primary_field:
+        raise ValueError("the primary field cannot be deleted")
+    table.fields.remove(field)
+    for record in table.records.values():
+        record.cells.pop(field.id, None)
+        record.modified.pop(field.id, None)

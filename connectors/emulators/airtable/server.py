@@ -145,6 +145,10 @@ class AirtableEmulator:
         """Answer the next ``times`` requests with ``status`` (a 429 starts the penalty)."""
         self.app.fail_next(status, times)
 
+    def delete_field(self, base_id: str, table: str, name: str) -> None:
+        """Delete a field with its values, as staff do in Airtable's UI — the Web API cannot."""
+        self.app.delete_field(base_id, table, name)
+
     def add_computed_field(
         self,
         base_id: str,
