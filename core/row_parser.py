@@ -71,11 +71,17 @@ class RowParser:
         self.ref_fields = [f for f in self.fields if f.ref]
 
     def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], list[CellProblem]]:
-        """``cells`` are the row's raw cells in entity field order; returns the record and its problems."""
+        """``cells`` are the row's raw cells in entity field order; returns the record and its problems.
+
+        Every bad cell of the row is reported at once: a cell that cannot be read, then the
+        schema's checks, references and plugins' checks on the cells that could — each cell
+        named once, by the first check it fails.
+        """
         record: dict[str, Any] = {}
         if record_id:
             record[self.entity.primary_key] = record_id
         problems: list[CellProblem] = []
+        bad: set[str] = set()
         for i, f, coerce in self.columns:
             raw = cells[i]
             if raw is None or raw == "":
@@ -84,53 +90,68 @@ class RowParser:
                 value = coerce(raw)
             except CellError as err:
                 problems.append(self._problem(number, f, raw, err.problem, err.expected))
+                bad.add(f.name)
                 continue
             if value is not None:
                 record[f.name] = value
-        if problems:
-            return record, problems
         check = record if record_id else {**record, self.entity.primary_key: "new"}
         try:
             self.entity.fast_validate(check)
         except JsonSchemaValueException:  # the full validator gives the details next
-            problems.extend(self._schema_problems(number, check, self._by_name(cells)))
-        if problems:
-            return record, problems
+            problems.extend(self._fresh(self._schema_problems(number, check, self._by_name(cells)), bad))
+        problems.extend(self._fresh(self._reference_problems(number, record), bad))
+        if self.plugin_checks is not None:
+            problems.extend(self._fresh(self._plugin_problems(number, check, cells), bad))
+        return record, problems
+
+    def _fresh(self, found: list[tuple[str, CellProblem]], bad: set[str]) -> list[CellProblem]:
+        """Problems of cells not already reported (``bad`` grows with each one kept)."""
+        out = []
+        for name, problem in found:
+            if name not in bad:
+                bad.add(name)
+                out.append(problem)
+        return out
+
+    def _reference_problems(self, number: int, record: dict[str, Any]) -> list[tuple[str, CellProblem]]:
+        out = []
         for f in self.ref_fields:
             target = f.ref
             value = record.get(f.name)
             if value is not None and not self.ref_exists(target, value):
-                problems.append(
-                    CellProblem(
-                        self.entity.name,
-                        self.sheet,
-                        number,
-                        self.headers[f.name],
-                        f"no {target.replace('_', ' ')} has this id",
-                        f"the id of an existing {target.replace('_', ' ')}",
-                        display_value(value, f.phi),
-                        "unknown-reference",
-                    )
+                problem = CellProblem(
+                    self.entity.name,
+                    self.sheet,
+                    number,
+                    self.headers[f.name],
+                    f"no {target.replace('_', ' ')} has this id",
+                    f"the id of an existing {target.replace('_', ' ')}",
+                    display_value(value, f.phi),
+                    "unknown-reference",
                 )
-        if not problems and self.plugin_checks is not None:
-            values = self._by_name(cells)
-            for fp in self.plugin_checks(self.entity.name, check):
-                f = self.entity.by_name.get(fp.field)
-                title = self.headers[f.name] if f else fp.field
-                raw = values.get(fp.field)
-                problems.append(
-                    CellProblem(
-                        self.entity.name,
-                        self.sheet,
-                        number,
-                        title,
-                        fp.problem,
-                        fp.expected,
-                        display_value(raw, bool(f and f.phi)),
-                        "plugin-check",
-                    )
-                )
-        return record, problems
+                out.append((f.name, problem))
+        return out
+
+    def _plugin_problems(self, number: int, check: dict[str, Any], cells: list[Any]) -> list[tuple[str, CellProblem]]:
+        assert self.plugin_checks is not None
+        values = self._by_name(cells)
+        out = []
+        for fp in self.plugin_checks(self.entity.name, check):
+            f = self.entity.by_name.get(fp.field)
+            title = self.headers[f.name] if f else fp.field
+            raw = values.get(fp.field)
+            problem = CellProblem(
+                self.entity.name,
+                self.sheet,
+                number,
+                title,
+                fp.problem,
+                fp.expected,
+                display_value(raw, bool(f and f.phi)),
+                "plugin-check",
+            )
+            out.append((fp.field, problem))
+        return out
 
     def _by_name(self, cells: list[Any]) -> dict[str, Any]:
         return {f.name: cells[i] for i, f in enumerate(self.entity.fields)}
@@ -140,8 +161,10 @@ class RowParser:
             self.entity.name, self.sheet, number, self.headers[f.name], problem, expected, display_value(raw, f.phi)
         )
 
-    def _schema_problems(self, number: int, record: dict[str, Any], values: Mapping[str, Any]) -> list[CellProblem]:
-        out: list[CellProblem] = []
+    def _schema_problems(
+        self, number: int, record: dict[str, Any], values: Mapping[str, Any]
+    ) -> list[tuple[str, CellProblem]]:
+        out: list[tuple[str, CellProblem]] = []
         for err in self.entity.full_validator.iter_errors(record):
             if err.validator == "required":
                 missing = [m for m in err.validator_value if m not in record]
@@ -149,34 +172,32 @@ class RowParser:
                     f = self.entity.by_name.get(name)
                     if f is None or name == self.entity.primary_key or name in self.unknown:
                         continue
-                    out.append(
-                        CellProblem(
-                            self.entity.name,
-                            self.sheet,
-                            number,
-                            self.headers[name],
-                            "is required",
-                            _expected(f),
-                            None,
-                            "missing-value",
-                        )
+                    problem = CellProblem(
+                        self.entity.name,
+                        self.sheet,
+                        number,
+                        self.headers[name],
+                        "is required",
+                        _expected(f),
+                        None,
+                        "missing-value",
                     )
+                    out.append((name, problem))
                 continue
             name = str(err.path[0]) if err.path else ""
             f = self.entity.by_name.get(name)
             if f is None:
                 continue
-            out.append(
-                CellProblem(
-                    self.entity.name,
-                    self.sheet,
-                    number,
-                    self.headers[name],
-                    _describe(err),
-                    _expected(f),
-                    display_value(values.get(name), f.phi),
-                )
+            problem = CellProblem(
+                self.entity.name,
+                self.sheet,
+                number,
+                self.headers[name],
+                _describe(err),
+                _expected(f),
+                display_value(values.get(name), f.phi),
             )
+            out.append((name, problem))
         return out
 
 

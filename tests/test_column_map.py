@@ -121,3 +121,17 @@ def test_new_staff_column_is_left_alone(clinic: Clinic) -> None:
     notes = {r["MRN"]: r.get("Front desk notes") for r in clinic.sheet.rows("Patients")}
     assert notes["P000001"] == "prefers mornings"
     assert {k: v for k, v in emails(clinic).items() if v} == EMAILS
+
+
+def test_every_bad_cell_of_a_row_is_reported_in_one_sync(clinic: Clinic) -> None:
+    clinic.sync()
+    row = row_of(clinic, "P000002")
+    for header, value in [("Email", "alan-at-example"), ("ZIP", "123"), ("Primary provider", "PR000404")]:
+        clinic.sheet.edit("Patients", row, header, value)
+    clinic.sheet.edit("Patients", row_of(clinic, "P000003"), "Phone", "617 555 0111")
+    report = clinic.sync()
+    assert sorted(e.column for e in report.errors) == ["Email", "Primary provider", "ZIP"]
+    assert {e.row for e in report.errors} == {row}
+    assert clinic.record("patient", "P000002")["email"] == "alan@example.org"
+    assert clinic.record("patient", "P000003")["phone"] == "+16175550111"
+    assert clinic.sheet.note("Patients", row, "ZIP") is not None

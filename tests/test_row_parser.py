@@ -78,3 +78,26 @@ def test_every_record_the_fast_check_accepts_is_valid_under_the_full_schema(enti
             accepted += 1
             assert list(validator.iter_errors(record)) == []
     assert accepted >= len(rows) - 2
+
+
+def test_every_bad_cell_of_a_row_is_reported_at_once() -> None:
+    _, problems = parser("patient", known={"PR1"}).parse(
+        7,
+        "P1",
+        cells(
+            "patient",
+            first_name="Ada",
+            date_of_birth="31/31/1990",
+            email="ada-at-example.org",
+            zip="2134",
+            primary_provider_id="PR404",
+        ),
+    )
+    kinds = {p.column: p.kind for p in problems}
+    assert kinds == {
+        "Date of birth": "invalid-value",
+        "Email": "invalid-value",
+        "Last name": "missing-value",
+        "ZIP": "invalid-value",
+        "Primary provider": "unknown-reference",
+    }
