@@ -35,6 +35,7 @@ from clinicops.connectors.base import (
     WriteResult,
     normalize_header,
 )
+from clinicops.core.clock import SystemClock
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -159,7 +160,8 @@ class XlsxBackend:
         if self.keep_backups <= 0:
             return
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        # Backups are named by the machine's clock so their names sort in the order they were made.
+        stamp = SystemClock().now().strftime("%Y%m%d-%H%M%S-%f")
         shutil.copy2(self.path, self.backup_dir / f"{self.path.stem}-{stamp}{self.path.suffix}")
         backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
         for old in backups[: -self.keep_backups]:

@@ -9,7 +9,6 @@ switched off are removed (tombstoned, so still in history).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 ENTITY = "alert"
@@ -30,21 +29,19 @@ class Alert:
         return f"{plugin}:{self.key}"
 
 
-def now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def reconcile(
     current: dict[str, dict[str, Any]],
     reported: dict[str, list[Alert]],
     enabled: set[str],
+    *,
+    now: str,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """New data for alert records that must change, and ids to remove.
 
     ``current`` maps alert id -> stored alert data (not deleted); ``reported`` maps plugin
-    name -> what it reports now; ``enabled`` are the plugins switched on.
+    name -> what it reports now; ``enabled`` are the plugins switched on; ``now`` is the
+    practice clock's moment, stamped on alerts seen for the first time.
     """
-    now = now_text()
     changes: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
     for plugin, alerts in reported.items():
@@ -83,3 +80,8 @@ def reconcile(
         elif old.get("status") != "resolved":
             changes[alert_id] = {**old, "status": "resolved", "resolved_at": now}
     return changes, removed
+
+
+def days_text(n: int) -> str:
+    """``1 day``, ``3 days``: alert messages are read by people."""
+    return f"{n} day{'' if abs(n) == 1 else 's'}"

@@ -270,12 +270,20 @@ def restore(entity: str, record_id: str, version: int | None, practice_dir: Path
 
 @cli.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="clinicops-demo")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend today is this date.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Pin the practice's clock to this date (kept in its practice.toml as [clock] today).",
+)
 @json_option
 @silent_option
 @friendly
 def demo(path: Path, today: dt.datetime | None, as_json: bool, silent: bool) -> None:
     """Create the demo clinic in PATH (synthetic data) and run its first sync.
+
+    With --today the practice's clock is pinned to that date for this and every later
+    command, so the demo's alerts stay as they were on that day.
 
     Example: clinicops demo ./my-clinic
     """

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator
+
+from clinicops.core.clock import clock_from_settings
 
 CONFIG_NAME = "practice.toml"
 
@@ -53,6 +56,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "schedule": {"type": "object"},
+        "clock": {
+            "type": "object",
+            "additionalProperties": False,
+            "maxProperties": 1,
+            "properties": {
+                "today": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+                "now": {"type": "string", "minLength": 10},
+            },
+        },
         "plugins": {
             "type": "object",
             "properties": {
@@ -88,6 +100,7 @@ class PracticeConfig:
     disabled_plugins: list[str] = field(default_factory=list)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     schedule: dict[str, Any] = field(default_factory=dict)
+    clock: dict[str, str] = field(default_factory=dict)
 
     @property
     def schema_dir(self) -> Path:
@@ -153,10 +166,33 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
         disabled_plugins=disabled,
         plugin_settings=plugins,
         schedule=dict(raw.get("schedule", {})),
+        clock=_checked_clock(raw.get("clock", {}), tz, file),
     )
+
+
+def _checked_clock(settings: dict[str, str], tz: ZoneInfo, file: Path) -> dict[str, str]:
+    """The ``[clock]`` table, with its date or moment known to parse."""
+    try:
+        clock_from_settings(settings, tz)
+    except ValueError as exc:
+        key = next(iter(settings), "clock")
+        raise ConfigError(f"{file}: clock.{key}: not a date or time clinicops can read ({exc})") from None
+    return dict(settings)
 
 
 def resolve_path(config: PracticeConfig, value: str) -> Path:
     """A path from the config, relative to the practice folder."""
     p = Path(value).expanduser()
     return p if p.is_absolute() else config.root / p
+
+
+def pin_clock(file: Path, day: date) -> None:
+    """Add a ``[clock]`` table to a ``practice.toml`` so every later run sees ``day`` as today."""
+    text = file.read_text(encoding="utf-8")
+    if "\n[clock]" in text or text.startswith("[clock]"):
+        raise ConfigError(f"{file}: the clock is already pinned; edit its [clock] table instead")
+    pinned = (
+        "\n# Every sync, report and task sees this date as today (remove the table to follow the real date).\n"
+        f'[clock]\ntoday = "{day.isoformat()}"\n'
+    )
+    file.write_text(text.rstrip("\n") + "\n" + pinned, encoding="utf-8")

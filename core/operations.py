@@ -14,7 +14,7 @@ from typing import Any
 from clinicops.connectors.base import TableWrite
 from clinicops.connectors.factory import open_backend
 from clinicops.core.access import AccessEvent
-from clinicops.core.config import CONFIG_NAME
+from clinicops.core.config import CONFIG_NAME, pin_clock
 from clinicops.core.practice import Practice
 from clinicops.core.store import Version
 from clinicops.core.sync import SyncEngine, table_spec
@@ -112,9 +112,10 @@ def create_demo(path: Path, today: dt.date | None = None) -> Practice:
     source = resources.files("clinicops.examples").joinpath("demo", CONFIG_NAME)
     with resources.as_file(source) as src:
         shutil.copyfile(src, path / CONFIG_NAME)
+    if today is not None:
+        pin_clock(path / CONFIG_NAME, today)
     practice = Practice.open(path)
-    today = today or dt.datetime.now(practice.config.timezone).date()
-    rows = generate_demo(today)
+    rows = generate_demo(practice.today())
     backend = open_backend(practice.config)
     writes = []
     for entity in practice.entities():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pluggy
 
 from clinicops.core.access import AccessEvent
+from clinicops.core.clock import Clock, clock_from_settings
 from clinicops.core.coercion import CoerceContext
 from clinicops.core.column_map_file import FILE_NAME, ColumnMap
 from clinicops.core.config import PracticeConfig, load_config
@@ -25,8 +26,11 @@ from clinicops.core.store import Store, StoreTx
 
 
 class Practice:
-    def __init__(self, config: PracticeConfig, pm: pluggy.PluginManager | None = None) -> None:
+    def __init__(
+        self, config: PracticeConfig, pm: pluggy.PluginManager | None = None, clock: Clock | None = None
+    ) -> None:
         self.config = config
+        self.clock: Clock = clock if clock is not None else clock_from_settings(config.clock, config.timezone)
         self.pm = pm if pm is not None else get_plugin_manager(config.enabled_plugins, config.disabled_plugins)
         self.settings = resolve_settings(self.pm, config.plugin_settings)
         self.registry = SchemaRegistry(builtin_schemas())
@@ -49,14 +53,22 @@ class Practice:
         return self._column_map
 
     @classmethod
-    def open(cls, path: Path | str) -> Practice:
-        return cls(load_config(Path(path)))
+    def open(cls, path: Path | str, *, clock: Clock | None = None) -> Practice:
+        return cls(load_config(Path(path)), clock=clock)
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.config.store_url)
+            self._store = Store(self.config.store_url, clock=self.clock)
         return self._store
+
+    def now(self) -> datetime:
+        """The current moment by the practice's clock, aware, in UTC."""
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Today's date where the practice is, by its clock."""
+        return self.now().astimezone(self.config.timezone).date()
 
     def close(self) -> None:
         if self._store is not None:
@@ -66,7 +78,9 @@ class Practice:
     @property
     def coerce_context(self) -> CoerceContext:
         c = self.config
-        return CoerceContext(timezone=c.timezone, phone_region=c.phone_region, date_order=c.date_order)
+        return CoerceContext(
+            timezone=c.timezone, phone_region=c.phone_region, date_order=c.date_order, reference_year=self.today().year
+        )
 
     def enabled_plugins(self) -> set[str]:
         return {name for name, plugin in self.pm.list_name_plugin() if plugin is not None}
@@ -136,12 +150,12 @@ class PracticeView:
         return self._practice.pm
 
     def now(self) -> datetime:
-        """The current time, aware, in UTC."""
-        return datetime.now(UTC)
+        """The current moment by the practice's clock, aware, in UTC."""
+        return self._practice.now()
 
     def today(self) -> date:
-        """Today's date where the practice is."""
-        return self.now().astimezone(self.timezone).date()
+        """Today's date where the practice is, by its clock."""
+        return self._practice.today()
 
     def settings(self, plugin: str) -> dict[str, Any]:
         return self._practice.settings.get(plugin, {})

@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from zoneinfo import ZoneInfo
 from jsonschema import Draft202012Validator
 
 from clinicops.core import operations
+from clinicops.core.clock import SystemClock
 from clinicops.core.config import ConfigError
 from clinicops.core.plugin_manager import call_each
 from clinicops.core.practice import Practice
@@ -379,7 +381,7 @@ class Runner:
 
     def run_due(self, now: dt.datetime | None = None) -> dict[str, str]:
         """Run every job that fired since the last look; job id -> outcome. A fake clock drives this."""
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or self.practice.now()
         jobs = due(self.jobs, self._last_look, now, self.tz)
         self._last_look = now
         return {job.id: self.run_job(job, now) for job in jobs}
@@ -387,14 +389,14 @@ class Runner:
     def run_job(self, job: Job, now: dt.datetime | None = None) -> str:
         """Run one job now: ``ok``, ``failed``, ``busy`` (another sync holds the lock) or ``backing-off``."""
         with self._one_at_a_time:
-            now = now or dt.datetime.now(dt.UTC)
+            now = now or self.practice.now()
             return self._sync_once(now) if job.is_sync else self._task_once(job)
 
     def _sync_once(self, now: dt.datetime) -> str:
         if self.backoff.blocked(now):
             log.info("sync skipped: backing off after %d failure(s) until %s", self.backoff.failures, self._at(now))
             return "backing-off"
-        clock = dt.datetime.now(dt.UTC)
+        started = time.perf_counter()
         try:
             report = operations.sync(self.practice)
         except SyncBusy:
@@ -405,7 +407,7 @@ class Runner:
             log.error("sync failed (%s); next try in %s", _describe(exc), _minutes(delay))
             return "failed"
         self.backoff.succeeded()
-        seconds = (dt.datetime.now(dt.UTC) - clock).total_seconds()
+        seconds = time.perf_counter() - started
         log.info("sync ok: %d change(s), %d open alert(s), %.1f s", report.total_changes, report.alerts_open, seconds)
         return "ok"
 
@@ -457,7 +459,8 @@ def serve(practice: Practice, *, stop: threading.Event | None = None, install_si
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
-    start_now = dt.datetime.now(tz)
+    # APScheduler fires on the machine's clock; the jobs it runs read the practice's.
+    start_now = SystemClock().now().astimezone(tz)
     for job in runner.jobs:
         if not job.rules:
             continue

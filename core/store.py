@@ -15,7 +15,6 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,6 +38,8 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from clinicops.core.clock import Clock, SystemClock, utc_text
 
 metadata = MetaData()
 
@@ -120,10 +121,6 @@ sync_runs = Table(
 CREATED_DIFF = "{}"
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def dumps(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -167,7 +164,8 @@ def field_diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[s
 class Store:
     """A database of records; open one transaction per unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
@@ -180,7 +178,7 @@ class Store:
     def transaction(self) -> Iterator[StoreTx]:
         """One atomic unit: everything inside commits together or not at all."""
         with self.engine.begin() as conn:
-            yield StoreTx(conn)
+            yield StoreTx(conn, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -197,10 +195,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class StoreTx:
     """Reads and writes inside one transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, clock: Clock) -> None:
         self.conn = conn
+        self.clock = clock
         # (entity, id) -> (version, deleted) for every write made in this transaction
         self.written: dict[tuple[str, str], tuple[int, bool]] = {}
+
+    def stamp(self) -> str:
+        """The moment of a write, by the practice's clock, as the store keeps it."""
+        return utc_text(self.clock.now(), micro=True)
 
     def _fetch(self, query: Any) -> list[tuple[Any, ...]]:
         """Rows as plain tuples straight from the driver: bulk reads of 100k rows skip
@@ -268,7 +271,7 @@ class StoreTx:
         deleted = data is None
         if current and current.deleted == deleted and (deleted or current.data == data):
             return current.version
-        now = utc_now()
+        now = self.stamp()
         new_version = (current.version + 1) if current else 1
         payload = current.data if deleted and current else (data or {})
         old = None if (current is None or current.deleted) else current.data
@@ -306,7 +309,7 @@ class StoreTx:
         """Bulk-create records known not to exist yet (first import of a large sheet)."""
         if not rows:
             return
-        now = utc_now()
+        now = self.stamp()
         recs, vers = [], []
         for record_id, data in rows:
             text = dumps(data)
@@ -480,7 +483,11 @@ class StoreTx:
     def record_run(self, backend: str, started_at: str, outcome: str, summary: dict[str, Any]) -> None:
         self.conn.execute(
             insert(sync_runs).values(
-                backend=backend, started_at=started_at, finished_at=utc_now(), outcome=outcome, summary=dumps(summary)
+                backend=backend,
+                started_at=started_at,
+                finished_at=self.stamp(),
+                outcome=outcome,
+                summary=dumps(summary),
             )
         )
 

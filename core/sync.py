@@ -31,6 +31,7 @@ from clinicops.connectors.base import (
 )
 from clinicops.core import alerts as alert_records
 from clinicops.core.access import AccessEvent
+from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
@@ -39,7 +40,7 @@ from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import StoreTx, utc_now
+from clinicops.core.store import StoreTx
 from clinicops.core.sync_report import SyncReport
 from clinicops.core.table_plan import RowState, TablePlan
 from clinicops.core.write_plan import WritePlanner
@@ -128,7 +129,7 @@ class SyncEngine:
             lock.release()
 
     def _run(self) -> SyncReport:
-        started = utc_now()
+        started = utc_text(self.practice.now(), micro=True)
         clock = time.perf_counter()
         report = SyncReport(self.practice.config.name, self.key, self.dry_run)
         if not self.dry_run:
@@ -143,7 +144,7 @@ class SyncEngine:
         store = self.practice.store
         with store.engine.connect() as conn:
             trans = conn.begin()
-            tx = StoreTx(conn)
+            tx = StoreTx(conn, self.practice.clock)
             self._tx = tx
             view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
             try:
@@ -578,7 +579,9 @@ class SyncEngine:
             return
         reported = call_each(self.practice.pm, "collect_alerts", practice=view)
         current = {r.id: r.data for r in tx.all(alert_records.ENTITY)}
-        changes, removed = alert_records.reconcile(current, reported, self.practice.enabled_plugins())
+        changes, removed = alert_records.reconcile(
+            current, reported, self.practice.enabled_plugins(), now=utc_text(self.practice.now())
+        )
         for alert_id, data in changes.items():
             old = current.get(alert_id)
             if data["status"] == "open" and (old is None or old.get("status") == "resolved"):

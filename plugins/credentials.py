@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clinicops.core.alerts import Alert
+from clinicops.core.alerts import Alert, days_text
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.tasks import StatusSection
 
@@ -95,7 +95,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
                 Alert(
                     key=f"{item.key}:expired",
                     severity="critical",
-                    message=f"{who}'s {what} expired on {item.expires.isoformat()} ({-left} days ago)",
+                    message=f"{who}'s {what} expired on {item.expires.isoformat()} ({days_text(-left)} ago)",
                     entity=item.entity,
                     record_id=item.record_id,
                 )
@@ -109,7 +109,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
             Alert(
                 key=f"{item.key}:within-{window}d",
                 severity="warning" if window <= 30 else "info",
-                message=f"{who}'s {what} expires on {item.expires.isoformat()} (in {left} days)",
+                message=f"{who}'s {what} expires on {item.expires.isoformat()} (in {days_text(left)})",
                 entity=item.entity,
                 record_id=item.record_id,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -14,12 +15,31 @@ import pytest
 
 from clinicops.connectors.factory import open_backend
 from clinicops.core import operations
+from clinicops.core.clock import SystemClock
 from clinicops.core.practice import Practice
 from clinicops.core.sync_report import SyncReport
 
 from .sheet_drivers import SheetDriver, XlsxDriver
 
 ENTITIES = ["provider", "staff", "patient", "appointment", "credential"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_clock_moved() -> Iterator[None]:
+    """With ``CLINICOPS_TEST_DAYS_AHEAD=N`` the whole suite runs with the machine's clock N days on.
+
+    CI runs the suite once that way (and under a far time zone): a test or a piece of code
+    that reads the wall clock instead of the practice's clock then fails on a date its
+    author never saw.
+    """
+    days = int(os.environ.get("CLINICOPS_TEST_DAYS_AHEAD", "0") or 0)
+    if not days:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(SystemClock().now() + dt.timedelta(days=days), tick=True):
+        yield
 
 
 # The access log's off-site export reminder has its own tests; elsewhere it would be one

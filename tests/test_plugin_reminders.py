@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from clinicops.core import operations
 from clinicops.core.access import AccessEvent
 from clinicops.core.cli import cli
+from clinicops.core.clock import PinnedClock
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.plugin_manager import get_plugin_manager
 from clinicops.core.practice import Practice
@@ -397,10 +398,9 @@ def test_no_show_tracking_on_the_demo_practice(tmp_path: Path) -> None:
     operations.create_demo(folder, today=dt.date(2026, 11, 23))
     config = (folder / "practice.toml").read_text()
     (folder / "practice.toml").write_text(re.sub(r"(?m)^enabled = \[", 'enabled = ["reminders", ', config, count=1))
-    practice = Practice.open(folder)
-    with time_machine.travel(local(2026, 11, 23, 7, 0), tick=False):
-        operations.sync(practice)
-        info = operations.status(practice)
+    practice = Practice.open(folder, clock=PinnedClock(local(2026, 11, 23, 7, 0), frozen=True))
+    operations.sync(practice)
+    info = operations.status(practice)
     mine = {a["id"].split(":", 1)[1]: a for a in info["alerts"] if a["plugin"] == "reminders"}
     repeats = sorted(k for k in mine if k.startswith("repeat-no-show-"))
     assert repeats == ["repeat-no-show-P000024", "repeat-no-show-P000118", "repeat-no-show-P000168"]
@@ -426,9 +426,9 @@ def test_no_show_tracking_on_the_demo_practice(tmp_path: Path) -> None:
     without = re.sub(r"(?ms)^\[plugins\.reminders\]\n.*?(?=^\[)", "", config.replace('"reminders", ', ""))
     assert "reminders" not in without
     (folder / "practice.toml").write_text(without)
-    with time_machine.travel(local(2026, 11, 23, 7, 5), tick=False):
-        operations.sync(Practice.open(folder))
-        alerts = operations.status(Practice.open(folder))["alerts"]
+    later = PinnedClock(local(2026, 11, 23, 7, 5), frozen=True)
+    operations.sync(Practice.open(folder, clock=later))
+    alerts = operations.status(Practice.open(folder, clock=later))["alerts"]
     assert alerts and not [a for a in alerts if a["plugin"] == "reminders"]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from clinicops.core import operations
+from clinicops.core.clock import PinnedClock
 from clinicops.core.practice import Practice
 
 from .conftest import Clinic, write_config
@@ -27,9 +27,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 MANAGER = {"ID": "S000001", "First name": "Dana", "Last name": "Reyes", "Role": "manager", "Status": "active"}
 
 
-def on(day: dt.date) -> Any:
-    """The clock stopped mid-morning in the practice's time zone on ``day``."""
-    return time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=NEW_YORK), tick=False)
+def at(day: dt.date) -> PinnedClock:
+    """The practice's clock stopped mid-morning in its time zone on ``day``."""
+    return PinnedClock(dt.datetime.combine(day, dt.time(10), tzinfo=NEW_YORK), frozen=True)
 
 
 def ago(days: int) -> dt.date:
@@ -57,8 +57,11 @@ def staff(number: int, hired: dt.date | None, **cells: Any) -> dict[str, Any]:
 
 
 def sync_on(clinic: Clinic, day: dt.date) -> Any:
-    with on(day):
-        return clinic.sync()
+    practice = Practice.open(clinic.folder, clock=at(day))
+    try:
+        return operations.sync(practice)
+    finally:
+        practice.close()
 
 
 def reviews(clinic: Clinic) -> dict[str, dict[str, Any]]:
@@ -331,13 +334,11 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     back in that same folder and carries on exactly where the first sync left off."""
     root = tmp_path_factory.mktemp("demo")
     work, master = root / "clinic", root / "master"
-    with on(DEMO_DAY):
-        operations.create_demo(work, today=DEMO_DAY).close()
+    operations.create_demo(work, today=DEMO_DAY).close()
     assert '"reviews"' in (work / "practice.toml").read_text()  # the demo has reviews on
-    with on(DEMO_DAY):
-        practice = Practice.open(work)
-        operations.sync(practice)
-        practice.close()
+    practice = Practice.open(work, clock=at(DEMO_DAY))
+    operations.sync(practice)
+    practice.close()
     shutil.copytree(work, master)
     return master, work
 

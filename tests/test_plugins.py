@@ -104,8 +104,8 @@ def test_check_pending_catches_a_misspelled_hook() -> None:
 def test_credential_alerts_appear_and_disabling_the_plugin_removes_them(clinic: Clinic) -> None:
     import datetime as dt
 
-    soon = dt.date.today() + dt.timedelta(days=20)
-    past = dt.date.today() - dt.timedelta(days=3)
+    soon = clinic.practice.today() + dt.timedelta(days=20)
+    past = clinic.practice.today() - dt.timedelta(days=3)
     clinic.sheet.append(
         "Credentials",
         [
@@ -115,7 +115,7 @@ def test_credential_alerts_appear_and_disabling_the_plugin_removes_them(clinic: 
                 "Holder type": "provider",
                 "Holder": "PR000001",
                 "Kind": "cpr",
-                "Expires": dt.date.today() + dt.timedelta(days=400),
+                "Expires": clinic.practice.today() + dt.timedelta(days=400),
             },
         ],
     )
@@ -138,7 +138,7 @@ def test_credential_alerts_appear_and_disabling_the_plugin_removes_them(clinic: 
 def test_status_lists_people_working_with_an_expired_required_credential(clinic: Clinic) -> None:
     import datetime as dt
 
-    past = dt.date.today() - dt.timedelta(days=3)
+    past = clinic.practice.today() - dt.timedelta(days=3)
     clinic.sheet.append(
         "Credentials",
         [
@@ -154,7 +154,7 @@ def test_status_lists_people_working_with_an_expired_required_credential(clinic:
 def test_provider_tab_expiry_counts_only_without_a_credential_row(clinic: Clinic) -> None:
     import datetime as dt
 
-    soon = dt.date.today() + dt.timedelta(days=10)
+    soon = clinic.practice.today() + dt.timedelta(days=10)
     row = clinic.sheet.rows("Providers")[0]["_row"]
     clinic.sheet.edit("Providers", row, "DEA expiry", soon)
     clinic.sheet.edit("Providers", row, "License expiry", soon)
@@ -178,13 +178,13 @@ def test_renewed_credential_resolves_its_alert(clinic: Clinic) -> None:
                 "Holder type": "provider",
                 "Holder": "PR000001",
                 "Kind": "DEA",
-                "Expires": dt.date.today() + dt.timedelta(days=10),
+                "Expires": clinic.practice.today() + dt.timedelta(days=10),
             },
         ],
     )
     clinic.sync()
     row = clinic.sheet.rows("Credentials")[0]["_row"]
-    clinic.sheet.edit("Credentials", row, "Expires", dt.date.today() + dt.timedelta(days=1000))
+    clinic.sheet.edit("Credentials", row, "Expires", clinic.practice.today() + dt.timedelta(days=1000))
     report = clinic.sync()
     assert report.alerts_resolved == 1
     [alert] = credential_alerts(clinic)

@@ -10,11 +10,12 @@ the log is only as safe as its last export (164.316(b)(2) retention).
 from __future__ import annotations
 
 import datetime as dt
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, func, insert, select
 
-from clinicops.core.alerts import Alert
+from clinicops.core.alerts import Alert, days_text
 from clinicops.plugins.access_log import audit, ledger
 
 metadata = MetaData()
@@ -65,8 +66,8 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
         )
     if export_every_days == 0:
         return out
-    exported = _last_export(conn)
-    today = practice.now().date()
+    exported = _last_export(conn, practice.timezone)
+    today = practice.today()
     if exported is None and ledger.has_log(conn):
         out.append(
             Alert(
@@ -82,7 +83,7 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
                 key=f"export-overdue-since-{exported.isoformat()}",
                 severity="warning",
                 message=f"The HIPAA access log was last copied off-site on {exported.isoformat()}, "
-                f"{(today - exported).days} days ago (the practice asks for every {export_every_days}): "
+                f"{days_text((today - exported).days)} ago (the practice asks for every {export_every_days}): "
                 "run 'clinicops audit export'.",
             )
         )
@@ -96,8 +97,9 @@ def _last_check(conn: Connection) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-def _last_export(conn: Connection) -> dt.date | None:
+def _last_export(conn: Connection, zone: tzinfo) -> dt.date | None:
+    """The practice's date of the newest off-site export (days are counted where the practice is)."""
     if not ledger.has_log(conn):
         return None
-    day = conn.execute(select(func.max(ledger.checkpoints.c.day)).where(ledger.checkpoints.c.kind == "export")).scalar()
-    return dt.date.fromisoformat(day) if day else None
+    at = conn.execute(select(func.max(ledger.checkpoints.c.at)).where(ledger.checkpoints.c.kind == "export")).scalar()
+    return dt.datetime.fromisoformat(at).astimezone(zone).date() if at else None

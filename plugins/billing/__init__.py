@@ -52,7 +52,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops.core.alerts import Alert
+from clinicops.core.alerts import Alert, days_text
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.problems import FieldProblem
 from clinicops.core.tasks import StatusSection
@@ -284,10 +284,6 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
 # --------------------------------------------------------------------------- alerts
 
 
@@ -365,7 +361,7 @@ def _timely_filing(claims: list[dict[str, Any]], settings: dict[str, Any], today
                 continue
             key, severity = "filed-late", "critical"
             message = (
-                f"Claim {claim['id']} was submitted {whose} {_days((submitted - deadline).days)} after its filing "
+                f"Claim {claim['id']} was submitted {whose} {days_text((submitted - deadline).days)} after its filing "
                 f"limit ({limit} days from the date of service): expect a timely-filing denial (CO-29); appeal "
                 "only with proof it was sent in time."
             )
@@ -374,7 +370,7 @@ def _timely_filing(claims: list[dict[str, Any]], settings: dict[str, Any], today
             if left < 0:
                 key, severity = "missed", "critical"
                 message = (
-                    f"Claim {claim['id']} {whose} is still a draft, {_days(-left)} past its filing limit ({rule}): "
+                    f"Claim {claim['id']} {whose} is still a draft, {days_text(-left)} past its filing limit ({rule}): "
                     "the payer will deny it as late unless an exception applies (such as retroactive eligibility)."
                 )
             else:
@@ -383,7 +379,7 @@ def _timely_filing(claims: list[dict[str, Any]], settings: dict[str, Any], today
                     continue
                 window = min(reached)
                 key, severity = f"{window}d", "critical" if window <= 7 else "warning"
-                when = "today is the last day" if left == 0 else f"{_days(left)} left"
+                when = "today is the last day" if left == 0 else f"{days_text(left)} left"
                 message = f"Claim {claim['id']} {whose} is still a draft: {when} to file it ({rule})."
         alerts.append(
             Alert(

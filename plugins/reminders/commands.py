@@ -39,8 +39,8 @@ def add_commands(cli: click.Group) -> None:
         Example: clinicops reminders list --state sending
         """
         practice = _open(practice_dir)
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
         with practice.view(source="cli", actor="cli") as view:
+            since = view.now() - dt.timedelta(days=days)
             found = [r for r in ledger.rows(view.tx.conn, since=since) if state is None or r.state == state]
         if as_json:
             click.echo(json.dumps([ledger.as_dict(r) for r in found], indent=2))

@@ -60,7 +60,7 @@ def make_adapter(practice: Any) -> Adapter:
             s["twilio_base_url"], s["account_sid_env"], s["auth_token_env"], s["from_number"], s["timeout_seconds"]
         )
     out = None if s["file_path"] == "-" else _under(practice.data_dir, s["file_path"])
-    return FileAdapter(out, _under(practice.data_dir, s["inbox_path"]), s["from_number"])
+    return FileAdapter(out, _under(practice.data_dir, s["inbox_path"]), s["from_number"], practice.now)
 
 
 def _under(folder: Path, value: str) -> Path:

@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,15 +56,23 @@ class Adapter(Protocol):
 class FileAdapter:
     name = "file"
 
-    def __init__(self, outbox: Path | None, inbox: Path, sender: str) -> None:
+    def __init__(self, outbox: Path | None, inbox: Path, sender: str, now: Callable[[], dt.datetime]) -> None:
         self.outbox = outbox  # None: print to standard output
         self.inbox = inbox
         self.sender = sender
+        self.now = now  # the practice's clock
 
     def send(self, to: str, body: str, key: str) -> Handover:
         provider_id = f"file-{uuid.uuid4().hex[:16]}"
         line = json.dumps(
-            {"id": provider_id, "key": key, "from": self.sender, "to": to, "body": body, "at": _now()},
+            {
+                "id": provider_id,
+                "key": key,
+                "from": self.sender,
+                "to": to,
+                "body": body,
+                "at": self.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
             ensure_ascii=False,
         )
         try:
@@ -167,7 +176,3 @@ def _error_code(answer: requests.Response) -> int | None:
     except ValueError:
         return None
     return int(code) if isinstance(code, int) else None
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
