@@ -15,6 +15,8 @@ import click
 from clinicops.connectors.base import BackendError
 from clinicops.core import operations, render, runner
 from clinicops.core.config import ConfigError
+from clinicops.core.entity_names import find_entity
+from clinicops.core.local_time import shown
 from clinicops.core.plugin_manager import ESSENTIAL, PluginError, available_plugins, get_plugin_manager, plugin_hooks
 from clinicops.core.practice import Practice
 from clinicops.core.schema_registry import SchemaProblem
@@ -168,7 +170,8 @@ def status(practice_dir: Path, as_json: bool) -> None:
         return
     last = info["last_sync"]
     click.echo(f"{info['practice']}")
-    click.echo(f"Last sync: {last['finished_at']} ({last['outcome']})" if last else "Last sync: never")
+    zone = practice.config.timezone
+    click.echo(f"Last sync: {shown(last['finished_at'], zone)} ({last['outcome']})" if last else "Last sync: never")
     titles = {e.name: e.title for e in practice.entities()}
     click.echo(render.table(["Table", "records"], [[titles.get(k, k), v] for k, v in info["records"].items()]))
     click.echo(f"\nOpen alerts: {len(info['alerts'])}")
@@ -230,22 +233,23 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
 @json_option
 @friendly
 def history(entity: str, record_id: str, practice_dir: Path, as_json: bool) -> None:
-    """Every version of one record: when, from where, by whom, which fields changed.
+    """Every version of one record: when (practice time), from where, by whom, which fields changed.
 
-    Example: clinicops history patient P000012
+    ENTITY is the entity or its tab's name. Example: clinicops history Patients P000012
     """
     practice = open_practice(practice_dir)
-    versions = operations.history(practice, entity, record_id)
+    ent = find_entity(practice, entity)
+    versions = operations.history(practice, ent.name, record_id)
     if not versions:
-        raise click.ClickException(f"No {entity} with id {record_id} in the store")
+        raise click.ClickException(f"No {ent.name} with id {record_id} in the store")
     if as_json:
         click.echo(json.dumps([v.__dict__ for v in versions], indent=2, default=str))
         return
-    ent = practice.registry[entity]
+    zone = practice.config.timezone
     for v in versions:
         fields = ", ".join(ent.by_name[k].title if k in ent.by_name else k for k in v.diff)
         what = "deleted" if v.deleted else (fields or "created")
-        click.echo(f"v{v.version}  {v.at}  {v.source:<16} {v.actor:<12} {what or 'no field changes'}")
+        click.echo(f"v{v.version}  {shown(v.at, zone)}  {v.source:<16} {v.actor:<12} {what or 'no field changes'}")
         if v.note:
             click.echo(f"     {v.note}")
 
@@ -261,9 +265,10 @@ def history(entity: str, record_id: str, practice_dir: Path, as_json: bool) -> N
 def restore(entity: str, record_id: str, version: int | None, practice_dir: Path) -> None:
     """Bring back a deleted record or an earlier version; the next sync puts it in the sheet.
 
-    Example: clinicops restore patient P000012 --version 3
+    ENTITY is the entity or its tab's name. Example: clinicops restore Patients P000012 --version 3
     """
     practice = open_practice(practice_dir)
+    entity = find_entity(practice, entity).name
     new_version = operations.restore(practice, entity, record_id, version)
     click.echo(f"Restored {entity} {record_id} as version {new_version}; run 'clinicops sync' to show it in the sheet.")
 

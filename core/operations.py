@@ -15,6 +15,7 @@ from clinicops.connectors.base import TableWrite
 from clinicops.connectors.factory import open_backend
 from clinicops.core.access import AccessEvent
 from clinicops.core.config import CONFIG_NAME, pin_clock
+from clinicops.core.entity_names import find_entity
 from clinicops.core.practice import Practice
 from clinicops.core.store import Version
 from clinicops.core.sync import SyncEngine, table_spec
@@ -161,7 +162,8 @@ def current_user() -> str:
 
 def history(practice: Practice, entity: str, record_id: str, actor: str | None = None) -> list[Version]:
     actor = actor or current_user()
-    ent = practice.registry[entity]
+    ent = find_entity(practice, entity)
+    entity = ent.name
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)
         if versions and ent.has_phi:
@@ -174,7 +176,8 @@ def restore(
 ) -> int:
     """Bring back a deleted record, or an earlier version of one; the next sync shows it in the sheet."""
     actor = actor or current_user()
-    ent = practice.registry[entity]
+    ent = find_entity(practice, entity)
+    entity = ent.name
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)
         if not versions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clinicops.core.sync_report import SyncReport
+from clinicops.core.sync_report import EntityReport, SyncReport
 
 NUMBER = re.compile(r"^[-+$]?[\d,]+(\.\d+)?%?$")  # right-aligned, like a spreadsheet does
 
@@ -43,6 +43,9 @@ def sync_summary(report: SyncReport, titles: dict[str, str], max_errors: int = 2
             ]
         )
     lines.append(table(["Table", "created", "updated", "deleted", "unchanged", "conflicts", "errors"], rows))
+    named = [line for name, er in report.entities.items() if (line := _which(titles.get(name, name), er))]
+    if named:
+        lines += ["", *named]
     conflicts = [(name, c) for name, er in report.entities.items() for c in er.conflicts]
     if conflicts:
         lines += ["", "Conflicts (both sides changed a field; the owner's value was kept, the other is in history):"]
@@ -65,6 +68,21 @@ def sync_summary(report: SyncReport, titles: dict[str, str], max_errors: int = 2
         "see the Alerts tab or 'clinicops status'",
     ]
     return "\n".join(lines)
+
+
+def few(items: list[str], limit: int = 5) -> str:
+    """``P000004, P000005`` or ``P000001, P000002, P000003, … (12 in all)``."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}, … ({len(items)} in all)"
+
+
+def _which(title: str, er: EntityReport) -> str:
+    """``Patients: created P000004, P000005; held back P000002 (row 3), row 7``: a few of each."""
+    parts = [f"{kind} {few(er.ids[kind])}" for kind in ("created", "updated", "deleted") if er.ids.get(kind)]
+    held = [f"{h['id']} (row {h['row']})" if h["id"] else f"row {h['row']}" for h in er.held]
+    if held:
+        parts.append(f"held back {few(held)}")
+    return f"  {title}: " + "; ".join(parts) if parts else ""
 
 
 def alerts_table(alerts: list[dict[str, Any]], limit: int = 40) -> str:

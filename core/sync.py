@@ -609,6 +609,12 @@ class SyncEngine:
         er.unchanged = sum(1 for rs in plan.rows if rs.record_id not in touched)
         if plan.skipped is not None:
             er.unchanged = int(plan.skipped.get("unchanged", 0))
+        er.ids = {
+            "created": sorted(plan.created),
+            "updated": sorted(plan.updated - plan.created),
+            "deleted": sorted(plan.deleted),
+        }
+        er.held = [{"id": _held_id(plan, row), "row": row.number} for row, _ in plan.held]
         for rid in plan.created:
             report.changes.add("created", plan.entity.name, rid)
         for rid in plan.updated - plan.created:
@@ -675,6 +681,12 @@ class SyncEngine:
             display_value(rid, False),
             "unknown-id",
         )
+
+
+def _held_id(plan: TablePlan, row: SheetRow) -> str | None:
+    """The id typed on a held-back row, if it has one."""
+    col = plan.field_cols[next(i for i, f in enumerate(plan.entity.fields) if f.name == plan.entity.primary_key)]
+    return (clean_id(row.values[col]) if col is not None and col < len(row.values) else "") or None
 
 
 def _pk_header(entity: Entity, spec: TableSpec) -> str:

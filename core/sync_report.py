@@ -17,6 +17,8 @@ class EntityReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     errors: list[CellProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ids: dict[str, list[str]] = field(default_factory=dict)  # created / updated / deleted -> record ids
+    held: list[dict[str, Any]] = field(default_factory=list)  # rows held back: {"id": id or None, "row": n}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -27,6 +29,8 @@ class EntityReport:
             "conflicts": self.conflicts,
             "errors": [e.as_dict() for e in self.errors],
             "notes": self.notes,
+            "ids": {kind: self.ids.get(kind, []) for kind in ("created", "updated", "deleted")},
+            "held": self.held,
         }
 
 

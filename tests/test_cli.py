@@ -153,3 +153,37 @@ def test_init_refuses_an_option_of_another_backend(tmp_path: Path) -> None:
     code, out = run("init", str(tmp_path / "p"), "--base-id", "app123")
     assert code == 2 and "does not apply to the xlsx backend" in out
     assert not (tmp_path / "p" / "practice.toml").exists()
+
+
+def test_commands_take_the_tab_name_and_show_practice_time(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    run("sync", "-p", folder)
+    code, out = run("history", "Patients", "P000003", "-p", folder)
+    assert code == 0, out
+    assert out.startswith("v1  ") and (" EST " in out or " EDT " in out)
+    _, out = run("history", "Patients", "P000003", "-p", folder, "--json")
+    [version] = json.loads(out)
+    assert version["at"].endswith("Z")
+    code, out = run("status", "-p", folder)
+    assert code == 0 and ("EST (ok)" in out or "EDT (ok)" in out)
+    code, out = run("restore", "Patients", "P000404", "-p", folder)
+    assert code == 1 and "No patient with id P000404" in out
+
+
+def test_sync_json_and_dry_run_name_the_records_each_change_touches(xlsx_clinic: Clinic) -> None:
+    folder = str(xlsx_clinic.folder)
+    xlsx_clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "soon"}])
+    _, out = run("sync", "-p", folder, "--dry-run", "--json")
+    patients = json.loads(out)["entities"]["patient"]
+    assert patients["ids"]["created"] == ["P000001", "P000002", "P000003", "P000004", "P000005"]
+    assert patients["held"] == [{"id": None, "row": 7}]
+    run("sync", "-p", folder)
+    xlsx_clinic.sheet.edit("Patients", 2, "Phone", "617 555 0142")
+    xlsx_clinic.sheet.edit("Patients", 3, "Date of birth", "never")
+    _, out = run("sync", "-p", folder, "--json")
+    patients = json.loads(out)["entities"]["patient"]
+    assert patients["ids"] == {"created": [], "updated": ["P000001"], "deleted": []}
+    assert patients["held"] == [{"id": "P000002", "row": 3}, {"id": None, "row": 7}]
+    xlsx_clinic.sheet.edit("Patients", 2, "Phone", "617 555 0143")
+    _, out = run("sync", "-p", folder)
+    assert "Patients: updated P000001; held back P000002 (row 3), row 7" in out
