@@ -29,6 +29,7 @@ class ColumnSpec:
     plugin_owned: bool = False
     phi: bool = False
     required: bool = False
+    text_format: bool = False  # an identifier or code: laid out as Text so that 02134 stays 02134
 
 
 @dataclass(frozen=True)

@@ -90,13 +90,21 @@ def cli() -> None:
 @click.option("--token-env", default="", help="airtable: the environment variable holding the token.")
 @click.option("--token-file", default="", help="airtable: a file holding the token (mode 600).")
 @click.option("--endpoint-url", default="", help="gsheets/airtable: a loopback emulator's URL instead of the service.")
+@click.option(
+    "--rebuild", is_flag=True, help="For an existing practice: write its lost workbook afresh from the store."
+)
 @friendly
-def init(path: Path, name: str, timezone: str, backend: str, **settings: str) -> None:
+def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **settings: str) -> None:
     """Create a practice folder with its practice.toml, and lay out its sheets: a workbook
     with every tab, or a Google Sheet's tabs, or an Airtable base's tables and fields.
 
     Example: clinicops init ./maple-street --name "Maple Street Family Medicine"
     """
+    if rebuild:
+        practice = open_practice(path)
+        rows = operations.rebuild_workbook(practice)
+        click.echo(f"Wrote {practice.config.backend.get('path', 'clinic.xlsx')} afresh from the store ({rows} rows)")
+        return
     wanted = {
         "gsheets": ("spreadsheet_id", "credentials_file", "endpoint_url"),
         "airtable": ("base_id", "token_env", "token_file", "endpoint_url"),

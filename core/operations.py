@@ -95,6 +95,34 @@ def lay_out(practice: Practice) -> None:
     backend.ensure_layout([table_spec(e) for e in practice.entities()])
 
 
+def rebuild_workbook(practice: Practice) -> int:
+    """Write the practice's workbook afresh from the store: every tab laid out, every record a row.
+
+    For a workbook that was lost; refuses to replace one that exists. Returns the rows written.
+    """
+    from clinicops.core.coercion import cell_writer_for
+
+    if practice.config.backend["type"] != "xlsx":
+        raise LookupError("--rebuild writes the local workbook; this practice uses another backend")
+    backend = open_backend(practice.config)
+    if backend.path.exists():
+        raise PracticeExists(f"{backend.path} exists; move it away first if it should be written afresh")
+    writes = []
+    rows = 0
+    with practice.view() as view:
+        for entity in practice.entities():
+            writers = {f.name: (f.title, cell_writer_for(f.schema, practice.coerce_context)) for f in entity.fields}
+            appends = []
+            for record in view.records(entity.name):
+                appends.append(
+                    {writers[k][0]: writers[k][1](v) for k, v in record.items() if k in writers and v is not None}
+                )
+            rows += len(appends)
+            writes.append(TableWrite(spec=table_spec(entity), appends=appends))
+    backend.write(writes, force=True)
+    return rows
+
+
 def sync(
     practice: Practice, *, dry_run: bool = False, allow_delete: bool = False, **backend_options: Any
 ) -> SyncReport:

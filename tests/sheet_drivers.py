@@ -11,7 +11,8 @@ from typing import Any, Protocol
 import openpyxl
 
 from clinicops.connectors.base import normalize_header
-from clinicops.connectors.xlsx_layout import AUTHOR, ERROR_FILL
+from clinicops.connectors.xlsx.notes import is_ours, staff_part
+from clinicops.connectors.xlsx.styles import ERROR_RGB
 
 
 class SheetDriver(Protocol):
@@ -144,13 +145,14 @@ class XlsxDriver:
     def note(self, tab: str, row: int, header: str) -> str | None:
         ws = self._ws(self._open(), tab)
         cell = ws.cell(row, self._cols(ws)[normalize_header(header)])
-        if cell.comment is None or cell.comment.author != AUTHOR:
+        if cell.comment is None or not is_ours(cell.comment.text):
             return None
-        return cell.comment.text
+        return cell.comment.text[len(staff_part(cell.comment.text)) :].lstrip("\n")
 
     def highlighted(self, tab: str, row: int, header: str) -> bool:
         ws = self._ws(self._open(), tab)
-        return ws.cell(row, self._cols(ws)[normalize_header(header)]).fill == ERROR_FILL
+        fill = ws.cell(row, self._cols(ws)[normalize_header(header)]).fill
+        return fill.fill_type == "solid" and str(fill.fgColor.rgb).upper() == ERROR_RGB
 
     def fingerprint(self) -> Any:
         stat = self.path.stat()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import openpyxl
 import pytest
 
 from clinicops.connectors.base import BackendBusy
-from clinicops.connectors.xlsx_layout import AUTHOR, PLUGIN_FILL
+from clinicops.connectors.xlsx import WorkbookMissing
+from clinicops.connectors.xlsx.notes import is_ours
+from clinicops.connectors.xlsx.styles import PLUGIN_RGB
 from clinicops.core import operations
 
 from .conftest import Clinic
@@ -50,8 +55,8 @@ def test_init_lays_out_every_tab_with_frozen_headers_dropdowns_and_marked_plugin
     dropdowns = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert any(status_col in str(dv.sqref) and "no-show" in dv.formula1 for dv in dropdowns)
     reminder = ws.cell(1, headers.index("Reminder sent") + 1)
-    assert reminder.fill == PLUGIN_FILL
-    assert reminder.comment.author == AUTHOR
+    assert reminder.fill.fgColor.rgb == PLUGIN_RGB
+    assert is_ours(reminder.comment.text)
     warned = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
     assert warned and warned[0].errorStyle == "warning"
 
@@ -123,3 +128,87 @@ def test_moving_the_practice_folder_keeps_its_sync_history(xlsx_clinic: Clinic, 
     clinic = Opened(moved, XlsxDriver(moved / "clinic.xlsx"))
     report = clinic.sync()
     assert report.total_changes == 0 and not report.wrote
+
+
+def test_a_staff_note_on_a_bad_cell_is_kept_and_clinicops_text_comes_and_goes_below_it(xlsx_clinic: Clinic) -> None:
+    clinic = xlsx_clinic
+    clinic.sync()
+    book_path = clinic.folder / "clinic.xlsx"
+    grace = next(r["_row"] for r in clinic.sheet.rows("Patients") if r["First name"] == "Grace")
+    book = openpyxl.load_workbook(book_path)
+    ws = book["Patients"]
+    email = next(c.column for c in ws[1] if c.value == "Email")
+    ws.cell(grace, email).comment = openpyxl.comments.Comment("Call before 9", "Dana")
+    ws.cell(grace, email).value = "grace-at-example.org"
+    book.save(book_path)
+    clinic.sync()
+    note = openpyxl.load_workbook(book_path)["Patients"].cell(grace, email).comment
+    assert note.text.startswith("Call before 9\n") and is_ours(note.text)
+    assert "@-sign" in (clinic.sheet.note("Patients", grace, "Email") or "")
+    assert clinic.sheet.highlighted("Patients", grace, "Email")
+    clinic.sheet.edit("Patients", grace, "Email", "grace@example.org")
+    clinic.sync()
+    cell = openpyxl.load_workbook(book_path)["Patients"].cell(grace, email)
+    assert cell.comment.text == "Call before 9" and cell.comment.author == "Dana"
+    assert not clinic.sheet.highlighted("Patients", grace, "Email")
+
+
+def test_a_write_back_keeps_the_workbooks_permissions_owner_and_group(xlsx_clinic: Clinic) -> None:
+    clinic = xlsx_clinic
+    book = clinic.folder / "clinic.xlsx"
+    os.chmod(book, 0o664)
+    owner = (4242, 4343) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    os.chown(book, *owner)
+    assert clinic.sync().wrote
+    after = book.stat()
+    assert stat.S_IMODE(after.st_mode) == 0o664
+    assert (after.st_uid, after.st_gid) == owner
+
+
+def test_a_new_workbook_gets_the_usual_permissions_not_a_temporary_files(tmp_path) -> None:
+    operations.init_practice(tmp_path / "new", name="New Clinic").close()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "new" / "clinic.xlsx").stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("allow_delete", [False, True])
+def test_a_missing_workbook_is_named_with_the_way_back_and_deletes_nothing(xlsx_clinic: Clinic, allow_delete) -> None:
+    clinic = xlsx_clinic
+    clinic.sync()
+    clinic.sheet.append("Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "5/15/1900"}])
+    clinic.sync()
+    (clinic.folder / "clinic.xlsx").unlink()
+    with pytest.raises(WorkbookMissing, match=r"clinic\.xlsx is missing") as caught:
+        clinic.sync(allow_delete=allow_delete)
+    assert "init --rebuild" in str(caught.value) and "clinic-" in str(caught.value)  # names the newest backup
+    assert len(clinic.records("patient")) == 6
+    assert not (clinic.folder / "clinic.xlsx").exists()
+
+
+def test_a_never_synced_practice_does_not_silently_get_a_new_workbook(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from clinicops.core.cli import cli
+
+    operations.init_practice(tmp_path / "new", name="New Clinic").close()
+    (tmp_path / "new" / "clinic.xlsx").unlink()
+    result = CliRunner().invoke(cli, ["sync", "-p", str(tmp_path / "new")])
+    assert result.exit_code == 1 and "is missing" in result.output and "init --rebuild" in result.output
+    assert not (tmp_path / "new" / "clinic.xlsx").exists()
+
+
+def test_init_rebuild_writes_a_lost_workbook_afresh_from_the_store(xlsx_clinic: Clinic) -> None:
+    from click.testing import CliRunner
+
+    from clinicops.core.cli import cli
+
+    clinic = xlsx_clinic
+    clinic.sync()
+    (clinic.folder / "clinic.xlsx").unlink()
+    result = CliRunner().invoke(cli, ["init", "--rebuild", str(clinic.folder)])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["MRN"] for r in clinic.sheet.rows("Patients")) == [f"P00000{i}" for i in range(1, 6)]
+    report = clinic.sync()
+    assert report.total_changes == 0 and not report.errors
+    assert len(clinic.records("patient")) == 5

@@ -1,30 +1,30 @@
 """The embedded backend: a local Excel workbook, no account needed.
 
-Reads with python-calamine (fast, values only); writes with openpyxl so the staff's own
-formatting, comments and extra columns survive. A write goes to a temporary file that
-replaces the workbook atomically, after a timestamped backup, and never while Excel or
-LibreOffice holds the workbook open (their lock file is beside it): writing then would
-lose whatever the person has not saved yet.
+Reads with python-calamine (fast, values only, formulas' cached results). Writes in place:
+only the worksheet parts holding cells clinicops changes are rewritten, and in them only those
+cells (see :mod:`.workbook_edit`); every other part of the file (images, charts, pivot tables,
+macros, the staff's formulas and notes) is copied as it is. A write goes to a temporary file
+that replaces the workbook atomically, keeping its permissions, owner and group, after a
+timestamped backup; and never while Excel or LibreOffice holds the workbook open (their lock
+file is beside it): writing then would lose whatever the person has not saved yet.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import functools
 import hashlib
+import io
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
-from clinicops.connectors import xlsx_layout as layout
 from clinicops.connectors.base import (
     BackendBusy,
     BackendError,
@@ -35,6 +35,9 @@ from clinicops.connectors.base import (
     WriteResult,
     normalize_header,
 )
+from clinicops.connectors.xlsx import layout
+from clinicops.connectors.xlsx.package import Package
+from clinicops.connectors.xlsx.workbook_edit import WorkbookEditor
 from clinicops.core.clock import SystemClock
 
 
@@ -46,11 +49,16 @@ def lock_files(path: Path) -> list[Path]:
     return [p for p in candidates if p.exists()]
 
 
+class WorkbookMissing(BackendError):
+    """The workbook file is not where the practice says; nothing is read as empty because of it."""
+
+
 class XlsxBackend:
     def __init__(self, path: Path, backup_dir: Path, keep_backups: int = 10, root: Path | None = None) -> None:
         self.path = Path(path)
         self.backup_dir = Path(backup_dir)
         self.keep_backups = keep_backups
+        self.root = root
         self.key = f"xlsx:{_key_path(self.path, root)}"
         self.requests = 0
         self._read_stamp: tuple[float, int] | None = None
@@ -65,11 +73,25 @@ class XlsxBackend:
                 "close it and sync again. Nothing was changed."
             )
 
+    def missing_message(self) -> str:
+        """What to do when the workbook is gone: never treat it as empty (that would delete every record)."""
+        where = f" -p {self.root}" if self.root is not None else ""
+        backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
+        restore = (
+            f"copy the newest backup ({backups[-1].name}) from {self.backup_dir} back to {self.path}, or "
+            if backups
+            else ""
+        )
+        return (
+            f"The workbook {self.path} is missing, so nothing was synced and nothing was changed. "
+            f"To get it back, {restore}run 'clinicops init --rebuild{where}' to write it afresh from the store."
+        )
+
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
         if not self.path.exists():
-            return {s.entity: None for s in specs}
-        stat = self.path.stat()
-        self._read_stamp = (stat.st_mtime, stat.st_size)
+            raise WorkbookMissing(self.missing_message())
+        stat_now = self.path.stat()
+        self._read_stamp = (stat_now.st_mtime, stat_now.st_size)
         self.requests += 1
         try:
             book = CalamineWorkbook.from_path(str(self.path))
@@ -98,54 +120,52 @@ class XlsxBackend:
         self.write([TableWrite(spec=s) for s in specs], force=True)
 
     def write(self, writes: list[TableWrite], force: bool = False) -> WriteResult:
+        """Apply the changes in place. ``force`` lays out a workbook that does not exist yet
+        (``init``, the demo); a sync never creates one (see :meth:`missing_message`)."""
         self.check_writable()
-        if self._read_stamp and self.path.exists():
-            stat = self.path.stat()
-            if (stat.st_mtime, stat.st_size) != self._read_stamp:
+        exists = self.path.exists()
+        if not exists and not force:
+            raise WorkbookMissing(self.missing_message())
+        if self._read_stamp and exists:
+            now = self.path.stat()
+            if (now.st_mtime, now.st_size) != self._read_stamp:
                 raise BackendBusy(f"{self.path.name} changed while syncing; the next sync picks up both.")
-        book = self._load() if self.path.exists() else _new_book()
+        package = self._open() if exists else self._new_package(writes)
+        editor = WorkbookEditor(package)
         result = WriteResult()
-        changed = force
         for tw in writes:
-            ws, created = _sheet_for(book, tw.spec)
-            added = _ensure_columns(ws, tw.spec)
-            changed = changed or created or bool(added) or not tw.is_empty()
-            columns = _column_map(ws)
-            if tw.annotations is not None:
-                _apply_annotations(ws, tw, columns)
-            for row, header, value in tw.cells:
-                _set(ws.cell(row=row, column=columns[normalize_header(header)]), value)
-            for row in sorted(tw.deletes, reverse=True):
-                ws.delete_rows(row)
+            refs = editor.apply(tw)
             if tw.appends:
-                next_row = _last_used_row(ws) + 1
-                refs = []
-                for values in tw.appends:
-                    for header, value in values.items():
-                        _set(ws.cell(row=next_row, column=columns[normalize_header(header)]), value)
-                    refs.append(next_row)
-                    next_row += 1
                 result.appended_refs[tw.spec.entity] = refs
-        if changed:
-            self._save(book)
+        if editor.changed or not exists:
+            self._save(package)
         return result
 
-    def _load(self) -> Workbook:
+    def _open(self) -> Package:
         try:
-            return openpyxl.load_workbook(self.path)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            return Package(self.path.read_bytes())
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
             raise BackendError(
                 f"Cannot open {self.path.name} to write it ({exc}); restore the last backup from "
                 f"{self.backup_dir} or save it again from Excel"
             ) from None
 
-    def _save(self, book: Workbook) -> None:
+    @staticmethod
+    def _new_package(writes: list[TableWrite]) -> Package:
+        contents = {tw.spec.entity: tw.appends for tw in writes}
+        book = layout.new_workbook([tw.spec for tw in writes], contents)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return Package(buffer.getvalue())
+
+    def _save(self, package: Package) -> None:
         self.requests += 1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
         try:
-            book.save(tmp)
+            with os.fdopen(fd, "wb") as handle:
+                package.save(handle)
+            _same_access(Path(tmp), self.path)
             self.check_writable()
             if self.path.exists():
                 self._backup()
@@ -153,8 +173,8 @@ class XlsxBackend:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        stat = self.path.stat()
-        self._read_stamp = (stat.st_mtime, stat.st_size)
+        now = self.path.stat()
+        self._read_stamp = (now.st_mtime, now.st_size)
 
     def _backup(self) -> None:
         if self.keep_backups <= 0:
@@ -166,6 +186,25 @@ class XlsxBackend:
         backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
         for old in backups[: -self.keep_backups]:
             old.unlink()
+
+
+def _same_access(new: Path, old: Path) -> None:
+    """The replacement keeps the workbook's permissions, owner and group (a shared office file stays shared).
+
+    A new workbook gets the usual permissions for new files (the umask), not a temporary file's 600.
+    """
+    if old.exists():
+        current = old.stat()
+        os.chmod(new, stat.S_IMODE(current.st_mode))
+        try:
+            os.chown(new, current.st_uid, current.st_gid)
+        except PermissionError:
+            with contextlib.suppress(PermissionError):
+                os.chown(new, -1, current.st_gid)
+        return
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(new, 0o666 & ~mask)
 
 
 def _key_path(path: Path, root: Path | None) -> str:
@@ -185,84 +224,3 @@ def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:
             values = [*values, *([""] * (width - len(values)))]
         rows.append(SheetRow(number=index, values=values, ref=index))
     return rows
-
-
-def _new_book() -> Workbook:
-    book = Workbook()
-    book.remove(book.active)
-    return book
-
-
-def _sheet_for(book: Workbook, spec: TableSpec) -> tuple[Worksheet, bool]:
-    for ws in book.worksheets:
-        if normalize_header(ws.title) == normalize_header(spec.title):
-            return ws, False
-    ws = book.create_sheet(spec.title)
-    layout.new_sheet_layout(ws, spec)
-    return ws, True
-
-
-def _column_map(ws: Worksheet) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for cell in ws[1]:
-        if cell.value not in (None, ""):
-            out.setdefault(normalize_header(cell.value), cell.column)
-    return out
-
-
-def _ensure_columns(ws: Worksheet, spec: TableSpec) -> list[str]:
-    """Add the spec's missing columns after the last used one; existing ones are never moved."""
-    present = _column_map(ws)
-    wanted = [*spec.columns, None]
-    added = []
-    last = max(present.values(), default=0)
-    for column in wanted:
-        header = column.header if column else spec.errors_header
-        if normalize_header(header) in present:
-            continue
-        last += 1
-        ws.cell(row=1, column=last, value=header)
-        layout.style_header(ws, last, column, is_errors=column is None)
-        if column is not None:
-            layout.add_validation(ws, last, column)
-        present[normalize_header(header)] = last
-        added.append(header)
-    if added and ws.freeze_panes is None:
-        ws.freeze_panes = "A2"
-    return added
-
-
-def _apply_annotations(ws: Worksheet, tw: TableWrite, columns: dict[str, int]) -> None:
-    spec_cols = [columns[normalize_header(c.header)] for c in tw.spec.columns if normalize_header(c.header) in columns]
-    if spec_cols:
-        for row in ws.iter_rows(min_row=2, min_col=min(spec_cols), max_col=max(spec_cols)):
-            for cell in row:
-                if cell.comment is not None:
-                    layout.clear_error(cell)
-    for note in tw.annotations or []:
-        col = columns.get(normalize_header(note.header))
-        if col is not None:
-            layout.mark_error(ws.cell(row=note.row_ref, column=col), note.message)
-
-
-def _set(cell: Any, value: Any) -> None:
-    """Write a value as data: text stays text even when it starts with '='."""
-    if value is None or value == "":
-        cell.value = None
-        return
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value[:1] in ("=", "+", "-", "@"):
-            cell.quotePrefix = True
-    elif isinstance(value, dt.datetime):
-        cell.number_format = layout.NUMBER_FORMATS["date-time"]
-    elif isinstance(value, dt.date):
-        cell.number_format = layout.NUMBER_FORMATS["date"]
-
-
-def _last_used_row(ws: Worksheet) -> int:
-    row = ws.max_row
-    while row > 1 and all(c.value in (None, "") for c in ws[row]):
-        row -= 1
-    return row

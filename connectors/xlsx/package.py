@@ -1,0 +1,198 @@
+"""The workbook as the zip package it is: parts, their relationships, content types.
+
+Only parts given a new body with :meth:`Package.put` are written anew; every other member
+is copied into the new file with its bytes, name, date and order unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+
+from clinicops.connectors.xlsx.xml_nodes import Node, parse_tree, prefix_of, tree_bytes
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE_DOCUMENT = REL_NS + "/officeDocument"
+WORKSHEET = REL_NS + "/worksheet"
+STYLES = REL_NS + "/styles"
+SHARED_STRINGS = REL_NS + "/sharedStrings"
+COMMENTS = REL_NS + "/comments"
+VML_DRAWING = REL_NS + "/vmlDrawing"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    title: str
+    part: str  # zip member name, e.g. xl/worksheets/sheet1.xml
+
+
+class Package:
+    def __init__(self, data: bytes | str) -> None:
+        source = io.BytesIO(data) if isinstance(data, bytes) else data
+        self.zip = zipfile.ZipFile(source)
+        self.names = [i.filename for i in self.zip.infolist()]
+        self._new: dict[str, bytes] = {}
+        self._trees: dict[str, Node] = {}
+        self.workbook_part = self._workbook_part()
+
+    # members -----------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        return name in self._new or name in self.names
+
+    def read(self, name: str) -> bytes:
+        if name in self._new:
+            return self._new[name]
+        return self.zip.read(name)
+
+    def put(self, name: str, data: bytes) -> None:
+        self._new[name] = data
+        self._trees.pop(name, None)
+
+    def tree(self, name: str) -> Node:
+        """A small XML part as a tree; edits to it are written by :meth:`save`."""
+        if name not in self._trees:
+            self._trees[name] = parse_tree(self.read(name))
+        return self._trees[name]
+
+    def touch(self, name: str) -> None:
+        """Mark a part got through :meth:`tree` as changed."""
+        self._new[name] = b""
+
+    def changed(self) -> set[str]:
+        return set(self._new)
+
+    def unused_name(self, pattern: str) -> str:
+        """The first free name like ``xl/comments{}.xml``."""
+        n = 1
+        while self.has(pattern.format(n)):
+            n += 1
+        return pattern.format(n)
+
+    def save(self, target: io.BufferedIOBase | str) -> None:
+        for name in list(self._new):
+            if name in self._trees:
+                self._new[name] = tree_bytes(self._trees[name])
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in self.zip.infolist():
+                if info.filename in self._new:
+                    fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    fresh.compress_type = zipfile.ZIP_DEFLATED
+                    fresh.external_attr = info.external_attr
+                    out.writestr(fresh, self._new[info.filename])
+                else:
+                    _copy_member(self.zip, info, out)
+            for name, data in self._new.items():
+                if name not in self.names:
+                    out.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+    # relationships and content types -----------------------------------------
+
+    @staticmethod
+    def rels_name(part: str) -> str:
+        folder, base = posixpath.split(part)
+        return posixpath.join(folder, "_rels", base + ".rels")
+
+    def relationships(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) for every internal relationship of ``part``."""
+        name = self.rels_name(part)
+        if not self.has(name):
+            return []
+        folder = posixpath.dirname(part)
+        out = []
+        for rel in self.tree(name).elements():
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target") or ""
+            full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out.append((rel.get("Id") or "", rel.get("Type") or "", full))
+        return out
+
+    def related(self, part: str, rel_type: str) -> str | None:
+        return next((t for _, kind, t in self.relationships(part) if kind == rel_type), None)
+
+    def add_relationship(self, part: str, rel_type: str, target: str) -> str:
+        name = self.rels_name(part)
+        if not self.has(name):
+            self.put(name, b"")
+            self._trees[name] = Node("Relationships", ["xmlns", PACKAGE_REL_NS])
+            self.add_content_default("rels", CT_RELS)
+        root = self.tree(name)
+        taken = {rel.get("Id") for rel in root.elements()}
+        n = 1
+        while f"rId{n}" in taken:
+            n += 1
+        rel_id = f"rId{n}"
+        relative = posixpath.relpath(target, posixpath.dirname(part))
+        root.children.append(
+            Node(prefix_of(root.name) + "Relationship", ["Id", rel_id, "Type", rel_type, "Target", relative])
+        )
+        self.touch(name)
+        return rel_id
+
+    def add_content_override(self, part: str, content_type: str) -> None:
+        root = self.tree("[Content_Types].xml")
+        if any(e.local == "Override" and e.get("PartName") == "/" + part for e in root.elements()):
+            return
+        root.children.append(
+            Node(prefix_of(root.name) + "Override", ["PartName", "/" + part, "ContentType", content_type])
+        )
+        self.touch("[Content_Types].xml")
+
+    def add_content_default(self, extension: str, content_type: str) -> None:
+        root = self.tree("[Content_Types].xml")
+        if any(e.local == "Default" and (e.get("Extension") or "").lower() == extension for e in root.elements()):
+            return
+        root.children.insert(
+            0, Node(prefix_of(root.name) + "Default", ["Extension", extension, "ContentType", content_type])
+        )
+        self.touch("[Content_Types].xml")
+
+    # the workbook ------------------------------------------------------------
+
+    def _workbook_part(self) -> str:
+        for _, kind, target in self.relationships(""):
+            if kind == OFFICE_DOCUMENT:
+                return target
+        return "xl/workbook.xml"
+
+    def sheets(self) -> list[SheetEntry]:
+        targets = {rid: target for rid, kind, target in self.relationships(self.workbook_part) if kind == WORKSHEET}
+        book = self.tree(self.workbook_part)
+        listing = book.find("sheets")
+        out = []
+        for sheet in listing.elements() if listing is not None else ():
+            rid = next(
+                (sheet.attrs[i + 1] for i in range(0, len(sheet.attrs), 2) if sheet.attrs[i].endswith(":id")), ""
+            )
+            if rid in targets:
+                out.append(SheetEntry(sheet.get("name") or "", targets[rid]))
+        return out
+
+    def date1904(self) -> bool:
+        props = self.tree(self.workbook_part).find("workbookPr")
+        return props is not None and (props.get("date1904") or "").lower() in ("1", "true")
+
+    def styles_part(self) -> str | None:
+        return self.related(self.workbook_part, STYLES)
+
+    def shared_strings_part(self) -> str | None:
+        return self.related(self.workbook_part, SHARED_STRINGS)
+
+
+def _copy_member(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy a member as it is: same name, date, attributes and bytes."""
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.comment = info.comment
+    with source.open(info) as src, out.open(copy, "w") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)

@@ -1,0 +1,239 @@
+"""A streaming, faithful reader and writer of one worksheet's XML, built on the standard library's expat.
+
+Why not a DOM: a 100,000-row sheet is millions of elements, too many to hold at once. Why not
+lxml's incremental writer: it repeats every namespace declaration on each element it writes.
+Here the document is walked once; each element the caller asks for (a ``row``, or a child of the
+root) arrives as a small :class:`Node` tree with its names exactly as written (prefixes kept,
+namespace declarations kept as attributes, attribute order kept), and is written back the same way.
+An element nobody changes comes out as it went in, up to the XML spelling of the same content
+(``<v/>`` for ``<v></v>``, ``&#39;`` for ``'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from xml.parsers import expat
+
+
+class Node:
+    """One element: its qualified name as written, attributes in order, children (nodes and text)."""
+
+    __slots__ = ("attrs", "children", "name")
+
+    def __init__(self, name: str, attrs: list[str] | None = None, children: list[Any] | None = None) -> None:
+        self.name = name
+        self.attrs = attrs if attrs is not None else []  # flat: [name, value, name, value, ...]
+        self.children: list[Node | str] = children if children is not None else []
+
+    @property
+    def local(self) -> str:
+        return local_name(self.name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        attrs = self.attrs
+        for i in range(0, len(attrs), 2):
+            if attrs[i] == name:
+                return attrs[i + 1]
+        return default
+
+    def set(self, name: str, value: str) -> None:
+        attrs = self.attrs
+        for i in range(0, len(attrs), 2):
+            if attrs[i] == name:
+                attrs[i + 1] = value
+                return
+        attrs.extend((name, value))
+
+    def drop(self, name: str) -> None:
+        attrs = self.attrs
+        for i in range(0, len(attrs), 2):
+            if attrs[i] == name:
+                del attrs[i : i + 2]
+                return
+
+    def elements(self) -> Iterator[Node]:
+        return (c for c in self.children if isinstance(c, Node))
+
+    def find(self, local: str) -> Node | None:
+        return next((c for c in self.elements() if c.local == local), None)
+
+    def text(self) -> str:
+        """All text below this element, in order."""
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def has_content(self) -> bool:
+        return any(isinstance(c, Node) or c.strip() for c in self.children)
+
+
+def local_name(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def prefix_of(name: str) -> str:
+    """``x:`` for a name written ``x:row``, ``""`` for ``row``: new elements use the document's own prefix."""
+    head, sep, _ = name.rpartition(":")
+    return head + sep
+
+
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+
+
+def write_node(node: Node, out: list[str]) -> None:
+    attrs = node.attrs
+    parts = ["<", node.name]
+    for i in range(0, len(attrs), 2):
+        parts.append(f' {attrs[i]}="{attrs[i + 1].translate(_ATTR)}"')
+    if not node.children:
+        parts.append("/>")
+        out.append("".join(parts))
+        return
+    parts.append(">")
+    out.append("".join(parts))
+    for child in node.children:
+        if isinstance(child, str):
+            out.append(child.translate(_TEXT))
+        else:
+            write_node(child, out)
+    out.append(f"</{node.name}>")
+
+
+def start_tag(name: str, attrs: list[str]) -> str:
+    return "<" + name + "".join(f' {attrs[i]}="{attrs[i + 1].translate(_ATTR)}"' for i in range(0, len(attrs), 2)) + ">"
+
+
+def text(value: str) -> str:
+    return value.translate(_TEXT)
+
+
+class Streamer:
+    """Walks a document once. Elements at ``depth`` 2 (children of the root) go to ``on_top``,
+    except the one named ``stream_in`` whose own children (depth 3) go one by one to ``on_item``.
+
+    ``on_root_start`` / ``on_stream_start`` / ``on_stream_end`` / ``on_root_end`` see the tags
+    that wrap them. Text between elements at the outer levels is passed on as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        stream_in: str,
+        on_root_start: Callable[[str, list[str]], None],
+        on_top: Callable[[Node], None],
+        on_stream_start: Callable[[Node], None],
+        on_item: Callable[[Node], None],
+        on_stream_end: Callable[[Node], None],
+        on_root_end: Callable[[str], None],
+        on_outer_text: Callable[[str], None],
+    ) -> None:
+        self.stream_in = stream_in
+        self._root_start = on_root_start
+        self._top = on_top
+        self._stream_start = on_stream_start
+        self._item = on_item
+        self._stream_end = on_stream_end
+        self._root_end = on_root_end
+        self._outer_text = on_outer_text
+        self._stack: list[Node] = []
+        self._depth = 0
+        self._streaming: Node | None = None
+
+    def feed_file(self, data: bytes) -> None:
+        parser = expat.ParserCreate("UTF-8")
+        parser.ordered_attributes = True
+        parser.buffer_text = True
+        parser.buffer_size = 1 << 16
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._chars
+        parser.Parse(data, True)
+
+    def _start(self, name: str, attrs: list[str]) -> None:
+        self._depth += 1
+        depth = self._depth
+        if depth == 1:
+            self._root_start(name, attrs)
+            return
+        node = Node(name, attrs)
+        if self._stack:
+            self._stack[-1].children.append(node)
+            self._stack.append(node)
+        elif depth == 2 and local_name(name) == self.stream_in:
+            self._streaming = node
+            self._stream_start(node)
+        else:
+            self._stack.append(node)
+
+    def _end(self, name: str) -> None:
+        depth = self._depth
+        self._depth -= 1
+        if depth == 1:
+            self._root_end(name)
+            return
+        if depth == 2 and self._streaming is not None and not self._stack:
+            streaming, self._streaming = self._streaming, None
+            self._stream_end(streaming)
+            return
+        node = self._stack.pop()
+        if self._stack:
+            return
+        if self._streaming is not None:
+            self._item(node)
+        else:
+            self._top(node)
+
+    def _chars(self, data: str) -> None:
+        if self._stack:
+            children = self._stack[-1].children
+            if children and isinstance(children[-1], str):
+                children[-1] += data
+            else:
+                children.append(data)
+        elif self._streaming is None or self._depth == 1:
+            self._outer_text(data)
+
+
+def parse_tree(data: bytes) -> Node:
+    """A small part (styles, comments, a rels file) as one tree."""
+    root_holder: list[Node] = []
+    stack: list[Node] = []
+    parser = expat.ParserCreate("UTF-8")
+    parser.ordered_attributes = True
+    parser.buffer_text = True
+
+    def start(name: str, attrs: list[str]) -> None:
+        node = Node(name, attrs)
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            root_holder.append(node)
+        stack.append(node)
+
+    def end(name: str) -> None:
+        stack.pop()
+
+    def chars(data: str) -> None:
+        if stack:
+            children = stack[-1].children
+            if children and isinstance(children[-1], str):
+                children[-1] += data
+            else:
+                children.append(data)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.Parse(data, True)
+    return root_holder[0]
+
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def tree_bytes(root: Node) -> bytes:
+    out = [XML_DECLARATION]
+    write_node(root, out)
+    return "".join(out).encode("utf-8")

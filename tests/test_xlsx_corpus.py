@@ -1,0 +1,63 @@
+"""Workbooks clinicops did not write (tests/data/workbooks, see its README) come out of a sync
+with every part it had no reason to touch byte for byte as they were, and in the parts it did
+touch, every cell it did not write exactly as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clinicops.core import operations
+from clinicops.core.practice import Practice
+
+from .conftest import write_config
+from .workbook_parts import cells, members, sheet_part
+
+CORPUS = Path(__file__).parent / "data" / "workbooks"
+EXCEL_MADE = sorted(p.name for p in CORPUS.glob("xlsx2csv-*"))
+WORKBOOK_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+
+
+def test_a_calc_workbook_keeps_its_image_chart_notes_formats_and_formulas(tmp_path: Path) -> None:
+    practice = operations.init_practice(tmp_path / "clinic", name="Corpus Clinic")
+    book = practice.config.root / "clinic.xlsx"
+    shutil.copyfile(CORPUS / "libreoffice-clinic.xlsx", book)
+    before = members(book)
+    patients = sheet_part(book, "Patients")
+    patient_cells = cells(book, "Patients")
+    report = operations.sync(practice)
+    practice.close()
+    assert report.wrote and not report.errors, report.errors
+    after = members(book)
+    assert set(before) <= set(after)
+    changed = {name for name in before if before[name] != after[name]}
+    alerts = sheet_part(book, "Alerts")
+    assert changed <= {patients, alerts, "xl/styles.xml"}, changed
+    assert {"xl/media/image1.png", "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"} <= set(before) - changed
+    now = cells(book, "Patients")
+    written = {ref for ref in patient_cells.keys() | now.keys() if now.get(ref) != patient_cells.get(ref)}
+    assert written == {"A4"}, written  # the new patient's id, and nothing else
+    reopened = Practice.open(practice.config.root)
+    second = operations.sync(reopened)
+    reopened.close()
+    assert second.total_changes == 0 and not second.errors
+
+
+@pytest.mark.parametrize("name", EXCEL_MADE)
+def test_an_excel_workbook_gains_a_tab_and_loses_nothing(tmp_path: Path, name: str) -> None:
+    write_config(tmp_path, entities=["patient"], plugins=[])
+    book = tmp_path / "clinic.xlsx"
+    shutil.copyfile(CORPUS / name, book)
+    before = members(book)
+    practice = Practice.open(tmp_path)
+    report = operations.sync(practice)
+    practice.close()
+    assert report.wrote
+    after = members(book)
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed <= WORKBOOK_PARTS, changed
+    patients = sheet_part(book, "Patients")
+    assert patients not in before
+    assert [c.decode() for c in cells(book, "Patients").values()]  # the new tab has its header
