@@ -425,32 +425,19 @@ class StoreTx:
     # ids reserved for rows whose id has not reached the backend yet ----------
 
     def pending(self, backend: str, entity: str) -> dict[str, str]:
-        """content hash -> id reserved for a new row in an earlier, unfinished sync."""
-        q = select(pending_rows.c.content_hash, pending_rows.c.id).where(
+        """id -> the content hash of the row it was reserved for, in an earlier, unfinished sync."""
+        q = select(pending_rows.c.id, pending_rows.c.content_hash).where(
             and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity)
         )
-        return {r.content_hash: r.id for r in self.conn.execute(q)}
+        return {i: h for i, h in self._fetch(q)}
 
-    def add_pending(self, backend: str, entity: str, reserved: dict[str, str]) -> None:
-        if reserved:
-            self.conn.execute(
-                delete(pending_rows).where(
-                    and_(
-                        pending_rows.c.backend == backend,
-                        pending_rows.c.entity == entity,
-                        pending_rows.c.id.in_(list(reserved.values())),
-                    )
-                )
-            )
-            self.conn.execute(
-                insert(pending_rows),
-                [{"backend": backend, "entity": entity, "id": i, "content_hash": h} for h, i in reserved.items()],
-            )
-
-    def clear_pending(self, backend: str, entity: str) -> None:
+    def set_pending(self, backend: str, entity: str, reserved: dict[str, str]) -> None:
+        """Replace an entity's reservations with ``reserved`` (id -> row content hash)."""
         self.conn.execute(
             delete(pending_rows).where(and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity))
         )
+        rows = [{"backend": backend, "entity": entity, "id": i, "content_hash": h} for i, h in reserved.items()]
+        self._insert_many(pending_rows, rows)
 
     # whole tabs ---------------------------------------------------------------
 
@@ -467,16 +454,19 @@ class StoreTx:
         return (row.digest, row.marker, json.loads(row.report)) if row else None
 
     def put_table_state(self, backend: str, entity: str, digest: str | None, report: dict[str, Any]) -> None:
-        """Remember a tab's fingerprint with the store's marker now; None forgets it."""
+        """Remember a tab's fingerprint with the store's marker now, and what the sync saw of it.
+
+        ``digest`` None forgets the fingerprint (the tab is read row by row next time) and
+        keeps the report.
+        """
         self.conn.execute(
             delete(sync_tables).where(and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity))
         )
-        if digest is not None:
-            self.conn.execute(
-                insert(sync_tables).values(
-                    backend=backend, entity=entity, digest=digest, marker=self.marker(entity), report=dumps(report)
-                )
+        self.conn.execute(
+            insert(sync_tables).values(
+                backend=backend, entity=entity, digest=digest or "", marker=self.marker(entity), report=dumps(report)
             )
+        )
 
     # runs -------------------------------------------------------------------
 

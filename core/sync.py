@@ -7,7 +7,8 @@ few calls as the backend allows → move the sync base.
 Safety: everything the store learns is one transaction; the backend is written only
 after it commits; the base moves only after the backend confirmed. A sync killed at any
 point converges on the next run: ids reserved for new rows are remembered with the
-row's content, so a row whose id never reached the sheet gets the same id again.
+row's content, so a row whose id never reached the sheet is found again and gets the
+same id, even after staff edited or moved it (``core/reservations.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from clinicops.core.merge import merge_record
 from clinicops.core.plugin_manager import call_each
 from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.reservations import match_reserved
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
 from clinicops.core.store import StoreTx
@@ -175,13 +177,16 @@ class SyncEngine:
                     report.backend_stats = dict(getattr(self.backend, "stats", dict)())
                     return report
                 for plan in plans:
-                    tx.add_pending(self.key, plan.entity.name, plan.reserved)
+                    if plan.skipped is None:
+                        tx.set_pending(self.key, plan.entity.name, {**plan.reserved, **plan.carried})
                 trans.commit()
             except BaseException:
                 if trans.is_active:
                     trans.rollback()
                 raise
-        pending_writes = [w for w, p in zip(writes, plans, strict=True) if not w.is_empty() or p.layout_missing]
+        pending_writes = [
+            w for w, p in zip(writes, plans, strict=True) if not w.is_empty() or (p.layout_missing and not p.vanished)
+        ]
         del tables
         for plan in plans:
             plan.rows.clear()  # the sheet as read is not needed any more: give the writer the memory
@@ -205,8 +210,8 @@ class SyncEngine:
                 name = plan.entity.name
                 tx.put_base(self.key, name, plan.base_updates)
                 tx.drop_base(self.key, name, plan.drop_base)
-                tx.clear_pending(self.key, name)
                 if plan.skipped is None:
+                    tx.set_pending(self.key, name, plan.carried)
                     self._remember_tab(tx, plan, tw, report)
             report.requests = self.backend.requests
             report.backend_stats = dict(getattr(self.backend, "stats", dict)())
@@ -272,20 +277,7 @@ class SyncEngine:
         binding: Binding,
         may_skip: bool = True,
     ) -> TablePlan:
-        header_index: dict[str, int] = {}
-        for i, h in enumerate(table.header if table else []):
-            header_index.setdefault(normalize_header(h), i)
-        headers = {c.field: normalize_header(c.header) for c in spec.columns}
-        field_cols = [header_index.get(headers[f.name]) if f.name in headers else None for f in entity.fields]
-        plan = TablePlan(
-            entity=entity,
-            spec=spec,
-            table=table,
-            field_cols=field_cols,
-            errors_col=header_index.get(normalize_header(spec.errors_header)),
-            base={},
-            binding=binding,
-        )
+        plan = self._new_plan(entity, spec, table, binding)
         self._lost_columns(plan, binding, report if may_skip else None)
         if entity.primary_key in binding.lost:
             plan.skipped = {"unchanged": 0}  # without ids no row can be matched: the tab waits, whole
@@ -293,16 +285,17 @@ class SyncEngine:
         if may_skip and self._untouched(tx, plan):
             return plan
         plan.base = tx.base(self.key, entity.name)
+        if table is None and plan.base:
+            return self._vanished(plan, report)
+        state = tx.table_state(self.key, entity.name)
+        plan.last_row = state[2].get("last_row") if state else None
         self._current = entity.name
-        index = plan.index = tx.index(entity.name)
-        first_time = not plan.base
-        pending = tx.pending(self.key, entity.name)
-        fields = entity.fields
-        pk = entity.primary_key
-        pk_pos = next(i for i, f in enumerate(fields) if f.name == pk)
-        pk_col = plan.field_cols[pk_pos]
+        plan.index = tx.index(entity.name)
+        reservations = tx.pending(self.key, entity.name)
+        pk_col = plan.field_cols[[f.name for f in entity.fields].index(entity.primary_key)]
         rows = plan.table.rows if plan.table else []
-        if any(f.ref == entity.name for f in fields):
+        plan.read_extent = rows[-1].number if rows else 1
+        if any(f.ref == entity.name for f in entity.fields):
             self._sheet_ids[entity.name] = self._ids_in(rows, pk_col)
         parser = RowParser(
             entity,
@@ -313,89 +306,162 @@ class SyncEngine:
             unknown=frozenset(plan.lost),
             headers={c.field: c.header for c in spec.columns},
         )
-        waiting = [n for n in plan.lost if entity.by_name[n].required]
-        minter: IdMinter | None = None
         for row in rows:
-            values = row.values
-            rid = clean_id(values[pk_col]) if pk_col is not None and pk_col < len(values) else ""
-            content = content_hash(values)
-            b = None
-            if rid:
-                if rid in plan.seen:
-                    self._duplicate_row(plan, row, rid, content)
-                    continue
-                b = plan.base.get(rid)
-                if b is not None and b.raw_hash == content:
-                    plan.seen[rid] = row.number
-                    plan.row_at[rid] = len(plan.rows)
-                    plan.rows.append(RowState(row, rid, None))
-                    continue
-            vals = self._field_values(plan, values)
-            if vals is None:
-                continue
-            if rid:
-                plan.seen[rid] = row.number
-            record, problems = parser.parse(row.number, rid, vals)
-            if problems:
-                plan.hold(row, problems, rid)
-                continue
-            if waiting and rid not in index:
-                plan.hold(row, [self._waiting(plan, row, n) for n in waiting], rid)
-                continue
-            if rid and b is None and rid not in index and not first_time:
-                plan.hold(row, [self._unknown_id(entity, spec, row, rid)], rid)
-                plan.hold_deletes = True
-                continue
-            new = False
-            if not rid:
-                rid = pending.pop(content, "")  # a blank-id row's hash is of its content alone
-                if not rid or rid in plan.seen:
-                    if minter is None:
-                        taken = self._ids_in(rows, pk_col)
-                        minter = IdMinter(entity.id_prefix, [*index, *taken, *pending.values()])
-                    rid = minter.next()
-                record[pk] = rid
-                plan.seen[rid] = row.number
-                plan.reserved[content] = rid
-                new = True
-            plan.row_at[rid] = len(plan.rows)
-            plan.rows.append(RowState(row, rid, record, new=new))
-        self._merge_changed(tx, view, plan, index)
-        for rid in plan.base:
-            if rid in plan.seen or rid in plan.held_ids:
-                continue
-            state = index.get(rid)
-            if state is None or state[1]:
-                plan.drop_base.append(rid)
-            elif plan.hold_deletes:
-                continue
-            else:
-                plan.to_delete.append(rid)
-        if plan.hold_deletes and any(rid not in plan.seen for rid in plan.base):
-            report.entity(entity.name).notes.append(
-                "Rows missing from the sheet were kept, not deleted, because a row has an id that does not exist; "
-                "fix that id and sync again."
-            )
+            self._take_row(plan, parser, row, pk_col, reservations)
+        self._assign_ids(tx, plan, self._ids_in(rows, pk_col), reservations)
+        self._merge_changed(tx, view, plan, plan.index)
+        self._plan_deletes(plan, report)
         self._known_ids.pop(entity.name, None)
         report.entity(entity.name).errors.extend(p for _, probs in plan.held for p in probs)
         return plan
 
-    def _duplicate_row(self, plan: TablePlan, row: SheetRow, rid: str, content: str) -> None:
+    def _new_plan(self, entity: Entity, spec: TableSpec, table: SheetTable | None, binding: Binding) -> TablePlan:
+        header_index: dict[str, int] = {}
+        for i, h in enumerate(table.header if table else []):
+            header_index.setdefault(normalize_header(h), i)
+        headers = {c.field: normalize_header(c.header) for c in spec.columns}
+        field_cols = [header_index.get(headers[f.name]) if f.name in headers else None for f in entity.fields]
+        return TablePlan(
+            entity=entity,
+            spec=spec,
+            table=table,
+            field_cols=field_cols,
+            errors_col=header_index.get(normalize_header(spec.errors_header)),
+            base={},
+            binding=binding,
+        )
+
+    def _vanished(self, plan: TablePlan, report: SyncReport) -> TablePlan:
+        """A tab synced before and missing now is unknown, never empty: nothing in it is deleted or written."""
+        plan.vanished = True
+        plan.skipped = {"unchanged": len(plan.base)}
+        report.entity(plan.entity.name).notes.append(
+            f"The tab '{plan.spec.title}' is missing or was renamed: its {len(plan.base)} records were kept and "
+            "nothing was written to it; rename it back (or restore the workbook from the backups in the data "
+            "folder) and sync again."
+        )
+        return plan
+
+    def _take_row(
+        self, plan: TablePlan, parser: RowParser, row: SheetRow, pk_col: int | None, reservations: dict[str, str]
+    ) -> None:
+        """Decide what one sheet row is: the record as last synced, a changed record, a new one, or held back.
+
+        Every check that keeps deletes back (an id nobody knows) runs whatever else is wrong
+        with the row, so a bad cell never hides an edited id.
+        """
+        values = row.values
+        rid = clean_id(values[pk_col]) if pk_col is not None and pk_col < len(values) else ""
+        content = content_hash(values)
+        if rid in plan.seen and not self._duplicate_row(plan, row, rid, content):
+            return
+        b = plan.base.get(rid) if rid else None
+        if b is not None and b.raw_hash == content:
+            plan.add(RowState(row, rid, None))
+            return
+        vals = self._field_values(plan, values)
+        if vals is None:
+            return
+        record, problems = parser.parse(row.number, rid, vals)
+        known = b is not None or rid in plan.index
+        if not problems and not known:
+            problems = [self._waiting(plan, row, n) for n in plan.lost if plan.entity.by_name[n].required]
+        if rid and not known and not (not plan.base or rid in reservations):
+            problems = [self._unknown_id(plan.entity, plan.spec, row, rid), *problems]
+            plan.hold_deletes = True
+        elif rid and not known and problems:
+            plan.carried[rid] = content  # a new row's own id waits, reserved, until its cells are fixed
+        if problems:
+            if rid:
+                plan.seen[rid] = row.number
+            else:
+                plan.held_fresh.append((row, record, content))
+            plan.hold(row, problems, rid)
+        elif rid:
+            plan.add(RowState(row, rid, record))
+        else:
+            plan.fresh.append((row, record, content))
+
+    def _assign_ids(self, tx: StoreTx, plan: TablePlan, sheet_ids: set[str], reservations: dict[str, str]) -> None:
+        """Ids for rows with a blank id: the one reserved for the row earlier, else a new one."""
+        entity = plan.entity
+        pk = entity.primary_key
+        open_ids = {i: h for i, h in reservations.items() if i not in plan.seen}
+        created = [i for i in open_ids if i in plan.index and not plan.index[i][1]]
+        stored = {i: r.data for i, r in tx.get_many(entity.name, created).items()} if created else {}
+        blank = [(record, content) for _, record, content in (*plan.fresh, *plan.held_fresh)]
+        matched = match_reserved(blank, open_ids, stored, pk)
+        minter: IdMinter | None = None
+        for n, (row, record, content) in enumerate(plan.fresh):
+            rid = matched.get(n, "")
+            if not rid:
+                if minter is None:
+                    minter = IdMinter(entity.id_prefix, [*plan.index, *sheet_ids, *reservations])
+                rid = minter.next()
+            elif rid in stored:
+                plan.reconciled.add(rid)
+            record[pk] = rid
+            plan.reserved[rid] = content
+            plan.add(RowState(row, rid, record, new=True))
+        for n, (_, _, content) in enumerate(plan.held_fresh, start=len(plan.fresh)):
+            rid = matched.get(n, "")
+            if rid in stored:
+                plan.carried[rid] = content
+                plan.held_ids.add(rid)
+        found = set(matched.values())
+        plan.orphans = [rid for rid in created if rid not in found]
+
+    def _plan_deletes(self, plan: TablePlan, report: SyncReport) -> None:
+        """Records whose row is gone from the sheet are deleted, unless an edited id may be that row."""
+        missing = False
+        for rid in plan.base:
+            if rid in plan.seen or rid in plan.held_ids:
+                continue
+            state = plan.index.get(rid)
+            if state is None or state[1]:
+                plan.drop_base.append(rid)
+            elif plan.hold_deletes:
+                missing = True
+            else:
+                plan.to_delete.append(rid)
+        if not plan.hold_deletes:
+            plan.to_delete.extend(plan.orphans)
+        if missing or (plan.hold_deletes and plan.orphans):
+            report.entity(plan.entity.name).notes.append(
+                "Rows missing from the sheet were kept, not deleted, because a row has an id that does not exist; "
+                "fix that id and sync again."
+            )
+
+    def _duplicate_row(self, plan: TablePlan, row: SheetRow, rid: str, content: str) -> bool:
         """A second row with an id already seen: one of them is a copy, and the copy is the error.
 
-        The original is the row still exactly as last synced; when neither is (or the first
-        is), the later row is the copy. Nothing of the copy is ever merged.
+        Returns True when this later row is the original (the earlier one is then held as the
+        copy and this one is read as the record's row). The original is, in this order: the
+        row the backend itself identifies as the record's (Airtable's record id); not a row
+        added below the end of the tab since the last sync; the row still exactly as last
+        synced. Otherwise the later row is the copy. Nothing of the copy is ever merged.
         """
         entity, spec = plan.entity, plan.spec
-        b = plan.base.get(rid)
         at = plan.row_at.get(rid)
         earlier = plan.rows[at] if at is not None else None
-        if b is not None and b.raw_hash == content and earlier is not None and earlier.parsed is not None:
-            plan.hold(earlier.row, [self._duplicate(entity, spec, earlier.row, rid, row.number)])
-            plan.rows[at] = RowState(row, rid, None)
-            plan.seen[rid] = row.number
-            return
-        plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
+        if earlier is None or not self._is_original(plan, earlier, row, content):
+            plan.hold(row, [self._duplicate(entity, spec, row, rid, plan.seen[rid])])
+            return False
+        plan.demote(rid)
+        plan.hold(earlier.row, [self._duplicate(entity, spec, earlier.row, rid, row.number)])
+        return True
+
+    def _is_original(self, plan: TablePlan, earlier: RowState, later: SheetRow, content: str) -> bool:
+        """Whether ``later`` rather than ``earlier`` is the row a record was synced from."""
+        b = plan.base.get(earlier.record_id)
+        if b is None:
+            return False
+        stable = b.remote_id is not None and getattr(self.backend, "row_ids_are_stable", False)
+        if stable and b.remote_id in (str(later.ref), str(earlier.row.ref)):
+            return str(later.ref) == b.remote_id
+        if plan.last_row is not None and earlier.row.number <= plan.last_row < later.number:
+            return False
+        return earlier.parsed is not None and b.raw_hash == content
 
     def _revisit(self, tx: StoreTx, view: PracticeView, plan: TablePlan, report: SyncReport) -> TablePlan:
         """A skipped tab whose records plugins changed in this sync is planned after all."""
@@ -414,7 +480,13 @@ class SyncEngine:
         er = report.entity(plan.entity.name)
         keep = plan.table is not None and tw.is_empty() and not plan.layout_missing and not er.errors
         digest = plan.table.digest if keep and plan.table else None
-        tx.put_table_state(self.key, plan.entity.name, digest, {"unchanged": er.unchanged + er.updated + er.created})
+        last_row = plan.read_extent + len(tw.appends) - len(tw.deletes)
+        tx.put_table_state(
+            self.key,
+            plan.entity.name,
+            digest,
+            {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row},
+        )
 
     def _untouched(self, tx: StoreTx, plan: TablePlan) -> bool:
         """True when the tab is cell for cell as last synced and the store has not changed since.
@@ -460,6 +532,8 @@ class SyncEngine:
             rid = rs.record_id
             cur = stored.get(rid)
             base = base_data.get(rid)
+            if base is None and cur is not None and rid in plan.reconciled and not cur.deleted:
+                base = cur.data  # found again after an unfinished sync: the sheet's edits since then win
             sheet = _keep_lost(rs.parsed or {}, plan.lost, base if base is not None else cur.data if cur else None)
             if cur is None:
                 record = self._computed(view, entity, sheet)
@@ -541,13 +615,11 @@ class SyncEngine:
             return
         limit_share = self.practice.config.max_delete
         for plan in plans:
-            total = len(plan.base)
+            total = len(plan.base) + len(plan.orphans)
             doomed = len(plan.to_delete)
-            limit = max(1, math.floor(limit_share * total))
-            if doomed > limit:
-                missing = f" (the tab '{plan.spec.title}' is missing or was renamed)" if plan.table is None else ""
+            if doomed > math.floor(limit_share * total + 1e-9):
                 raise DeleteGuardTripped(
-                    f"Stopped: this sync would delete {doomed} of {total} rows in '{plan.spec.title}'{missing} "
+                    f"Stopped: this sync would delete {doomed} of {total} rows in '{plan.spec.title}' "
                     f"(more than the {limit_share:.0%} limit). If the sheet was cleared, filtered or "
                     "damaged by mistake, put the rows back (the last backup is in the data folder); if the "
                     "deletions are intended, run 'clinicops sync --allow-delete'. Nothing was changed."

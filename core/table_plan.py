@@ -36,7 +36,15 @@ class TablePlan:
     held: list[tuple[SheetRow, list[CellProblem]]] = field(default_factory=list)
     held_ids: set[str] = field(default_factory=set)
     seen: dict[str, int] = field(default_factory=dict)
-    reserved: dict[str, str] = field(default_factory=dict)
+    reserved: dict[str, str] = field(default_factory=dict)  # new id -> its row's content hash
+    carried: dict[str, str] = field(default_factory=dict)  # ids of held-back new rows, kept reserved
+    fresh: list[tuple[SheetRow, dict[str, Any], str]] = field(default_factory=list)  # valid rows with a blank id
+    held_fresh: list[tuple[SheetRow, dict[str, Any], str]] = field(default_factory=list)  # held, blank id
+    reconciled: set[str] = field(default_factory=set)  # rows found again for records an unfinished sync created
+    orphans: list[str] = field(default_factory=list)  # records an unfinished sync created whose row is gone
+    vanished: bool = False  # the tab was synced before and is missing now: left alone, never a delete
+    last_row: int | None = None  # the tab's last row as the previous sync left it
+    read_extent: int = 1  # the last row number read in this sync
     to_delete: list[str] = field(default_factory=list)
     drop_base: list[str] = field(default_factory=list)
     hold_deletes: bool = False
@@ -66,3 +74,19 @@ class TablePlan:
         self.held.append((row, problems))
         if record_id:
             self.held_ids.add(record_id)
+
+    def add(self, state: RowState) -> None:
+        """A row that stands for its record in this sync."""
+        self.seen[state.record_id] = state.row.number
+        self.row_at[state.record_id] = len(self.rows)
+        self.rows.append(state)
+
+    def demote(self, record_id: str) -> RowState:
+        """Take back the row that stood for a record (it turned out to be a copy)."""
+        at = self.row_at.pop(record_id)
+        state = self.rows.pop(at)
+        for rid, pos in self.row_at.items():
+            if pos > at:
+                self.row_at[rid] = pos - 1
+        del self.seen[record_id]
+        return state

@@ -91,19 +91,6 @@ def test_staff_columns_and_formatting_outside_the_schema_survive(xlsx_clinic: Cl
     assert ws.cell(5, 1).value == "P000004"
 
 
-def test_renamed_tab_stops_the_sync_instead_of_deleting_everything(xlsx_clinic: Clinic) -> None:
-    from clinicops.core.sync import DeleteGuardTripped
-
-    clinic = xlsx_clinic
-    clinic.sync()
-    book = openpyxl.load_workbook(clinic.folder / "clinic.xlsx")
-    book["Patients"].title = "Patient list"
-    book.save(clinic.folder / "clinic.xlsx")
-    with pytest.raises(DeleteGuardTripped, match="the tab 'Patients' is missing or was renamed"):
-        clinic.sync()
-    assert len(clinic.records("patient")) == 5
-
-
 def test_a_damaged_workbook_is_one_clear_error(xlsx_clinic: Clinic) -> None:
     from click.testing import CliRunner
 
