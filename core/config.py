@@ -6,6 +6,8 @@ its token, and clinicops reads it at the moment of use.
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +82,42 @@ class ConfigError(ValueError):
     """A practice.toml that cannot be used; the message names the file and the key."""
 
 
+# The settings each backend reads from ``[backend]``. Anything else is a typo or a secret
+# put in the wrong place, and either way is refused before it can be used or ignored.
+BACKEND_KEYS: dict[str, frozenset[str]] = {
+    "xlsx": frozenset({"type", "path"}),
+    "gsheets": frozenset({"type", "spreadsheet_id", "credentials_file", "credentials_env", "endpoint_url"}),
+    "airtable": frozenset({"type", "base_id", "token_env", "token_file", "endpoint_url"}),
+}
+
+# A key naming a secret's value (not where it lives: ``*_env`` and ``*_file`` are fine).
+_SECRET_KEY = re.compile(r"token|secret|passw|pwd|key|credential|auth|bearer|cookie", re.IGNORECASE)
+_SECRET_PLACE = re.compile(r"_(env|file)$")
+
+
+def check_backend_keys(backend: dict[str, Any], file: Path) -> None:
+    """Refuse a ``[backend]`` key its backend does not read, saying so plainly when it looks like a secret
+    (a misspelt setting such as ``token_fiel`` is named as the typo it is)."""
+    allowed = BACKEND_KEYS.get(str(backend.get("type")), frozenset())
+    for key in sorted(set(backend) - allowed):
+        typo = difflib.get_close_matches(key, allowed, n=1, cutoff=0.8)
+        if typo:
+            raise ConfigError(
+                f"{file}: backend.{key}: not a setting of the {backend['type']} backend; did you mean {typo[0]}?"
+            )
+        if _SECRET_KEY.search(key) and not _SECRET_PLACE.search(key):
+            raise ConfigError(
+                f"{file}: backend.{key}: secrets don't belong in practice.toml; "
+                f"name an environment variable ({key}_env) or a file ({key}_file) instead"
+            )
+    unknown = sorted(set(backend) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{file}: backend.{unknown[0]}: not a setting of the {backend['type']} backend "
+            f"(it takes {', '.join(sorted(allowed - {'type'}))})"
+        )
+
+
 @dataclass
 class PracticeConfig:
     """The parsed, checked contents of one ``practice.toml``."""
@@ -143,12 +181,7 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
     if bad:
         raise ConfigError(f"{file}: plugins.{bad[0]}: plugin settings go in a [plugins.{bad[0]}] table")
     backend = dict(raw["backend"])
-    for secret in ("token", "key", "api_key", "private_key", "password"):
-        if secret in backend:
-            raise ConfigError(
-                f"{file}: backend.{secret}: secrets don't belong in practice.toml; "
-                f"name an environment variable ({secret}_env) or a file ({secret}_file) instead"
-            )
+    check_backend_keys(backend, file)
     return PracticeConfig(
         root=root,
         name=practice["name"],
