@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from clinicops.connectors.base import BackendError
-from clinicops.core import operations, render, runner
+from clinicops.core import operations, private_files, render, runner
 from clinicops.core.config import ConfigError
 from clinicops.core.entity_names import find_entity
 from clinicops.core.local_time import shown
@@ -137,6 +137,8 @@ def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, emulate: bool, a
     options = {"emulate": True} if emulate else {}
     report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete, **options)
     _print_report(practice, report, as_json, silent)
+    if not silent:
+        _warn_loose_modes(practice)
 
 
 @cli.command()
@@ -190,6 +192,7 @@ def status(practice_dir: Path, as_json: bool) -> None:
         click.echo(render.table(section["headers"], section["rows"]) if section["rows"] else "  none")
     if info["errors"]:
         click.echo(f"\nCells to fix: {len(info['errors'])} (see the Errors column in the sheet)")
+    _warn_loose_modes(practice)
 
 
 @cli.command()
@@ -382,6 +385,12 @@ def _print_report(practice: Practice, report: Any, as_json: bool, silent: bool) 
     elif not silent:
         titles = {e.name: e.title for e in practice.entities()}
         click.echo(render.sync_summary(report, titles))
+
+
+def _warn_loose_modes(practice: Practice) -> None:
+    """The data folder holds PHI: say so when other accounts can open any of it."""
+    for sentence in private_files.loose_modes(practice.config.data_dir):
+        click.echo(f"Warning: {sentence}", err=True)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from clinicops.connectors.base import TableWrite
 from clinicops.connectors.factory import open_backend
+from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.config import CONFIG_NAME, pin_clock
 from clinicops.core.entity_names import find_entity
@@ -177,6 +178,7 @@ def status(practice: Practice) -> dict[str, Any]:
         "sections": [
             {"title": s.title, "headers": list(s.headers), "rows": [list(r) for r in s.rows]} for s in sections
         ],
+        "warnings": private_files.loose_modes(practice.config.data_dir),
     }
 
 

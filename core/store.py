@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 
+from clinicops.core import private_files
 from clinicops.core.clock import Clock, SystemClock, utc_text
 
 metadata = MetaData()
@@ -167,7 +168,9 @@ class Store:
     def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the database file's own mode.
+            db_file = Path(url.removeprefix("sqlite:///"))
+            private_files.create_file(private_files.make_dir(db_file.parent) / db_file.name)
         self.url = url
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":

@@ -31,6 +31,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 from clinicops.core import alerts as alert_records
+from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
@@ -113,8 +114,8 @@ class SyncEngine:
 
     def run(self) -> SyncReport:
         data_dir = self.practice.config.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(data_dir / "sync.lock"))
+        private_files.make_dir(data_dir)
+        lock = FileLock(str(data_dir / "sync.lock"), mode=private_files.FILE_MODE)
         try:
             lock.acquire(timeout=0)
         except Timeout:

@@ -38,6 +38,7 @@ from clinicops.connectors.base import (
 from clinicops.connectors.xlsx import layout
 from clinicops.connectors.xlsx.package import Package
 from clinicops.connectors.xlsx.workbook_edit import WorkbookEditor
+from clinicops.core import private_files
 from clinicops.core.clock import SystemClock
 
 
@@ -179,10 +180,12 @@ class XlsxBackend:
     def _backup(self) -> None:
         if self.keep_backups <= 0:
             return
-        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        private_files.make_dir(self.backup_dir)
         # Backups are named by the machine's clock so their names sort in the order they were made.
         stamp = SystemClock().now().strftime("%Y%m%d-%H%M%S-%f")
-        shutil.copy2(self.path, self.backup_dir / f"{self.path.stem}-{stamp}{self.path.suffix}")
+        backup = self.backup_dir / f"{self.path.stem}-{stamp}{self.path.suffix}"
+        # The workbook may be shared with the office; its backups in the data folder are not.
+        shutil.copyfile(self.path, private_files.create_file(backup))
         backups = sorted(self.backup_dir.glob(f"{self.path.stem}-*{self.path.suffix}"))
         for old in backups[: -self.keep_backups]:
             old.unlink()

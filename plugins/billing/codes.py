@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from clinicops.core import private_files
 from clinicops.core.coercion.identifiers import npi_check_digit
 
 CPT = re.compile(r"\d{4}[0-9FTU]")
@@ -110,7 +111,7 @@ def icd10cm(cache_dir: Path) -> Icd10cm:
         pass
     codes = _from_library()
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        private_files.make_dir(cache_dir)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
     except OSError:
         return codes  # a read-only data folder only costs the next run the library import

@@ -23,6 +23,7 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
+from clinicops.core import private_files
 from clinicops.core.notify import Delivery, Message
 
 
@@ -141,7 +142,7 @@ class FileChannel:
         if target.exists():
             return Delivery(True, f"already written as {name}")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_files.make_dir(folder)
             data = bytes(build(message, self.settings, self._now()))
             with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as tmp:
                 tmp.write(data)

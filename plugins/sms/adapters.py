@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 import requests
 
+from clinicops.core import private_files
+
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
 
 
@@ -79,8 +81,8 @@ class FileAdapter:
             if self.outbox is None:
                 print(line, file=sys.stdout, flush=True)
             else:
-                self.outbox.parent.mkdir(parents=True, exist_ok=True)
-                with self.outbox.open("a", encoding="utf-8") as fh:
+                private_files.make_dir(self.outbox.parent)
+                with private_files.open_append(self.outbox) as fh:
                     fh.write(line + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())
