@@ -241,16 +241,25 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
 @click.argument("entity")
 @click.argument("record_id")
 @practice_option
+@click.option("--reveal", is_flag=True, help="Show PHI values too (recorded in the access log; needs --purpose).")
+@click.option("--purpose", default=None, help="Why the PHI is needed, for the access log (with --reveal).")
 @json_option
 @friendly
-def history(entity: str, record_id: str, practice_dir: Path, as_json: bool) -> None:
-    """Every version of one record: when (practice time), from where, by whom, which fields changed.
+def history(entity: str, record_id: str, practice_dir: Path, reveal: bool, purpose: str | None, as_json: bool) -> None:
+    """Every version of one record: when (practice time), from where, by whom, which fields changed;
+    PHI shows as <phi: N chars> unless revealed.
 
-    ENTITY is the entity or its tab's name. Example: clinicops history Patients P000012
+    ENTITY is the entity or its tab's name.
+
+    Example: clinicops history Patients P000012 --reveal --purpose "billing dispute"
     """
+    if reveal and not (purpose or "").strip():
+        raise click.UsageError("--reveal needs --purpose: say why the PHI is needed (it goes in the access log)")
+    if purpose and not reveal:
+        raise click.UsageError("--purpose goes with --reveal")
     practice = open_practice(practice_dir)
     ent = find_entity(practice, entity)
-    versions = operations.history(practice, ent.name, record_id)
+    versions = operations.history(practice, ent.name, record_id, reveal=reveal, purpose=purpose)
     if not versions:
         raise click.ClickException(f"No {ent.name} with id {record_id} in the store")
     if as_json:

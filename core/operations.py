@@ -13,7 +13,7 @@ from typing import Any
 
 from clinicops.connectors.base import TableWrite
 from clinicops.connectors.factory import open_backend
-from clinicops.core import private_files
+from clinicops.core import masking, private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.config import CONFIG_NAME, pin_clock
 from clinicops.core.entity_names import find_entity
@@ -190,15 +190,31 @@ def current_user() -> str:
         return "unknown"
 
 
-def history(practice: Practice, entity: str, record_id: str, actor: str | None = None) -> list[Version]:
+def history(
+    practice: Practice,
+    entity: str,
+    record_id: str,
+    actor: str | None = None,
+    *,
+    reveal: bool = False,
+    purpose: str | None = None,
+) -> list[Version]:
+    """Every version of a record, PHI masked; ``reveal`` shows it, logged as a read of those fields for ``purpose``."""
     actor = actor or current_user()
     ent = find_entity(practice, entity)
     entity = ent.name
+    if reveal and ent.has_phi and not (purpose or "").strip():
+        raise ValueError("Say why the PHI is needed (--purpose); revealing it is recorded in the access log")
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)
         if versions and ent.has_phi:
-            view.accessed(AccessEvent(actor, "user", "cli", "read", entity, record_id, ("history",), "review"))
-    return versions
+            if reveal:
+                shown = tuple(sorted(masking.phi_fields(ent) & {k for v in versions for k in v.data}))
+                event = AccessEvent(actor, "user", "cli", "read", entity, record_id, shown, str(purpose).strip())
+            else:
+                event = AccessEvent(actor, "user", "cli", "read", entity, record_id, ("history",), "review")
+            view.accessed(event)
+    return versions if reveal else [masking.mask_version(v, ent) for v in versions]
 
 
 def restore(

@@ -187,3 +187,48 @@ def test_sync_json_and_dry_run_name_the_records_each_change_touches(xlsx_clinic:
     xlsx_clinic.sheet.edit("Patients", 2, "Phone", "617 555 0143")
     _, out = run("sync", "-p", folder)
     assert "Patients: updated P000001; held back P000002 (row 3), row 7" in out
+
+
+def conflicted_email(clinic: Clinic) -> str:
+    """Grace's email changed by a plugin and in the sheet at once: the sheet wins, the plugin's value is lost."""
+    run("sync", "-p", str(clinic.folder))
+    grace = clinic.record("patient", "P000001")
+    with clinic.practice.view(source="plugin:intake") as view:
+        view.save("patient", {**grace, "email": "grace.private@hopper.example"}, plugin="intake")
+    row = next(i for i, r in enumerate(clinic.sheet.rows("Patients"), start=2) if r["MRN"] == "P000001")
+    clinic.sheet.edit("Patients", row, "Email", "g.hopper@navy.example")
+    run("sync", "-p", str(clinic.folder))
+    return "grace.private@hopper.example"
+
+
+def test_history_masks_phi_in_conflict_notes_and_json_versions(xlsx_clinic: Clinic) -> None:
+    lost = conflicted_email(xlsx_clinic)
+    folder = str(xlsx_clinic.folder)
+    code, out = run("history", "patient", "P000001", "-p", folder)
+    assert code == 0, out
+    assert f"email kept sheet value, lost <phi: {len(repr(lost)) - 2} chars>" in out
+    assert lost not in out and "Hopper" not in out
+    code, out = run("history", "patient", "P000001", "-p", folder, "--json")
+    versions = json.loads(out)
+    assert len(versions) >= 3
+    assert all(v["data"]["last_name"] == "<phi: 6 chars>" for v in versions)
+    assert versions[-1]["diff"]["email"] == ["<phi: 28 chars>", "<phi: 21 chars>"]
+    assert "Hopper" not in out and "navy.example" not in out and lost not in out
+    assert versions[0]["data"]["id"] == "P000001"  # what is not PHI is shown as stored
+
+
+def test_history_reveal_needs_a_purpose_and_is_access_logged(xlsx_clinic: Clinic) -> None:
+    lost = conflicted_email(xlsx_clinic)
+    folder = str(xlsx_clinic.folder)
+    code, out = run("history", "patient", "P000001", "-p", folder, "--reveal")
+    assert code == 2 and "--reveal needs --purpose" in out
+    code, out = run("history", "patient", "P000001", "-p", folder, "--reveal", "--purpose", "billing dispute", "--json")
+    assert code == 0, out
+    assert json.loads(out)[0]["data"]["last_name"] == "Hopper" and lost in out
+    with xlsx_clinic.practice.view() as view:
+        conn = view.tx.conn
+        entry = conn.exec_driver_sql(
+            "SELECT action, record_id, fields, purpose FROM access_log ORDER BY seq DESC LIMIT 1"
+        ).one()
+    assert entry.action == "read" and entry.record_id == "P000001" and entry.purpose == "billing dispute"
+    assert "email" in entry.fields.split(",") and "last_name" in entry.fields.split(",")

@@ -65,6 +65,6 @@ def test_status_and_sync_warn_about_a_store_others_can_read(xlsx_clinic: Clinic)
     synced = CliRunner().invoke(cli, ["sync", "-p", str(xlsx_clinic.folder)])
     assert synced.exit_code == 0, synced.output
     assert "data/clinicops.db can be opened by other accounts" in synced.output
-    assert stat.S_IMODE((data / "clinicops.db").stat().st_mode) == 0o644  # pointed out, not changed behind anyone's back
+    assert stat.S_IMODE((data / "clinicops.db").stat().st_mode) == 0o644  # pointed out, not changed
     quiet = CliRunner().invoke(cli, ["sync", "-s", "-p", str(xlsx_clinic.folder)])
     assert quiet.output == ""
