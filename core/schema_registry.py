@@ -74,6 +74,12 @@ class Field:
         return self.schema.get("x-ref")
 
     @property
+    def identifier(self) -> bool:
+        """An identifier or code (``x-identifier``, a reference, an NPI, a billing code): typed
+        digits are text (02134 stays 02134), so its column is laid out with the Text format."""
+        return bool(self.schema.get("x-identifier")) or bool(self.ref) or self.kind in ("npi", "code")
+
+    @property
     def enum(self) -> list[str] | None:
         values = self.schema.get("enum")
         return list(values) if values else None

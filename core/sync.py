@@ -77,6 +77,7 @@ def table_spec(entity: Entity, binding: Binding | None = None) -> TableSpec:
             plugin_owned=f.plugin_owned,
             phi=f.phi,
             required=f.required and f.name != pk,
+            text_format=f.identifier or f.name == pk,
         )
         for f in entity.fields
         if (header := binding.header_for(f)) is not None

@@ -112,6 +112,8 @@ def test_values_typed_in_calc_arrive_as_typed(calc, practice: Practice) -> None:
             ("Patients", "C2"): "Hopper",
             ("Patients", "D2"): "12/9/1956",
             ("Patients", "F2"): "(617) 555-0101",
+            ("Patients", "K2"): "02134",
+            ("Patients", "O2"): "0012345678",
             ("Inventory", "A2"): "INV000001",
             ("Inventory", "B2"): "Gloves",
             ("Inventory", "C2"): "supplies",
@@ -130,6 +132,8 @@ def test_values_typed_in_calc_arrive_as_typed(calc, practice: Practice) -> None:
         patient = view.records("patient")[0]
         assert patient["date_of_birth"] == "1956-12-09"
         assert patient["phone"] == "+16175550101"
+        assert patient["zip"] == "02134"
+        assert patient["member_id"] == "0012345678"
         item = view.get("inventory_item", "INV000001")
         assert item["unit_cost"] == "1200.50"
         assert view.get("provider", "PR000001")["active"] is True

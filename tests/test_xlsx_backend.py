@@ -199,3 +199,62 @@ def test_init_rebuild_writes_a_lost_workbook_afresh_from_the_store(xlsx_clinic: 
     report = clinic.sync()
     assert report.total_changes == 0 and not report.errors
     assert len(clinic.records("patient")) == 5
+
+
+def _column_format(ws, header: str) -> str:
+    letter = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index(header) + 1)
+    return ws.column_dimensions[letter].number_format
+
+
+def test_identifier_columns_are_laid_out_as_text(tmp_path) -> None:
+    operations.init_practice(tmp_path / "new", name="New Clinic").close()
+    book = openpyxl.load_workbook(tmp_path / "new" / "clinic.xlsx")
+    for tab, header in [("Patients", "ZIP"), ("Patients", "Member ID"), ("Patients", "MRN"), ("Providers", "NPI")]:
+        assert _column_format(book[tab], header) == "@", (tab, header)
+    assert _column_format(book["Providers"], "License number") == "@"
+    assert _column_format(book["Patients"], "First name") == "General"
+
+
+def test_a_workbook_laid_out_before_gets_text_identifier_columns_on_its_next_write(tmp_path) -> None:
+    from .conftest import write_config
+
+    write_config(tmp_path, entities=["patient"], plugins=[])
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Patients"
+    ws.append(["MRN", "First name", "Last name", "Date of birth", "ZIP", "Member ID", "Errors"])
+    ws.append([None, "Grace", "Hopper", "12/9/1956", "02134", "0012345678"])
+    book.save(tmp_path / "clinic.xlsx")
+    from clinicops.core.practice import Practice
+
+    practice = Practice.open(tmp_path)
+    assert operations.sync(practice).wrote
+    practice.close()
+    ws = openpyxl.load_workbook(tmp_path / "clinic.xlsx")["Patients"]
+    assert _column_format(ws, "ZIP") == "@" and _column_format(ws, "Member ID") == "@"
+    assert _column_format(ws, "MRN") == "@" and ws["A2"].number_format == "@"
+
+
+def test_a_zip_code_that_arrived_as_a_number_gets_its_leading_zero_back(xlsx_clinic: Clinic) -> None:
+    clinic = xlsx_clinic
+    clinic.sheet.append(
+        "Patients", [{"First name": "Ida", "Last name": "Rhodes", "Date of birth": "5/15/1900", "ZIP": 2134}]
+    )
+    report = clinic.sync()
+    assert not report.errors, report.errors
+    ida = next(p for p in clinic.records("patient") if p["first_name"] == "Ida")
+    assert ida["zip"] == "02134"
+
+
+def test_an_identifier_that_arrived_as_a_number_is_reported_with_the_value_and_how_to_type_it(
+    xlsx_clinic: Clinic,
+) -> None:
+    clinic = xlsx_clinic
+    row = {"First name": "Ida", "Last name": "Rhodes", "Date of birth": "5/15/1900", "Member ID": 12345678}
+    clinic.sheet.append("Patients", [row])
+    report = clinic.sync()
+    (problem,) = report.errors
+    assert problem.column == "Member ID"
+    assert "12345678 arrived as a number" in problem.problem
+    assert "'0012345678" in problem.expected and "Text" in problem.expected
+    assert not any(p["first_name"] == "Ida" for p in clinic.records("patient"))
