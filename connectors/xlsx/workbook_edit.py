@@ -77,7 +77,7 @@ class WorkbookEditor:
                 self._ensure_notes_part(notes, plan)
                 notes.set_header_note(column_number, note)
         self._text_columns(specs, plan)
-        self._errors_width(tw, spec.errors_header, columns, plan)
+        self._widen(tw, specs, plan)
         result = rewrite(data, plan, self._styler(specs), self.date1904)
         self.package.put(entry.part, result.data)
         if plan.deletes:
@@ -207,15 +207,22 @@ class WorkbookEditor:
 
             plan.columns[col] = ColumnLook(style=to_text)
 
-    def _errors_width(self, tw: TableWrite, header: str, columns: dict[str, int], plan: SheetPlan) -> None:
-        """The Errors column grows to show its messages (never narrower than a person made it)."""
-        col = columns.get(normalize_header(header))
-        messages = [v for _, t, v in tw.cells if t == header and v]
-        if col is None or not messages:
-            return
-        wanted = layout.column_width(None, header, messages)
-        look = plan.columns.setdefault(col, ColumnLook())
-        look.width = lambda current, w=wanted: max(current or 0, w)
+    def _widen(self, tw: TableWrite, specs: dict[int, ColumnSpec | None], plan: SheetPlan) -> None:
+        """Columns clinicops fills (Errors, plugin columns) grow to show what it wrote, up to a cap,
+        and wrap what is longer; never narrower than a person made them. Staff columns keep their width."""
+        header_of = {col: (column.header if column else tw.spec.errors_header) for col, column in specs.items()}
+        for col, column in specs.items():
+            if column is not None and not column.plugin_owned:
+                continue
+            title = header_of[col]
+            values = [v for _, t, v in tw.cells if t == title and v] + [a[title] for a in tw.appends if a.get(title)]
+            if not values:
+                continue
+            wanted = layout.column_width(column, title, values)
+            look = plan.columns.setdefault(col, ColumnLook())
+            look.width = lambda current, w=wanted: max(current or 0, w)
+            if layout.wraps(column, wanted, values) and look.style is None:
+                look.style = self._restyle(Look(wrap=True))
 
     def _styler(self, specs: dict[int, ColumnSpec | None]) -> Any:
         styles = self.styles
