@@ -35,12 +35,15 @@ def reconcile(
     enabled: set[str],
     *,
     now: str,
+    failed: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """New data for alert records that must change, and ids to remove.
 
     ``current`` maps alert id -> stored alert data (not deleted); ``reported`` maps plugin
     name -> what it reports now; ``enabled`` are the plugins switched on; ``now`` is the
-    practice clock's moment, stamped on alerts seen for the first time.
+    practice clock's moment, stamped on alerts seen for the first time. The alerts of a
+    plugin in ``failed`` (it raised instead of reporting) stay exactly as they were: a plugin
+    that could not look is no evidence that its conditions were resolved.
     """
     changes: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
@@ -73,7 +76,7 @@ def reconcile(
                 changes[alert_id] = data
     removed: list[str] = []
     for alert_id, old in current.items():
-        if alert_id in seen:
+        if alert_id in seen or old.get("plugin") in failed:
             continue
         if old.get("plugin") not in enabled:
             removed.append(alert_id)

@@ -62,6 +62,7 @@ def sync_summary(report: SyncReport, titles: dict[str, str], max_errors: int = 2
             lines.append(f"  … and {len(errors) - max_errors} more (see the Errors column, or --json)")
     notes = [n for er in report.entities.values() for n in er.notes]
     lines += [f"Note: {n}" for n in notes]
+    lines += [f"Plugin failed: {m}" for m in report.plugin_failures]
     lines += [
         "",
         f"Alerts: {report.alerts_open} open ({report.alerts_opened} new, {report.alerts_resolved} resolved) — "

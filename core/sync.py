@@ -35,9 +35,9 @@ from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
+from clinicops.core.guests import CORE, Guests
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
-from clinicops.core.plugin_manager import call_each
 from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.reservations import match_reserved
@@ -110,6 +110,7 @@ class SyncEngine:
         self._before_write = fail_after_store_commit
         self._current = ""
         self._tx: StoreTx
+        self.guests = Guests(practice.pm)
 
     # entry -------------------------------------------------------------------
 
@@ -160,7 +161,7 @@ class SyncEngine:
                 self._guard(plans)
                 for plan in plans:
                     self._apply_deletes(tx, view, plan)
-                self.practice.pm.hook.refresh_tables(practice=view)
+                self.guests.call("refresh_tables", practice=view)
                 self._alerts(tx, view, report)
                 plans = [self._revisit(tx, view, plan, report) for plan in plans]
                 planner = WritePlanner(
@@ -224,9 +225,20 @@ class SyncEngine:
         column_map.save()
         report.timings["total"] = time.perf_counter() - clock
         if not report.changes.is_empty():
-            with self.practice.view(source=self.source, actor=self.actor) as after:
-                self.practice.pm.hook.after_sync(practice=after, changes=report.changes)
+            self._after_sync(report)
+        report.plugin_failures = [f.alert().message for f in self.guests.failures]
         return report
+
+    def _after_sync(self, report: SyncReport) -> None:
+        """Plugins act on what the committed sync changed; a failure there is an alert of its own."""
+        with self.practice.view(source=self.source, actor=self.actor) as after:
+            already = len(self.guests.failures)
+            self.guests.call("after_sync", practice=after, changes=report.changes)
+            for failure in self.guests.failures[already:]:
+                alert = failure.alert()
+                data = {"id": alert.alert_id(CORE), "severity": alert.severity, "plugin": CORE}
+                data |= {"message": alert.message, "status": "open", "first_seen": utc_text(after.now())}
+                after.save(alert_records.ENTITY, data, plugin=CORE)
 
     # columns: which column holds which field ----------------------------------
 
@@ -578,7 +590,8 @@ class SyncEngine:
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         out = dict(record)
         owned = entity.plugin_owned_fields
-        for extra in self.practice.pm.hook.compute_fields(practice=view, entity=entity.name, record=dict(record)):
+        answers = self.guests.call("compute_fields", practice=view, entity=entity.name, record=dict(record))
+        for extra in answers.values():
             for key, value in (extra or {}).items():
                 if key not in owned:
                     continue
@@ -594,7 +607,8 @@ class SyncEngine:
             return None
 
         def check(entity: str, record: dict[str, Any]) -> list[FieldProblem]:
-            return [p for found in hook(practice=view, entity=entity, record=record) for p in (found or [])]
+            answers = self.guests.call("validate_record", practice=view, entity=entity, record=record)
+            return [p for found in answers.values() for p in (found or [])]
 
         return check
 
@@ -651,10 +665,15 @@ class SyncEngine:
     def _alerts(self, tx: StoreTx, view: PracticeView, report: SyncReport) -> None:
         if alert_records.ENTITY not in self.practice.registry:
             return
-        reported = call_each(self.practice.pm, "collect_alerts", practice=view)
+        reported = self.guests.call("collect_alerts", practice=view)
+        reported[CORE] = self.guests.alerts()
         current = {r.id: r.data for r in tx.all(alert_records.ENTITY)}
         changes, removed = alert_records.reconcile(
-            current, reported, self.practice.enabled_plugins(), now=utc_text(self.practice.now())
+            current,
+            reported,
+            self.practice.enabled_plugins() | {CORE},
+            now=utc_text(self.practice.now()),
+            failed=self.guests.failed_plugins("collect_alerts"),
         )
         for alert_id, data in changes.items():
             old = current.get(alert_id)

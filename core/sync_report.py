@@ -63,6 +63,7 @@ class SyncReport:
     changes: ChangeSet = field(default_factory=ChangeSet)
     timings: dict[str, float] = field(default_factory=dict)
     backend_stats: dict[str, Any] = field(default_factory=dict)
+    plugin_failures: list[str] = field(default_factory=list)
 
     def entity(self, name: str) -> EntityReport:
         return self.entities.setdefault(name, EntityReport())
@@ -86,4 +87,5 @@ class SyncReport:
             "backend_stats": self.backend_stats,
             "wrote": self.wrote,
             "alerts": {"open": self.alerts_open, "opened": self.alerts_opened, "resolved": self.alerts_resolved},
+            "plugin_failures": self.plugin_failures,
         }

@@ -1,0 +1,49 @@
+"""clinicops's public plugin API: everything a plugin imports, from one place.
+
+A plugin, built in or third-party, imports from ``clinicops`` and nothing deeper::
+
+    from clinicops import Alert, hookimpl
+
+    @hookimpl
+    def collect_alerts(practice):
+        return [Alert(key="hello", message=f"{practice.name} says hello", severity="info")]
+
+The names below are stable: they keep their meaning across minor releases. Anything
+under ``clinicops.core`` or ``clinicops.connectors`` is the engine's own and may change.
+``docs/plugins.md`` documents every hook and every argument.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from clinicops.core.access import AccessEvent
+from clinicops.core.alerts import SEVERITIES, Alert, days_text
+from clinicops.core.hookspecs import hookimpl
+from clinicops.core.notify import Channel, Delivery, Message
+from clinicops.core.practice import PracticeView
+from clinicops.core.problems import FieldProblem
+from clinicops.core.sync_report import ChangeSet
+from clinicops.core.tasks import ScheduledTask, StatusSection
+
+try:
+    __version__ = version("clinicops")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "SEVERITIES",
+    "AccessEvent",
+    "Alert",
+    "ChangeSet",
+    "Channel",
+    "Delivery",
+    "FieldProblem",
+    "Message",
+    "PracticeView",
+    "ScheduledTask",
+    "StatusSection",
+    "__version__",
+    "days_text",
+    "hookimpl",
+]
