@@ -5,19 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import pluggy
 
 from clinicops.connectors.base import BackendError
-from clinicops.core import operations, private_files, render, runner
-from clinicops.core.config import ConfigError
+from clinicops.core import hookspecs, operations, private_files, render, runner
+from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
+from clinicops.core.guests import Guests
 from clinicops.core.local_time import shown
-from clinicops.core.plugin_manager import ESSENTIAL, PluginError, available_plugins, get_plugin_manager, plugin_hooks
+from clinicops.core.plugin_manager import (
+    ESSENTIAL,
+    GROUP,
+    PluginError,
+    available_plugins,
+    loadable_plugins,
+    plugin_hooks,
+)
 from clinicops.core.practice import Practice
 from clinicops.core.schema_registry import SchemaProblem
 from clinicops.core.sync import SyncError
@@ -42,6 +52,8 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            raise  # the reader went away (``clinicops status | head``): main() ends quietly
         except EXPECTED as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             raise click.ClickException(str(message)) from None
@@ -212,8 +224,13 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
 
     Example: clinicops plugins --json
     """
-    pm = get_plugin_manager(None)
+    loaded, problems = loadable_plugins()
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    for name, plugin in loaded.items():
+        pm.register(plugin, name=name)
     hooks = plugin_hooks(pm)
+    broken = {name: p for name in available_plugins() for p in problems if f"'{name}'" in p}
     enabled: set[str] | None = None
     if practice_dir is not None and (practice_dir / "practice.toml").exists():
         enabled = open_practice(practice_dir).enabled_plugins()
@@ -227,6 +244,7 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
                 "essential": name in ESSENTIAL,
                 "hooks": hooks.get(name, []),
             }
+            | ({"problem": broken[name]} if name in broken else {})
         )
     if as_json:
         click.echo(json.dumps(entries, indent=2))
@@ -234,7 +252,8 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
     for e in entries:
         state = "" if e["enabled"] is None else ("enabled " if e["enabled"] else "disabled ")
         essential = "essential " if e["essential"] else ""
-        click.echo(f"{e['name']}: {state}{essential}— hooks: {', '.join(e['hooks'])}")
+        what = e.get("problem") or f"hooks: {', '.join(e['hooks'])}"
+        click.echo(f"{e['name']}: {state}{essential}— {what}")
 
 
 @cli.command()
@@ -403,5 +422,38 @@ def _warn_loose_modes(practice: Practice) -> None:
 
 
 def main() -> None:
-    get_plugin_manager(None).hook.register_commands(cli=cli)
-    cli()
+    """The ``clinicops`` command: the core's commands plus those of the plugins that load.
+
+    With a practice at hand (``-p``, ``CLINICOPS_PRACTICE`` or the current folder) only its
+    enabled plugins add commands; without one, every installed plugin does. A plugin that
+    cannot be imported is named in one sentence and every other command still works.
+    """
+    plugins, problems = loadable_plugins(_command_plugins(sys.argv[1:]))
+    for problem in problems:
+        click.echo(f"clinicops: {problem}; its commands are unavailable.", err=True)
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    for name, plugin in plugins.items():
+        pm.register(plugin, name=name)
+    Guests(pm).call("register_commands", cli=cli)
+    try:
+        cli()
+    except BrokenPipeError:
+        # Point stdout at nothing so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _command_plugins(argv: list[str]) -> set[str] | None:
+    """The plugins whose commands to offer: the practice's enabled ones, or None for all installed."""
+    folder = os.environ.get("CLINICOPS_PRACTICE", ".")
+    for i, arg in enumerate(argv):
+        if arg in ("-p", "--practice") and i + 1 < len(argv):
+            folder = argv[i + 1]
+        elif arg.startswith("--practice="):
+            folder = arg.split("=", 1)[1]
+    try:
+        config = load_config(Path(folder))
+    except (ConfigError, OSError):
+        return None
+    return set(config.enabled_plugins) - set(config.disabled_plugins) | set(ESSENTIAL)

@@ -2,14 +2,27 @@
 
 Built-in plugins use these and nothing else, exactly like third-party ones. Each hook
 is called with keyword arguments; implement only the ones you need and accept only the
-arguments you use. ``practice`` is a :class:`clinicops.core.practice.PracticeView`.
+arguments you use. ``docs/plugins.md`` says for each hook when it runs, in which
+transaction, whether it runs during ``--dry-run``, and what every argument holds; a test
+keeps the two in step.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from clinicops.core.access import AccessEvent
+    from clinicops.core.alerts import Alert
+    from clinicops.core.notify import Channel
+    from clinicops.core.practice import PracticeView
+    from clinicops.core.problems import FieldProblem
+    from clinicops.core.sync_report import ChangeSet
+    from clinicops.core.tasks import ScheduledTask, StatusSection
 
 hookspec = pluggy.HookspecMarker("clinicops")
 hookimpl = pluggy.HookimplMarker("clinicops")
@@ -26,50 +39,50 @@ def register_schemas() -> list[dict[str, Any]] | None:
 
 
 @hookspec
-def validate_record(practice: Any, entity: str, record: dict[str, Any]) -> list[Any] | None:
+def validate_record(practice: PracticeView, entity: str, record: dict[str, Any]) -> list[FieldProblem] | None:
     """Return ``FieldProblem``s for a record that passed its schema; each holds the row back like a bad cell."""
 
 
 @hookspec
-def compute_fields(practice: Any, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
+def compute_fields(practice: PracticeView, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
     """Return values for plugin-owned fields of a record that a sync just created or changed."""
 
 
 @hookspec
-def collect_alerts(practice: Any) -> list[Any] | None:
+def collect_alerts(practice: PracticeView) -> list[Alert] | None:
     """Return every ``Alert`` that holds now; the core opens new ones, keeps repeats and resolves the rest."""
 
 
 @hookspec
-def after_sync(practice: Any, changes: Any) -> None:
+def after_sync(practice: PracticeView, changes: ChangeSet) -> None:
     """Called once a sync has committed, with its ``ChangeSet``, to act on what changed."""
 
 
 @hookspec
-def register_tasks(practice: Any) -> list[Any] | None:
+def register_tasks(practice: PracticeView) -> list[ScheduledTask] | None:
     """Return ``ScheduledTask``s for the scheduled runner (reminders due, daily digests…)."""
 
 
 @hookspec
-def record_accessed(practice: Any, event: Any) -> None:
+def record_accessed(practice: PracticeView, event: AccessEvent) -> None:
     """Called for every read, create, update, delete or export of a record that holds PHI."""
 
 
 @hookspec
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add click commands to the ``clinicops`` command group."""
 
 
 @hookspec
-def refresh_tables(practice: Any) -> None:
+def refresh_tables(practice: PracticeView) -> None:
     """Recompute plugin-owned tables (summaries, suggestions) during a sync, before write-back."""
 
 
 @hookspec
-def register_channels(practice: Any) -> list[Any] | None:
+def register_channels(practice: PracticeView) -> list[Channel] | None:
     """Return notification ``Channel``s (email, SMS…) that other plugins can send ``Message``s through."""
 
 
 @hookspec
-def status_sections(practice: Any) -> list[Any] | None:
+def status_sections(practice: PracticeView) -> list[StatusSection] | None:
     """Return ``StatusSection``s for ``clinicops status`` (e.g. people with an expired required credential)."""

@@ -8,6 +8,7 @@ plugin's settings are checked against the schema it declares, with defaults fill
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any
@@ -16,6 +17,7 @@ import pluggy
 from jsonschema import Draft202012Validator, validators
 
 from clinicops.core import hookspecs
+from clinicops.core.guests import describe
 
 GROUP = "clinicops"
 
@@ -30,8 +32,38 @@ class PluginError(ValueError):
 
 
 def available_plugins() -> dict[str, Any]:
-    """name -> entry point, for every installed plugin."""
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+    """name -> entry point, for every installed plugin (only those named in
+    ``CLINICOPS_LOAD_PLUGINS`` when it is set; an empty value loads none)."""
+    found = {ep.name: ep for ep in entry_points(group=GROUP)}
+    only = os.environ.get("CLINICOPS_LOAD_PLUGINS")
+    if only is None:
+        return found
+    wanted = {n.strip() for n in only.split(",") if n.strip()}
+    return {name: ep for name, ep in found.items() if name in wanted}
+
+
+def load_plugin(name: str, ep: Any) -> Any:
+    """Import one plugin; a plugin that cannot be imported is one sentence naming it."""
+    try:
+        return ep.load()
+    except Exception as exc:
+        raise PluginError(
+            f"The plugin '{name}' ({ep.value}) could not be loaded ({describe(exc)}); "
+            "reinstall it, or remove it from plugins.enabled"
+        ) from exc
+
+
+def loadable_plugins(names: Iterable[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The installed plugins (or those of ``names``) that import, and one sentence per one that does not."""
+    available = available_plugins()
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in sorted(available if names is None else set(names) & set(available)):
+        try:
+            out[name] = load_plugin(name, available[name])
+        except PluginError as exc:
+            problems.append(str(exc))
+    return out, problems
 
 
 def get_plugin_manager(enabled: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> pluggy.PluginManager:
@@ -53,7 +85,7 @@ def get_plugin_manager(enabled: Iterable[str] | None = None, disabled: Iterable[
         )
     for name, ep in sorted(available.items()):
         if name in wanted or name in ESSENTIAL:
-            pm.register(ep.load(), name=name)
+            pm.register(load_plugin(name, ep), name=name)
         else:
             pm.set_blocked(name)
     pm.check_pending()

@@ -238,10 +238,10 @@ def test_a_dry_run_or_failed_sync_leaves_no_entry(xlsx_clinic: Clinic) -> None:
     assert report.entities["patient"].created == 5
     assert log_rows(xlsx_clinic.folder) == []
 
-    class Broken:
+    class Broken:  # an access that cannot be recorded stops the sync (other hooks' failures don't)
         @hookimpl
-        def refresh_tables(self, practice: Any) -> None:
-            raise RuntimeError("a plugin failed mid-sync")
+        def record_accessed(self, practice: Any, event: AccessEvent) -> None:
+            raise RuntimeError("a second access log failed mid-sync")
 
     xlsx_clinic.practice.pm.register(Broken())
     with pytest.raises(RuntimeError):

@@ -50,7 +50,9 @@ def test_a_plugin_raising_in_collect_alerts_leaves_the_sync_complete_and_is_name
     [core] = alerts_by_plugin(xlsx_clinic, "core").values()
     assert core["id"] == "core:plugin-failed:flaky:collect_alerts"
     assert core["severity"] == "critical" and core["status"] == "open"
-    assert core["message"].startswith("core: plugin flaky failed in collect_alerts: KeyError at test_plugin_isolation.py")
+    assert core["message"].startswith(
+        "core: plugin flaky failed in collect_alerts: KeyError at test_plugin_isolation.py"
+    )
     assert report.plugin_failures == [core["message"]]
     assert any(r["Plugin"] == "core" for r in xlsx_clinic.sheet.rows("Alerts"))
     assert "plugin flaky failed in collect_alerts" in caplog.text and "Traceback" not in caplog.text
