@@ -30,6 +30,7 @@ class ColumnSpec:
     phi: bool = False
     required: bool = False
     text_format: bool = False  # an identifier or code: laid out as Text so that 02134 stays 02134
+    choices_from: tuple[str, str] | None = None  # (tab, header): a reference column's drop-down offers these
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from clinicops.core.config import CONFIG_NAME, pin_clock
 from clinicops.core.entity_names import find_entity
 from clinicops.core.practice import Practice
 from clinicops.core.store import Version
-from clinicops.core.sync import SyncEngine, table_spec
+from clinicops.core.sync import SyncEngine, choice_sources, table_spec
 from clinicops.core.sync_report import SyncReport
 
 CONFIG_TEMPLATE = """\
@@ -93,7 +93,9 @@ def init_practice(
 
 def lay_out(practice: Practice) -> None:
     backend = open_backend(practice.config)
-    backend.ensure_layout([table_spec(e) for e in practice.entities()])
+    entities = practice.entities()
+    sources = choice_sources(entities, {})
+    backend.ensure_layout([table_spec(e, None, sources) for e in entities])
 
 
 def rebuild_workbook(practice: Practice) -> int:
@@ -148,8 +150,10 @@ def create_demo(path: Path, today: dt.date | None = None) -> Practice:
     rows = generate_demo(practice.today())
     backend = open_backend(practice.config)
     writes = []
-    for entity in practice.entities():
-        spec = table_spec(entity)
+    entities = practice.entities()
+    sources = choice_sources(entities, {})
+    for entity in entities:
+        spec = table_spec(entity, None, sources)
         titles = {f.name: f.title for f in entity.fields}
         appends = [
             {titles[k]: v for k, v in row.items() if k in titles and v is not None} for row in rows.get(entity.name, [])

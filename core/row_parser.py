@@ -16,6 +16,7 @@ from fastjsonschema import JsonSchemaValueException
 
 from clinicops.core.coercion import CellError, CoerceContext, coercer_for
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.references import Resolution, describe
 from clinicops.core.schema_registry import Entity, Field
 
 
@@ -54,10 +55,12 @@ class RowParser:
         *,
         unknown: frozenset[str] = frozenset(),
         headers: Mapping[str, str] | None = None,
+        resolve_name: Callable[[str, str], Resolution] | None = None,
     ) -> None:
         """``unknown``: fields whose column is gone (never "required" here); ``headers``: each
         field's column as the tab names it, for messages (default: the field's title)."""
         self.entity = entity
+        self.resolve_name = resolve_name
         self.unknown = unknown
         self.headers = {f.name: f.title for f in entity.fields} | dict(headers or {})
         self.sheet = sheet
@@ -73,9 +76,10 @@ class RowParser:
     def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], list[CellProblem]]:
         """``cells`` are the row's raw cells in entity field order; returns the record and its problems.
 
-        Every bad cell of the row is reported at once: a cell that cannot be read, then the
-        schema's checks, references and plugins' checks on the cells that could — each cell
-        named once, by the first check it fails.
+        Every bad cell of the row is reported at once: a cell that cannot be read, then
+        references (a name that fits one record becomes its id), the schema's checks and
+        plugins' checks on the cells that could — each cell named once, by the first check
+        it fails.
         """
         record: dict[str, Any] = {}
         if record_id:
@@ -94,12 +98,12 @@ class RowParser:
                 continue
             if value is not None:
                 record[f.name] = value
+        problems.extend(self._fresh(self._reference_problems(number, record), bad))
         check = record if record_id else {**record, self.entity.primary_key: "new"}
         try:
             self.entity.fast_validate(check)
         except JsonSchemaValueException:  # the full validator gives the details next
             problems.extend(self._fresh(self._schema_problems(number, check, self._by_name(cells)), bad))
-        problems.extend(self._fresh(self._reference_problems(number, record), bad))
         if self.plugin_checks is not None:
             problems.extend(self._fresh(self._plugin_problems(number, check, cells), bad))
         return record, problems
@@ -114,22 +118,33 @@ class RowParser:
         return out
 
     def _reference_problems(self, number: int, record: dict[str, Any]) -> list[tuple[str, CellProblem]]:
+        """References to records that do not exist; a name that fits one record becomes its id."""
         out = []
         for f in self.ref_fields:
             target = f.ref
             value = record.get(f.name)
-            if value is not None and not self.ref_exists(target, value):
-                problem = CellProblem(
-                    self.entity.name,
-                    self.sheet,
-                    number,
-                    self.headers[f.name],
-                    f"no {target.replace('_', ' ')} has this id",
-                    f"the id of an existing {target.replace('_', ' ')}",
-                    display_value(value, f.phi),
-                    "unknown-reference",
-                )
-                out.append((f.name, problem))
+            if value is None or self.ref_exists(target, value):
+                continue
+            found = self.resolve_name(target, value) if self.resolve_name is not None else None
+            if found is not None and found.record_id is not None:
+                record[f.name] = found.record_id
+                continue
+            if found is None:
+                problem_text = f"no {target.replace('_', ' ')} has this id"
+                expected = f"the id of an existing {target.replace('_', ' ')}"
+            else:
+                problem_text, expected = describe(target, found)
+            problem = CellProblem(
+                self.entity.name,
+                self.sheet,
+                number,
+                self.headers[f.name],
+                problem_text,
+                expected,
+                display_value(value, f.phi),
+                "unknown-reference",
+            )
+            out.append((f.name, problem))
         return out
 
     def _plugin_problems(self, number: int, check: dict[str, Any], cells: list[Any]) -> list[tuple[str, CellProblem]]:

@@ -40,6 +40,7 @@ from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
 from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.references import NameIndex, Resolution
 from clinicops.core.reservations import match_reserved
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
@@ -61,12 +62,27 @@ class DeleteGuardTripped(SyncError):
     """The sync would delete more than the configured share of a table."""
 
 
-def table_spec(entity: Entity, binding: Binding | None = None) -> TableSpec:
+def choice_sources(entities: list[Entity], bindings: dict[str, Binding]) -> dict[str, tuple[str, str]]:
+    """Each entity's tab and id column: where a reference column's drop-down takes its choices."""
+    out = {}
+    for e in entities:
+        binding = bindings.get(e.name) or Binding(e.title, {})
+        header = binding.header_for(e.by_name[e.primary_key])
+        if header is not None:
+            out[e.name] = (binding.tab, header)
+    return out
+
+
+def table_spec(
+    entity: Entity, binding: Binding | None = None, sources: dict[str, tuple[str, str]] | None = None
+) -> TableSpec:
     """How the entity's tab should look: the template's, or the practice's own layout when bound.
 
     Lost and skipped fields have no column here, so no backend ever adds one for them.
+    ``sources`` (see :func:`choice_sources`) gives reference columns a drop-down.
     """
     binding = binding or Binding(entity.title, {})
+    sources = sources or {}
     pk = entity.primary_key
     columns = tuple(
         ColumnSpec(
@@ -78,6 +94,7 @@ def table_spec(entity: Entity, binding: Binding | None = None) -> TableSpec:
             phi=f.phi,
             required=f.required and f.name != pk,
             text_format=f.identifier or f.name == pk,
+            choices_from=sources.get(f.ref) if f.ref else None,
         )
         for f in entity.fields
         if (header := binding.header_for(f)) is not None
@@ -106,6 +123,7 @@ class SyncEngine:
         self.actor = practice.config.actor
         self.ctx = practice.coerce_context
         self._known_ids: dict[str, set[str]] = {}
+        self._names: dict[str, NameIndex] = {}
         self._sheet_ids: dict[str, set[str]] = {}
         self._before_write = fail_after_store_commit
         self._current = ""
@@ -141,7 +159,9 @@ class SyncEngine:
             self.backend.check_writable()
         entities = self.practice.entities()
         column_map = self.practice.column_map
-        specs = [table_spec(e, bind(e, column_map.tab_for(e), None)) for e in entities]
+        kept = {e.name: bind(e, column_map.tab_for(e), None) for e in entities}
+        sources = choice_sources(entities, kept)
+        specs = [table_spec(e, kept[e.name], sources) for e in entities]
         tables = self.backend.read(specs)
         bindings, specs = self._bind(entities, specs, tables)
         found = {name for name, table in tables.items() if table is not None}
@@ -252,13 +272,16 @@ class SyncEngine:
         """
         column_map = self.practice.column_map
         bindings: dict[str, Binding] = {}
+        for entity in entities:
+            table = tables.get(entity.name)
+            header = None if table is None else [*table.header, *table.other_headers]
+            bindings[entity.name] = bind(entity, column_map.tab_for(entity), header)
+        sources = choice_sources(entities, bindings)
         out: list[TableSpec] = []
         again: list[TableSpec] = []
         for entity, old in zip(entities, specs, strict=True):
             table = tables.get(entity.name)
-            header = None if table is None else [*table.header, *table.other_headers]
-            binding = bindings[entity.name] = bind(entity, column_map.tab_for(entity), header)
-            spec = table_spec(entity, binding)
+            spec = table_spec(entity, bindings[entity.name], sources)
             out.append(spec)
             if table is not None and spec != old and any(c.header not in table.header for c in spec.columns):
                 again.append(spec)
@@ -319,6 +342,7 @@ class SyncEngine:
             self._plugin_checks(view),
             unknown=frozenset(plan.lost),
             headers={c.field: c.header for c in spec.columns},
+            resolve_name=self._resolve_name,
         )
         for row in rows:
             self._take_row(plan, parser, row, pk_col, reservations)
@@ -326,6 +350,7 @@ class SyncEngine:
         self._merge_changed(tx, view, plan, plan.index)
         self._plan_deletes(plan, report)
         self._known_ids.pop(entity.name, None)
+        self._names.pop(entity.name, None)
         report.entity(entity.name).errors.extend(p for _, probs in plan.held for p in probs)
         return plan
 
@@ -611,6 +636,14 @@ class SyncEngine:
             return [p for found in answers.values() for p in (found or [])]
 
         return check
+
+    def _resolve_name(self, target: str, text: str) -> Resolution:
+        """A reference typed as a name: the one record of ``target`` it fits, or the candidates."""
+        index = self._names.get(target)
+        if index is None:
+            entity = self.practice.registry[target]
+            index = self._names[target] = NameIndex(entity, (r.data for r in self._tx.all(target)))
+        return index.resolve(text)
 
     def _ref_exists(self, target: str, value: str) -> bool:
         """References point at records the store holds, or (self-references) rows of the same sheet."""

@@ -18,6 +18,8 @@ from typing import Any
 
 from clinicops.connectors.base import ColumnSpec
 
+from .values import column_letters, quote_title
+
 NOTE_PREFIX = "clinicops: "
 PROTECTION_PREFIX = "clinicops: "
 ERROR_FILL = {"red": 0.957, "green": 0.8, "blue": 0.8}
@@ -163,6 +165,24 @@ def column_format(
             }
         )
     return out
+
+
+def reference_list(sheet_id: int, col: int, source_title: str, source_col: int) -> dict[str, Any]:
+    """A reference column's drop-down: the ids in the target tab's column (``ONE_OF_RANGE``, not strict,
+    so a name clinicops can match may be typed too)."""
+    letter = column_letters(source_col)
+    source = f"={quote_title(source_title)}!{letter}2:{letter}"
+    return {
+        "setDataValidation": {
+            "range": _cols(sheet_id, col, 1),
+            "rule": {
+                "condition": {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]},
+                "inputMessage": "Choose from the list, or type the id or the name of an existing record.",
+                "strict": False,
+                "showCustomUi": True,
+            },
+        }
+    }
 
 
 def protect_column(sheet_id: int, col: int, header: str) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def _plan_table(
     if created:
         tabs[key] = _new_tab(plan, tw.spec, new_sheet_id())
     tab = tabs[key]
-    columns, added = _lay_out_columns(plan, tab, tw.spec, force)
+    columns, added = _lay_out_columns(plan, tab, tw.spec, force, tabs)
     final, first_new = _move_rows(plan, tab, tw, columns, max(tab.used_rows, 1 if added else 0))
     for ref, header, value in tw.cells:
         row = final(ref)
@@ -130,7 +130,9 @@ def _new_tab(plan: WritePlan, spec: TableSpec, sheet_id: int) -> Tab:
     return tab
 
 
-def _lay_out_columns(plan: WritePlan, tab: Tab, spec: TableSpec, force: bool) -> tuple[dict[str, int], bool]:
+def _lay_out_columns(
+    plan: WritePlan, tab: Tab, spec: TableSpec, force: bool, tabs: dict[str, Tab]
+) -> tuple[dict[str, int], bool]:
     """Add the spec's missing columns after the last header; existing ones never move.
 
     Returns the column map (normalized header → 0-based column) and whether any was added.
@@ -155,10 +157,13 @@ def _lay_out_columns(plan: WritePlan, tab: Tab, spec: TableSpec, force: bool) ->
             plan.batch.append(layout.append_columns(sid, next_col - tab.column_count))
             tab.column_count = next_col
         plan.batch.append(layout.header_cells(sid, added[0][0], [c for _, _, c in added]))
+        tab.laid_out = columns
         for col, header, column in added:
             plan.cell(tab.title, 1, col, header)
             if column is not None:
                 plan.batch.extend(layout.column_format(sid, col, column))
+                if column.choices_from is not None:
+                    plan.batch.extend(_reference_dropdown(sid, col, column, tabs))
     if added or force:
         for col, header in owned:
             if col not in tab.protected_columns:
@@ -168,6 +173,19 @@ def _lay_out_columns(plan: WritePlan, tab: Tab, spec: TableSpec, force: bool) ->
             plan.batch.append(layout.freeze_header(sid))
             tab.frozen_rows = 1
     return columns, bool(added)
+
+
+def _reference_dropdown(sid: int, col: int, column: ColumnSpec, tabs: dict[str, Tab]) -> list[dict[str, Any]]:
+    """A drop-down of the target tab's ids, when that tab and its id column are known."""
+    assert column.choices_from is not None
+    title, header = column.choices_from
+    target = tabs.get(normalize_header(title))
+    if target is None:
+        return []
+    found = (target.laid_out or target.columns()).get(normalize_header(header))
+    if found is None:
+        return []
+    return [layout.reference_list(sid, col, target.title, found)]
 
 
 def _move_rows(

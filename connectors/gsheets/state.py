@@ -57,6 +57,7 @@ class Tab:
     values: list[list[Any]] = field(default_factory=list)
     cells: dict[tuple[int, int], CellInfo] = field(default_factory=dict)  # 0-based (row, column)
     protected_columns: set[int] = field(default_factory=set)
+    laid_out: dict[str, int] = field(default_factory=dict)  # columns once this write's new ones are added
 
     @property
     def header(self) -> list[str]:

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from clinicops.connectors.base import ColumnSpec, TableSpec
+from clinicops.connectors.base import ColumnSpec, TableSpec, normalize_header
 from clinicops.connectors.xlsx import styles
 from clinicops.connectors.xlsx.notes import AUTHOR, MARKER
 
@@ -77,8 +77,9 @@ def wraps(column: ColumnSpec | None, width: float, values: list[Any]) -> bool:
     return column is None or (any(len(str(v)) > limit for v in values if isinstance(v, str)) and width >= limit)
 
 
-def validation_spec(column: ColumnSpec) -> dict[str, str] | None:
-    """Drop-downs for enums; a warning on plugin-owned columns so nobody types there by accident.
+def validation_spec(column: ColumnSpec, source: str | None = None) -> dict[str, str] | None:
+    """Drop-downs for enums and for references (``source``: the target tab's id column as a
+    formula); a warning on plugin-owned columns so nobody types there by accident.
 
     Validation is warning-style on purpose: staff can still type anything, and clinicops
     reports what it cannot use instead of the spreadsheet silently refusing it.
@@ -89,6 +90,13 @@ def validation_spec(column: ColumnSpec) -> dict[str, str] | None:
             "formula1": "FALSE",
             "errorTitle": "Filled in by clinicops",
             "error": "This column is filled in by clinicops; your edit will be replaced on the next sync.",
+        }
+    if column.choices_from is not None and source is not None:
+        return {
+            "type": "list",
+            "formula1": source,
+            "errorTitle": column.header,
+            "error": "Choose from the list, or type the id or the name of an existing record.",
         }
     if column.kind == "enum" and column.options:
         listing = ",".join(column.options)
@@ -111,11 +119,25 @@ def new_workbook(specs: list[TableSpec], contents: dict[str, list[dict[str, Any]
     book = Workbook()
     book.remove(book.active)
     for spec in specs:
-        new_sheet_layout(book.create_sheet(spec.title), spec, contents.get(spec.entity, []))
+        new_sheet_layout(book.create_sheet(spec.title), spec, contents.get(spec.entity, []), specs)
     return book
 
 
-def new_sheet_layout(ws: Worksheet, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
+def choices_source(column: ColumnSpec, specs: list[TableSpec]) -> str | None:
+    """A reference column's choices, ``'Providers'!$A$2:$A$1048576``, when its target tab is laid out too."""
+    if column.choices_from is None:
+        return None
+    title, header = column.choices_from
+    target = next((s for s in specs if normalize_header(s.title) == normalize_header(title)), None)
+    headers = [normalize_header(h) for h in target.headers()] if target else []
+    if normalize_header(header) not in headers:
+        return None
+    letter = get_column_letter(headers.index(normalize_header(header)) + 1)
+    quoted = target.title.replace("'", "''") if target else ""
+    return f"'{quoted}'!${letter}$2:${letter}${LAST_ROW}"
+
+
+def new_sheet_layout(ws: Worksheet, spec: TableSpec, rows: list[dict[str, Any]], specs: list[TableSpec]) -> None:
     headers = spec.headers()
     ws.append(headers)
     columns: list[ColumnSpec | None] = [*spec.columns, None]
@@ -138,7 +160,7 @@ def new_sheet_layout(ws: Worksheet, spec: TableSpec, rows: list[dict[str, Any]])
         if wraps(column, width, values):
             dimension.alignment = Alignment(wrap_text=True, vertical="top")
         if column is not None:
-            rule = validation_spec(column)
+            rule = validation_spec(column, choices_source(column, specs))
             if rule:
                 dv = DataValidation(
                     type=rule["type"],
