@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from . import arrays, booleans, dates, datetimes, emails, enums, identifiers, numbers, phones, text
 from ._base import CoerceContext, Coercer, Writer
+from .cell_text import check_cell_text, writable
 
 Builder = Callable[[dict[str, Any], CoerceContext], Coercer | Writer]
 
@@ -92,8 +93,19 @@ def coercer_for(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     kind = kind_of(schema)
     if kind == "array":
         items = _item_schema(schema)
-        return arrays.coercer(schema, ctx, coercer_for(items, ctx))
-    return KINDS[kind][0](schema, ctx)
+        return _checked(arrays.coercer(schema, ctx, coercer_for(items, ctx)))
+    return _checked(KINDS[kind][0](schema, ctx))
+
+
+def _checked(coerce: Coercer) -> Coercer:
+    """A coercer that first refuses text no cell can hold (control characters, over-long text)."""
+
+    def checked(raw: Any) -> Any:
+        if isinstance(raw, str):
+            check_cell_text(raw)
+        return coerce(raw)
+
+    return checked
 
 
 def cell_writer_for(schema: dict[str, Any], ctx: CoerceContext) -> Writer:
@@ -102,13 +114,16 @@ def cell_writer_for(schema: dict[str, Any], ctx: CoerceContext) -> Writer:
     Dates become ``date``, date-times naive local ``datetime``, money a float to the
     cent, integers, numbers and booleans stay as they are, lists become one text of
     items joined with ``", "``, everything else text. Reading a written cell back gives
-    the same canonical value.
+    the same canonical value. Text a cell cannot hold (control characters, more than
+    32,767 characters) is cleaned, so a write never fails on a value.
     """
     kind = kind_of(schema)
     if kind == "array":
         _item_schema(schema)
-        return arrays.writer(schema, ctx)
-    return KINDS[kind][1](schema, ctx)
+        write = arrays.writer(schema, ctx)
+    else:
+        write = KINDS[kind][1](schema, ctx)
+    return lambda value: writable(write(value))
 
 
 def cell_value_for(schema: dict[str, Any], canonical: Any, ctx: CoerceContext) -> Any:
