@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import click
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clinicops.core import operations
 from clinicops.core.access import AccessEvent
@@ -34,6 +36,7 @@ from clinicops.core.practice import Practice
 from .conftest import Clinic, write_config
 
 DEMO_DAY = dt.date(2026, 11, 23)
+ANCHORS = "access-log-anchors.jsonl"
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -156,7 +159,9 @@ def test_a_deleted_entry_is_caught_although_every_remaining_row_is_intact(demo: 
     assert "fails verification at entry 100: entry 100 is missing" in result.output
 
 
-def test_entries_cut_from_the_end_are_caught_by_the_exported_checkpoint(demo: Path, tmp_path: Path) -> None:
+def test_entries_cut_from_the_end_are_caught_by_each_copy_of_the_head_kept_elsewhere(
+    demo: Path, tmp_path: Path
+) -> None:
     exported = audit("export", "-p", str(demo), "-o", str(tmp_path / "offsite"), "--by", "privacy.officer")
     assert exported.exit_code == 0, exported.output
     [checkpoint] = (tmp_path / "offsite").glob("*.checkpoint.json")
@@ -168,9 +173,13 @@ def test_entries_cut_from_the_end_are_caught_by_the_exported_checkpoint(demo: Pa
     with db(demo) as conn:
         conn.execute("DROP TRIGGER access_log_checkpoints_no_delete")
         conn.execute("DELETE FROM access_log_checkpoints")
-    assert audit("verify", "-p", str(demo)).exit_code == 0  # a thorough attacker cleans the store…
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1  # a thorough attacker cleans the store, but the anchor file beside it names the head…
+    assert f"fails verification at entry {head - 4}: it is missing, but the anchor of" in result.output
+    (demo / ANCHORS).unlink()
+    assert audit("verify", "-p", str(demo)).exit_code == 0  # …and one who removes that file too…
     result = audit("verify", "-p", str(demo), "--checkpoint", str(checkpoint))
-    assert result.exit_code == 1  # …but not the copy kept off-site
+    assert result.exit_code == 1  # …is still caught by the copy kept off-site
     assert f"fails verification at entry {head - 4}: it is missing, but the exported checkpoint" in result.output
 
 
@@ -412,3 +421,166 @@ def test_the_nightly_check_turns_a_tampered_log_into_a_critical_alert(demo: Path
     failed = access_alerts(demo)["access_log:verify-failed"]
     assert failed["severity"] == "critical" and "entry 7" in failed["message"]
     practice.close()
+
+
+# --------------------------------------------------------------------------- someone with the database file
+
+
+def anchors(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / ANCHORS).read_text().splitlines()]
+
+
+def rows_as_dicts(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
+    finally:
+        conn.row_factory = None
+
+
+def test_every_sync_and_export_anchors_the_head_outside_the_store(demo: Path, tmp_path: Path) -> None:
+    [first] = anchors(demo)
+    head = log_rows(demo)[-1]
+    assert (first["seq"], first["hash"], first["source"]) == (head[0], head[-1], "sync:xlsx")
+    assert (demo / ANCHORS).stat().st_mode & 0o777 == 0o600
+    assert audit("export", "-p", str(demo), "--by", "privacy.officer").exit_code == 0
+    assert anchors(demo)[-1]["seq"] == first["seq"] + 1 == log_rows(demo)[-1][0]  # the export's own entry
+    result = audit("verify", "-p", str(demo), "--json")
+    verdict = json.loads(result.output)
+    assert verdict["ok"] and verdict["checkpoints_checked"] >= 3  # the store's, the anchors, the export folder's
+
+
+def test_a_tail_cut_after_the_newest_checkpoint_is_caught_by_the_anchor(demo: Path) -> None:
+    count = len(log_rows(demo))
+    with db(demo) as conn:
+        assert conn.execute("SELECT count(*) FROM access_log_checkpoints").fetchone()[0] == 0
+        conn.execute("DROP TRIGGER access_log_no_delete")
+        conn.execute("DELETE FROM access_log WHERE seq > ?", (count - 3,))
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert f"fails verification at entry {count - 2}: it is missing, but the anchor of " in result.output
+    assert "(sync:xlsx, access-log-anchors.jsonl line 1)" in result.output
+    assert "fewer entries than were anchored" in result.output
+
+
+def test_a_tail_cut_with_every_checkpoint_is_caught_by_the_anchor(demo: Path) -> None:
+    assert audit("export", "-p", str(demo), "-o", str(demo.parent / "usb")).exit_code == 0
+    shutil.rmtree(demo.parent / "usb")  # the copy never left the building
+    count = len(log_rows(demo))
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_delete")
+        conn.execute("DROP TRIGGER access_log_checkpoints_no_delete")
+        conn.execute("DELETE FROM access_log WHERE seq > ?", (count - 10,))
+        conn.execute("DELETE FROM access_log_checkpoints")
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert f"at entry {count - 9}: it is missing, but the anchor of" in result.output
+
+
+def test_tables_dropped_and_rebuilt_with_a_shorter_chain_are_caught(demo: Path) -> None:
+    count = len(log_rows(demo))
+    with db(demo) as conn:
+        schema = [sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name LIKE 'access_log%'")]
+        kept = [r for r in rows_as_dicts(conn, "access_log") if r["seq"] <= count - 20]
+        conn.execute("DROP TABLE access_log")
+        conn.execute("DROP TABLE access_log_checkpoints")
+        for sql in schema:
+            if sql and "TRIGGER" not in sql:
+                conn.execute(sql)
+        conn.executemany(
+            f"INSERT INTO access_log ({', '.join(kept[0])}) VALUES ({', '.join('?' * len(kept[0]))})",
+            [tuple(r.values()) for r in kept],
+        )
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert f"at entry {count - 19}: it is missing, but the anchor of" in result.output
+
+
+def test_a_fully_rehashed_chain_is_caught_by_the_anchor_that_no_longer_matches(demo: Path) -> None:
+    with db(demo) as conn:
+        entries = rows_as_dicts(conn, "access_log")
+        conn.execute("DROP TRIGGER access_log_no_update")
+        prev = "0" * 64
+        for e in entries:
+            if e["seq"] == 5:
+                e["actor"] = "someone-else"
+            e["prev_hash"] = prev
+            e["hash"] = jcs_sha256(e)
+            prev = e["hash"]
+            conn.execute(
+                "UPDATE access_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (e["actor"], e["prev_hash"], e["hash"], e["seq"]),
+            )
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    head = entries[-1]["seq"]
+    assert f"fails verification at entry {head}: it differs from the anchor of " in result.output
+    assert "so the log was rewritten from here or earlier" in result.output
+
+
+def test_both_log_tables_dropped_is_a_failure_not_an_empty_log(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.execute("DROP TABLE access_log")
+        conn.execute("DROP TABLE access_log_checkpoints")
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert "fails verification at entry 1: the store holds no access log at all, but the anchor of" in result.output
+    (demo / ANCHORS).unlink()  # the anchors gone too: the records it should have logged still say so
+    result = audit("verify", "-p", str(demo))
+    assert result.exit_code == 1
+    assert "the store holds no access log at all, but 2054 records with PHI" in result.output
+
+
+def test_insert_or_replace_cannot_rewrite_an_entry_or_a_checkpoint(demo: Path) -> None:
+    assert audit("export", "-p", str(demo), "-o", str(demo.parent / "offsite")).exit_code == 0
+    with db(demo) as conn:
+        entry = rows_as_dicts(conn, "access_log")[2]
+        entry["actor"] = "someone-else"
+        columns, marks = ", ".join(entry), ", ".join("?" * len(entry))
+        for verb in ("INSERT OR REPLACE", "REPLACE"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(f"{verb} INTO access_log ({columns}) VALUES ({marks})", tuple(entry.values()))
+        checkpoint = rows_as_dicts(conn, "access_log_checkpoints")[0]
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute(
+                "INSERT OR REPLACE INTO access_log_checkpoints (id, kind, day, at, head_seq, head_hash) "
+                "VALUES (?, 'export', ?, ?, 1, ?)",
+                (checkpoint["id"], checkpoint["day"], checkpoint["at"], "0" * 64),
+            )
+    assert audit("verify", "-p", str(demo)).exit_code == 0
+
+
+def test_a_missing_replace_guard_is_named_and_put_back(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.execute("DROP TRIGGER access_log_no_replace")
+    result = audit("verify", "-p", str(demo))
+    assert "access_log_no_replace" in result.output
+    practice = Practice.open(demo)
+    operations.history(practice, "patient", "P000012", actor="dr.lee")
+    practice.close()
+    with db(demo) as conn:
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'access_log_no_replace'").fetchone()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(), min_size=10, max_size=10), st.integers(min_value=1, max_value=2**40))
+def test_the_batched_hash_is_the_documented_canonical_hash(texts: list[str], seq: int) -> None:
+    from clinicops.plugins.access_log import ledger
+    from clinicops.plugins.access_log.chain import canonical
+
+    entry = dict(
+        zip(
+            ("at", "actor", "role", "source", "action", "entity", "record_id", "fields", "purpose", "outcome"),
+            texts,
+            strict=True,
+        )
+    )
+    entry |= {"seq": seq, "prev_hash": "ab" * 32}
+    fast = ledger._CANONICAL % (
+        *(ledger._enc(entry[k]) for k in ("action", "actor", "at", "entity", "fields", "outcome")),
+        entry["prev_hash"],
+        *(ledger._enc(entry[k]) for k in ("purpose", "record_id", "role")),
+        entry["seq"],
+        ledger._enc(entry["source"]),
+    )
+    assert fast.encode() == canonical(entry)

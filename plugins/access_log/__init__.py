@@ -10,10 +10,12 @@ own hash (SHA-256 over RFC 8785 canonical JSON of all the other fields; see
 
 - Same transaction: an entry is written with the change it records, so a rolled-back or
   dry-run sync leaves none (:mod:`.ledger`).
-- Append-only: the plugin only inserts; on SQLite, triggers refuse UPDATE and DELETE.
-  Anyone who gets past them is caught by ``clinicops audit verify``, which names the
-  first altered or missing entry and exits 1; daily checkpoints in the store and the
-  checkpoint file of each export catch a log cut short at the end.
+- Append-only: the plugin only inserts; on SQLite, triggers refuse UPDATE, DELETE and
+  INSERT OR REPLACE (:mod:`.guards`). Anyone who gets past them is caught by ``clinicops
+  audit verify``, which names the first altered or missing entry and exits 1; checkpoints
+  in the store, the anchor file beside the practice and the checkpoint file of each
+  export catch a log cut short, rebuilt or rehashed (:mod:`.anchors`), and a store with
+  no log at all fails.
 - Reading the log is an access too: ``audit report`` and ``audit export`` append their
   own entries (:mod:`.audit`); ``audit verify`` shows no entry and appends none.
 - Retention: keep the log, and each export with its checkpoint, at least six years
@@ -27,6 +29,9 @@ Settings (``[plugins.access_log]``, all optional):
 
 - ``export_dir`` (default ``"audit-exports"``): where ``audit export`` writes, relative to
   the practice folder, when ``-o`` is not given. Copy its files off-site.
+- ``anchor_file`` (default ``"access-log-anchors.jsonl"``): the append-only file of the
+  log's head after each change, relative to the practice folder; put it on append-only
+  or write-once storage where you can.
 - ``export_every_days`` (default 7): an alert asks for an off-site export when the last
   one is older than this (or there has never been one); 0 turns that reminder off, for a
   practice whose whole store is already copied off-site by other means.
@@ -45,7 +50,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import Alert
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.tasks import ScheduledTask
-from clinicops.plugins.access_log import ledger, upkeep
+from clinicops.plugins.access_log import anchors, audit, ledger, upkeep
 
 NAME = "access_log"
 
@@ -62,6 +67,12 @@ def plugin_settings_schema() -> dict[str, Any]:
                 "default": "audit-exports",
                 "description": "Folder for 'clinicops audit export', relative to the practice folder.",
             },
+            "anchor_file": {
+                "type": "string",
+                "minLength": 1,
+                "default": anchors.FILE_NAME,
+                "description": "Append-only file of the log's head after each change, relative to the practice folder.",
+            },
             "export_every_days": {
                 "type": "integer",
                 "minimum": 0,
@@ -74,7 +85,7 @@ def plugin_settings_schema() -> dict[str, Any]:
 
 @hookimpl
 def record_accessed(practice: Any, event: AccessEvent) -> None:
-    ledger.append(practice.tx.conn, event, practice.now())
+    ledger.append(practice.tx.conn, event, practice.now(), lambda: audit.anchor_file(practice))
 
 
 @hookimpl

@@ -20,26 +20,79 @@ from pathlib import Path
 from typing import Any
 
 from clinicops.core.access import AccessEvent
-from clinicops.plugins.access_log import ledger, report
+from clinicops.plugins.access_log import anchors, guards, ledger, report
 from clinicops.plugins.access_log.chain import Checkpoint, Verdict, verify
 
 LOG_COLUMNS = ("seq", "at", "actor", "role", "source", "action", "entity", "record_id", "fields", "purpose", "outcome")
+NAME = "access_log"
 RETENTION = "keep at least six years from creation (45 CFR 164.316(b)(2)); never purge"
 
 
-def verify_log(practice: Any, extra: Sequence[Checkpoint] = ()) -> tuple[Verdict, list[str]]:
-    """The chain checked against itself, the store's checkpoints and any exported ones,
-    plus the names of append-only guards that have gone missing."""
+def anchor_file(practice: Any) -> anchors.AnchorFile:
+    """Where this practice's anchors go: beside practice.toml unless the settings say otherwise."""
+    return anchors.AnchorFile(practice.root / practice.settings(NAME)["anchor_file"])
+
+
+def export_folder(practice: Any) -> Path:
+    return Path(practice.root) / practice.settings(NAME)["export_dir"]
+
+
+def verify_log(practice: Any, extra: Sequence[Path] = ()) -> tuple[Verdict, list[str]]:
+    """The chain checked against itself, the store's checkpoints, the anchor file, the checkpoint
+    of every export in the export folder and any further checkpoint files; plus the names of
+    append-only guards that have gone missing.
+
+    A store with no log at all fails when anything says there was one: an anchor, an export,
+    or records holding PHI (each was logged when it was written).
+    """
     conn = practice.tx.conn
-    verdict = verify(ledger.entries(conn), [*ledger.stored_checkpoints(conn), *extra])
-    return verdict, ledger.missing_guards(conn)
+    anchored, restart, notes = anchor_file(practice).read()
+    exported: list[Checkpoint] = []
+    for path in [*sorted(export_folder(practice).glob("*.checkpoint.json")), *extra]:
+        try:
+            cp, at = load_checkpoint(path)
+        except ValueError as exc:
+            notes.append(str(exc))
+            continue
+        if restart is not None and at < restart.at:
+            notes.append(f"{path.name} is of the log before the store was rebuilt on {restart.at}")
+        else:
+            exported.append(cp)
+    verdict = verify(ledger.entries(conn), [*ledger.stored_checkpoints(conn), *anchored, *exported])
+    verdict.warnings.extend(notes)
+    if restart is not None:
+        verdict.warnings.append(
+            f"The log starts again at entry 1 since {restart.at}, when {restart.by} rebuilt the store "
+            f"({restart.reason}); earlier entries exist only in the exports made before then."
+        )
+    if verdict.ok and verdict.count == 0:
+        phi = _phi_records(practice)
+        if phi:
+            verdict.bad_seq = 1
+            verdict.reason = (
+                f"the store holds no access log at all, but {phi} records with PHI, each of which was logged "
+                "when it was written: the log was deleted"
+            )
+    elif verdict.ok and not anchored and verdict.count:
+        verdict.warnings.append(
+            f"No anchor of this log outside the store ({anchor_file(practice).path.name} is missing or empty), "
+            "so entries cut from its end since the last export would go unnoticed; the next sync writes one."
+        )
+    return verdict, guards.missing(conn)
 
 
-def load_checkpoint(path: Path) -> Checkpoint:
-    """A checkpoint file written by :func:`export_log`."""
+def _phi_records(practice: Any) -> int:
+    registry = practice.registry
+    return sum(len(practice.tx.index(name)) for name in registry.names() if registry[name].has_phi)
+
+
+def load_checkpoint(path: Path) -> tuple[Checkpoint, str]:
+    """A checkpoint file written by :func:`export_log`, and when it was exported."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Checkpoint(f"exported checkpoint of {data['exported_at']}", int(data["head_seq"]), data["head_hash"])
+        at = str(data["exported_at"])
+        label = f"exported checkpoint of {at} ({path.name})"
+        return Checkpoint(label, int(data["head_seq"]), data["head_hash"]), at
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path} is not an access-log checkpoint file ({exc})") from None
 

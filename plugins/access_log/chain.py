@@ -69,6 +69,7 @@ class Verdict:
     reason: str = ""
     checkpoints_ok: int = 0
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -111,11 +112,21 @@ def verify(entries: Iterable[Mapping[str, Any]], checkpoints: Iterable[Checkpoin
     beyond = [cp for cp in verdict.checkpoints if cp.seq > verdict.head_seq]
     if beyond:
         cp = min(beyond, key=lambda c: c.seq)
+        newest = max(beyond, key=lambda c: c.seq)
         verdict.bad_seq = verdict.head_seq + 1
-        verdict.reason = (
-            f"it is missing, but the {cp.label} names entry {cp.seq}: "
-            f"entries from {verdict.head_seq + 1} on were removed from the end of the log"
-        )
+        if verdict.count == 0:
+            verdict.reason = (
+                f"the store holds no access log at all, but the {cp.label} names entry {cp.seq}"
+                + (f" (and {len(beyond) - 1} more, up to entry {newest.seq})" if len(beyond) > 1 else "")
+                + ": the log was deleted"
+            )
+        else:
+            verdict.reason = (
+                f"it is missing, but the {cp.label} names entry {cp.seq}"
+                + (f" (and {len(beyond) - 1} more, up to entry {newest.seq})" if len(beyond) > 1 else "")
+                + f": the log holds fewer entries than were anchored, so entries from {verdict.head_seq + 1} on "
+                "were removed from the end of the log"
+            )
     return verdict
 
 

@@ -46,17 +46,20 @@ def add_commands(cli: click.Group) -> None:
         "--checkpoint",
         "checkpoint_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Also check against a checkpoint file written by 'clinicops audit export'.",
+        help="Also check against this checkpoint file of an export (those in the export folder are always checked).",
     )
     @json_option
     @friendly
     def verify(practice_dir: Path, checkpoint_file: Path | None, as_json: bool) -> None:
-        """Recompute the access log's hash chain; name the first altered or missing entry (exit 1).
+        """Recompute the access log's hash chain and hold it against every checkpoint and anchor;
+        name the first altered or missing entry and the anchor that disagrees (exit 1).
 
         Example: clinicops audit verify --checkpoint audit-exports/access-log-20261123T140305Z.checkpoint.json
         """
         try:
-            extra = [audit.load_checkpoint(checkpoint_file)] if checkpoint_file else []
+            extra = [checkpoint_file] if checkpoint_file else []
+            for path in extra:
+                audit.load_checkpoint(path)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
         practice = open_practice(practice_dir)
@@ -77,10 +80,13 @@ def add_commands(cli: click.Group) -> None:
                         "reason": verdict.reason or None,
                         "checkpoints_checked": verdict.checkpoints_ok,
                         "missing_guards": missing,
+                        "warnings": verdict.warnings,
                     },
                     indent=2,
                 )
             )
+        for warning in [] if as_json else verdict.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         if missing and not as_json:
             click.echo(
                 f"Warning: the append-only guard(s) {', '.join(missing)} are missing from the store "
