@@ -21,6 +21,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES, Alert, days_text
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.notify import Channel, Delivery, Message
+from clinicops.core.plugin_storage import PluginStorage, StorageError
 from clinicops.core.practice import PracticeView
 from clinicops.core.problems import FieldProblem
 from clinicops.core.sync_report import ChangeSet
@@ -40,10 +41,27 @@ __all__ = [
     "Delivery",
     "FieldProblem",
     "Message",
+    "PluginStorage",
     "PracticeView",
     "ScheduledTask",
     "StatusSection",
+    "StorageError",
     "__version__",
     "days_text",
     "hookimpl",
+    "json_option",
+    "open_practice",
+    "practice_option",
 ]
+
+# The command-line helpers a plugin's commands share with the core's, so both read alike;
+# loaded on first use, as the CLI itself loads plugins.
+_CLI_HELPERS = ("json_option", "open_practice", "practice_option")
+
+
+def __getattr__(name: str) -> object:
+    if name in _CLI_HELPERS:
+        from clinicops.core import cli
+
+        return getattr(cli, name)
+    raise AttributeError(f"module 'clinicops' has no attribute {name!r}")

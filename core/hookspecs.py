@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from clinicops.core.access import AccessEvent
     from clinicops.core.alerts import Alert
     from clinicops.core.notify import Channel
+    from clinicops.core.plugin_storage import PluginStorage
     from clinicops.core.practice import PracticeView
     from clinicops.core.problems import FieldProblem
     from clinicops.core.sync_report import ChangeSet
@@ -81,6 +82,11 @@ def refresh_tables(practice: PracticeView) -> None:
 @hookspec
 def register_channels(practice: PracticeView) -> list[Channel] | None:
     """Return notification ``Channel``s (email, SMS…) that other plugins can send ``Message``s through."""
+
+
+@hookspec
+def prepare_storage(storage: PluginStorage) -> None:
+    """Create this plugin's own tables in the practice's store: call ``storage.prepare(metadata)``."""
 
 
 @hookspec

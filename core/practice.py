@@ -21,6 +21,7 @@ from clinicops.core.coercion import CoerceContext
 from clinicops.core.column_map_file import FILE_NAME, ColumnMap
 from clinicops.core.config import PracticeConfig, load_config
 from clinicops.core.plugin_manager import get_plugin_manager, resolve_settings
+from clinicops.core.plugin_storage import PluginStorage
 from clinicops.core.schema_registry import Entity, SchemaRegistry, builtin_schemas, load_folder
 from clinicops.core.store import Store, StoreTx
 
@@ -60,7 +61,14 @@ class Practice:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.config.store_url, clock=self.clock)
+            self._prepare_storage(self._store)
         return self._store
+
+    def _prepare_storage(self, store: Store) -> None:
+        """Each plugin creates its own tables when the store opens, before any work's transaction."""
+        with store.engine.connect() as conn:
+            for impl in self.pm.hook.prepare_storage.get_hookimpls():
+                impl.function(storage=PluginStorage(impl.plugin_name, conn))
 
     def now(self) -> datetime:
         """The current moment by the practice's clock, aware, in UTC."""
@@ -212,6 +220,11 @@ class PracticeView:
                 self.tx.save(entity, record_id, None, source=f"plugin:{plugin}", actor=plugin, current=old)
                 changed += 1
         return changed
+
+    def storage(self, plugin: str) -> PluginStorage:
+        """The plugin's own tables, in this view's transaction (see :mod:`clinicops.core.plugin_storage`);
+        its ``prepare_storage`` hook created them when the store opened."""
+        return PluginStorage(plugin, self.tx.conn)
 
     def channels(self) -> dict[str, Any]:
         """Notification channels by name, from every enabled plugin that offers one."""

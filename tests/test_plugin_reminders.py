@@ -308,7 +308,7 @@ def test_smtp_not_set_up_is_never_counted_as_sent_and_is_retried(xlsx_clinic: Cl
         [gave_up] = alerts_of(xlsx_clinic).values()
         assert gave_up.endswith("gave up after 2 attempts.")
         with xlsx_clinic.practice.view() as view:
-            [row] = ledger.rows(view.tx.conn)
+            [row] = ledger.rows(view.storage("reminders"))
         assert (row.state, row.attempts) == ("failed", 2)
         write_config(xlsx_clinic.folder, plugins=["reminders", "email"], extra=email_settings(smtp.port) + retries)
         xlsx_clinic.reopen()
@@ -363,7 +363,10 @@ def test_two_processes_racing_for_the_same_reminder_send_it_once(xlsx_clinic: Cl
         later = planning.Reminder(
             "A9", "P000001", "PR000001", "2026-11-30T15:00:00Z", dt.timedelta(hours=2), "email", "x"
         )
-        claims = [ledger.reserve(p.store.engine, later, dt.datetime.now(UTC), 5) for p in practices]
+        claims = []
+        for p in practices:
+            with p.view() as view:
+                claims.append(ledger.reserve(view.storage("reminders"), later, view.now(), 5))
     ids = sorted(m.message["Message-ID"] for m in smtp.messages)
     assert len(ids) == 4 and len(set(ids)) == 4
     assert claims[0] is not None and claims[1] is None
@@ -439,11 +442,18 @@ def test_plugins_json_lists_the_reminder_and_channel_plugins_with_their_hooks() 
         "collect_alerts",
         "compute_fields",
         "plugin_settings_schema",
+        "prepare_storage",
         "register_commands",
         "register_tasks",
         "status_sections",
     ]
-    assert hooks["email"] == ["collect_alerts", "plugin_settings_schema", "register_channels", "register_tasks"]
+    assert hooks["email"] == [
+        "collect_alerts",
+        "plugin_settings_schema",
+        "prepare_storage",
+        "register_channels",
+        "register_tasks",
+    ]
     assert hooks["sms"] == hooks["email"]
 
 

@@ -50,6 +50,11 @@ def settings_of(practice: Any) -> EmailSettings:
 
 
 @hookimpl
+def prepare_storage(storage: Any) -> None:
+    storage.prepare(digest.metadata)
+
+
+@hookimpl
 def register_channels(practice: Any) -> list[Any]:
     settings = settings_of(practice)
     channel = FileChannel if settings.mode == "file" else SmtpChannel
@@ -81,7 +86,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
     problem = settings.setup_problem()
     if problem:
         out.append(Alert(key="not-set-up", severity="warning", message=f"Email cannot be sent: {problem}."))
-    latest = digest.last(practice.tx.conn)
+    latest = digest.last(practice.storage(NAME))
     if latest and latest["state"] == digest.FAILED:
         out.append(
             Alert(

@@ -14,8 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -23,13 +21,12 @@ from sqlalchemy import (
     Text,
     and_,
     insert,
-    inspect,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from clinicops.core.notify import Delivery, Message
+from clinicops import Delivery, Message, PluginStorage
 
 NAME = "email"
 SENDING, SENT, FAILED = "sending", "sent", "failed"
@@ -57,20 +54,14 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ensure(engine: Engine) -> None:
-    """Create the table in a transaction of its own (never inside a sync's, which a dry run rolls back)."""
-    with engine.begin() as conn:
-        metadata.create_all(conn, checkfirst=True)
-
-
-def last(conn: Connection) -> dict[str, Any] | None:
-    if not inspect(conn).has_table(digests.name):
+def last(conn: PluginStorage) -> dict[str, Any] | None:
+    if not conn.exists(digests):
         return None
     row = conn.execute(select(digests).order_by(digests.c.day.desc()).limit(1)).first()
     return dict(row._mapping) if row else None
 
 
-def covered_until(conn: Connection) -> str | None:
+def covered_until(conn: PluginStorage) -> str | None:
     q = select(digests.c.covers_to).where(digests.c.state == SENT).order_by(digests.c.day.desc())
     row = conn.execute(q).first()
     return row[0] if row else None
@@ -82,17 +73,16 @@ def send_digest(practice: Any) -> None:
     to = settings["digest_to"]
     if not to:
         return
-    engine = practice.tx.conn.engine
-    ensure(engine)
+    storage = practice.storage(NAME)
     now = practice.now()
     day = practice.today().isoformat()
-    since = covered_until(practice.tx.conn) or stamp(now - dt.timedelta(days=1))
+    since = covered_until(storage) or stamp(now - dt.timedelta(days=1))
     until = stamp(now)
     alerts = [a for a in practice.records("alert") if a.get("status") in OPEN]
     new = [a for a in alerts if since < (a.get("first_seen") or "") <= until]
     if not new and not settings["digest_when_empty"]:
         return
-    if not _reserve(engine, day, now, since, until, len(new)):
+    if not _reserve(storage, day, now, since, until, len(new)):
         return
     subject, body = compose(practice.name, new, len(alerts), since, practice.timezone)
     message = Message(NAME, to, subject, body, f"digest:{day}")
@@ -100,7 +90,7 @@ def send_digest(practice: Any) -> None:
         delivery = practice.channels()[NAME].send(message)
     except Exception as exc:
         delivery = Delivery(False, f"the email channel failed ({type(exc).__name__})")
-    _finish(engine, day, delivery, practice.now())
+    _finish(storage, day, delivery, practice.now())
     if delivery.accepted:
         log.info("daily digest for %s sent (%d new alert(s))", day, len(new))
     else:
@@ -121,10 +111,10 @@ def compose(practice_name: str, new: list[dict[str, Any]], open_count: int, sinc
     return subject, "\n".join(lines) + "\n"
 
 
-def _reserve(engine: Engine, day: str, now: dt.datetime, since: str, until: str, count: int) -> bool:
+def _reserve(storage: PluginStorage, day: str, now: dt.datetime, since: str, until: str, count: int) -> bool:
     values = {"reserved_at": stamp(now), "covers_from": since, "covers_to": until, "alerts": count}
     try:
-        with engine.begin() as conn:
+        with storage.separately() as conn:
             existing = conn.execute(select(digests.c.state).where(digests.c.day == day)).first()
             if existing is None:
                 conn.execute(insert(digests).values(day=day, state=SENDING, **values))
@@ -139,8 +129,8 @@ def _reserve(engine: Engine, day: str, now: dt.datetime, since: str, until: str,
         return False
 
 
-def _finish(engine: Engine, day: str, delivery: Delivery, now: dt.datetime) -> None:
-    with engine.begin() as conn:
+def _finish(storage: PluginStorage, day: str, delivery: Delivery, now: dt.datetime) -> None:
+    with storage.separately() as conn:
         conn.execute(
             update(digests)
             .where(and_(digests.c.day == day, digests.c.state == SENDING))

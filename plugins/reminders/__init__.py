@@ -48,18 +48,23 @@ def collect_alerts(practice: Any) -> list[Alert]:
 
 
 @hookimpl
+def prepare_storage(storage: Any) -> None:
+    storage.prepare(ledger.metadata, renamed=ledger.RENAMED)
+
+
+@hookimpl
 def compute_fields(practice: Any, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
     """``reminder_sent_at`` follows the ledger: a moved appointment loses it until reminded of its new time."""
     if entity != "appointment":
         return None
-    sent = _sent_cache.get(practice.tx)
+    sent = _sent_cache.get(practice)
     if sent is None:
         sent = {}
-        for row in ledger.rows(practice.tx.conn):
+        for row in ledger.rows(practice.storage(NAME)):
             if row.state == ledger.SENT and row.finished_at:
                 starts = sent.setdefault(row.appointment_id, {})
                 starts[row.start] = max(starts.get(row.start, ""), row.finished_at)
-        _sent_cache[practice.tx] = sent
+        _sent_cache[practice] = sent
     if record.get("id") not in sent:
         return None
     return {"reminder_sent_at": sent[record["id"]].get(record.get("start", ""))}
@@ -72,7 +77,7 @@ def status_sections(practice: Any) -> list[StatusSection]:
     appointments = practice.records("appointment")
     rates = noshows.weekly_rates(appointments, practice.timezone, now, settings.rate_weeks)
     repeats = noshows.repeat_no_shows(appointments, now, settings.no_show_window, settings.no_show_threshold)
-    counts = ledger.counts(practice.tx.conn, since=now - dt.timedelta(days=7))
+    counts = ledger.counts(practice.storage(NAME), since=now - dt.timedelta(days=7))
     return [
         StatusSection(
             "No-show rate per provider and week",

@@ -22,9 +22,8 @@ def collect(practice: Any) -> list[Alert]:
     settings = Settings.of(practice.settings(NAME))
     now = practice.now()
     appointments = practice.records("appointment")
-    conn = practice.tx.conn
     return [
-        *_ledger_alerts(ledger.rows(conn, since=now - UNKNOWN_FOR), settings, now, practice.timezone),
+        *_ledger_alerts(ledger.rows(practice.storage(NAME), since=now - UNKNOWN_FOR), settings, now, practice.timezone),
         *_channel_alerts(practice, appointments, settings, now),
         *_template_alerts(Templates(practice.root / settings.templates_dir)),
         *_no_show_alerts(appointments, settings, now, practice.timezone),

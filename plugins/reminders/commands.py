@@ -11,18 +11,20 @@ import click
 
 from clinicops.plugins.reminders import ledger
 
+NAME = "reminders"
+
 
 def _open(practice_dir: Path) -> Any:
-    from clinicops.core.practice import Practice
+    from clinicops import open_practice
 
     try:
-        return Practice.open(practice_dir)
+        return open_practice(practice_dir)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 def add_commands(cli: click.Group) -> None:
-    from clinicops.core.cli import practice_option  # the CLI's own option, so both read alike
+    from clinicops import practice_option  # the CLI's own option, so both read alike
 
     @cli.group(name="reminders", context_settings={"help_option_names": ["-h", "--help"]})
     def reminders() -> None:
@@ -41,7 +43,7 @@ def add_commands(cli: click.Group) -> None:
         practice = _open(practice_dir)
         with practice.view(source="cli", actor="cli") as view:
             since = view.now() - dt.timedelta(days=days)
-            found = [r for r in ledger.rows(view.tx.conn, since=since) if state is None or r.state == state]
+            found = [r for r in ledger.rows(view.storage(NAME), since=since) if state is None or r.state == state]
         if as_json:
             click.echo(json.dumps([ledger.as_dict(r) for r in found], indent=2))
             return
@@ -66,9 +68,8 @@ def add_commands(cli: click.Group) -> None:
         """
         practice = _open(practice_dir)
         with practice.view(source="cli", actor="cli") as view:
-            ledger.ensure(view.tx.conn.engine)
             try:
-                row = ledger.resolve(view.tx.conn, row_id, sent=sent, now=view.now(), who="cli")
+                row = ledger.resolve(view.storage(NAME), row_id, sent=sent, now=view.now(), who="cli")
             except LookupError as exc:
                 raise click.ClickException(str(exc)) from None
         click.echo(f"Reminder {row.id} for appointment {row.appointment_id} is now '{row.state}'.")

@@ -17,15 +17,12 @@ to the access log yet, so a crash never leaves an unlogged read behind.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Column,
-    Connection,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -34,19 +31,18 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     insert,
-    inspect,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from clinicops.core.notify import Delivery
+from clinicops import Delivery, PluginStorage
 from clinicops.plugins.reminders.planning import Reminder, Slot
 
 metadata = MetaData()
 
 outbox = Table(
-    "reminder_outbox",
+    "reminders_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("appointment_id", String(128), nullable=False),
@@ -92,35 +88,22 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
+# Earlier releases named the table after the singular; its rows carry over.
+RENAMED = {"reminder_outbox": outbox.name}
 
 
-def ensure(engine: Engine) -> None:
-    """Create the ledger table if missing, in a transaction of its own: never inside a sync's, which a
-    dry run rolls back."""
-    if engine not in _ready:
-        with engine.begin() as conn:
-            metadata.create_all(conn, checkfirst=True)
-        _ready.add(engine)
-
-
-def ready(conn: Connection) -> bool:
-    """Whether the ledger table exists; read paths treat a missing one as empty."""
-    if conn.engine not in _ready and inspect(conn).has_table(outbox.name):
-        _ready.add(conn.engine)
-    return conn.engine in _ready
-
-
-def rows(conn: Connection, *, since: dt.datetime | None = None, appointment_ids: list[str] | None = None) -> list[Row]:
+def rows(
+    storage: PluginStorage, *, since: dt.datetime | None = None, appointment_ids: list[str] | None = None
+) -> list[Row]:
     """Ledger rows for appointments starting after ``since`` (or these appointments)."""
-    if not ready(conn):
+    if not storage.exists(outbox):
         return []
     q = select(outbox)
     if since is not None:
         q = q.where(outbox.c.start >= stamp(since))
     if appointment_ids is not None:
         q = q.where(outbox.c.appointment_id.in_(appointment_ids))
-    return [Row(**r._mapping) for r in conn.execute(q.order_by(outbox.c.id))]
+    return [Row(**r._mapping) for r in storage.execute(q.order_by(outbox.c.id))]
 
 
 def taken(ledger: list[Row], max_attempts: int) -> set[Slot]:
@@ -128,14 +111,14 @@ def taken(ledger: list[Row], max_attempts: int) -> set[Slot]:
     return {r.slot for r in ledger if r.state != FAILED or r.attempts >= max_attempts}
 
 
-def reserve(engine: Engine, reminder: Reminder, now: dt.datetime, max_attempts: int) -> int | None:
+def reserve(storage: PluginStorage, reminder: Reminder, now: dt.datetime, max_attempts: int) -> int | None:
     """Claim a reminder in its own committed transaction; the row id, or None if it is not ours to send."""
     key = outbox.c.idempotency_key == reminder.key
     try:
-        with engine.begin() as conn:
-            existing = conn.execute(select(outbox.c.id, outbox.c.state, outbox.c.attempts).where(key)).first()
+        with storage.separately() as own:
+            existing = own.execute(select(outbox.c.id, outbox.c.state, outbox.c.attempts).where(key)).first()
             if existing is None:
-                result = conn.execute(
+                result = own.execute(
                     insert(outbox).values(
                         appointment_id=reminder.appointment_id,
                         start=reminder.start,
@@ -152,7 +135,7 @@ def reserve(engine: Engine, reminder: Reminder, now: dt.datetime, max_attempts: 
                 return int(result.inserted_primary_key[0])
             if existing.state != FAILED or existing.attempts >= max_attempts:
                 return None
-            claimed = conn.execute(
+            claimed = own.execute(
                 update(outbox)
                 .where(and_(key, outbox.c.state == FAILED, outbox.c.attempts == existing.attempts))
                 .values(state=SENDING, attempts=existing.attempts + 1, reserved_at=stamp(now), finished_at=None)
@@ -162,10 +145,10 @@ def reserve(engine: Engine, reminder: Reminder, now: dt.datetime, max_attempts: 
         return None  # another process inserted the same key first: it sends, we don't
 
 
-def finish(engine: Engine, row_id: int, delivery: Delivery, now: dt.datetime) -> None:
+def finish(storage: PluginStorage, row_id: int, delivery: Delivery, now: dt.datetime) -> None:
     """Record the channel's answer: ``sent`` only if the server accepted the message."""
-    with engine.begin() as conn:
-        conn.execute(
+    with storage.separately() as own:
+        own.execute(
             update(outbox)
             .where(and_(outbox.c.id == row_id, outbox.c.state == SENDING))
             .values(
@@ -176,24 +159,24 @@ def finish(engine: Engine, row_id: int, delivery: Delivery, now: dt.datetime) ->
         )
 
 
-def mark_logged(conn: Connection, ids: list[int]) -> None:
+def mark_logged(storage: PluginStorage, ids: list[int]) -> None:
     if ids:
-        conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(access_logged=True))
+        storage.execute(update(outbox).where(outbox.c.id.in_(ids)).values(access_logged=True))
 
 
-def unlogged(conn: Connection) -> list[Row]:
-    if not ready(conn):
+def unlogged(storage: PluginStorage) -> list[Row]:
+    if not storage.exists(outbox):
         return []
-    return [Row(**r._mapping) for r in conn.execute(select(outbox).where(outbox.c.access_logged.is_(False)))]
+    return [Row(**r._mapping) for r in storage.execute(select(outbox).where(outbox.c.access_logged.is_(False)))]
 
 
-def resolve(conn: Connection, row_id: int, *, sent: bool, now: dt.datetime, who: str) -> Row:
+def resolve(storage: PluginStorage, row_id: int, *, sent: bool, now: dt.datetime, who: str) -> Row:
     """A person settles a row: it went out (``sent``), or it did not (``failed`` with fresh attempts,
     so it is sent again while still useful)."""
-    row = conn.execute(select(outbox).where(outbox.c.id == row_id)).first()
+    row = storage.execute(select(outbox).where(outbox.c.id == row_id)).first()
     if row is None:
         raise LookupError(f"No reminder with ledger id {row_id}; 'clinicops reminders list' shows them")
-    conn.execute(
+    storage.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
         .values(
@@ -203,7 +186,7 @@ def resolve(conn: Connection, row_id: int, *, sent: bool, now: dt.datetime, who:
             detail=f"resolved by {who}: {'sent' if sent else 'not sent'}",
         )
     )
-    return Row(**conn.execute(select(outbox).where(outbox.c.id == row_id)).one()._mapping)
+    return Row(**storage.execute(select(outbox).where(outbox.c.id == row_id)).one()._mapping)
 
 
 def latest_sent(ledger: list[Row]) -> dict[tuple[str, str], str]:
@@ -216,9 +199,9 @@ def latest_sent(ledger: list[Row]) -> dict[tuple[str, str], str]:
     return out
 
 
-def counts(conn: Connection, since: dt.datetime) -> dict[str, int]:
+def counts(storage: PluginStorage, since: dt.datetime) -> dict[str, int]:
     out: dict[str, int] = {}
-    for r in rows(conn, since=since):
+    for r in rows(storage, since=since):
         out[r.state] = out.get(r.state, 0) + 1
     return out
 

@@ -39,11 +39,10 @@ class Outcome:
 def send_due(practice: Any) -> Outcome:
     """Send every reminder due now; the ``reminders:send-reminders`` task."""
     settings = Settings.of(practice.settings(NAME))
-    engine = practice.tx.conn.engine
-    ledger.ensure(engine)
+    storage = practice.storage(NAME)
     now = practice.now()
     channels = practice.channels()
-    taken = ledger.taken(ledger.rows(practice.tx.conn, since=now), settings.max_attempts)
+    taken = ledger.taken(ledger.rows(storage, since=now), settings.max_attempts)
     appointments = practice.records("appointment")
     todo: list[planning.Reminder] = []
     if planning.due_slots(appointments, now=now, tz=practice.timezone, settings=settings, taken=taken):
@@ -73,13 +72,13 @@ def send_due(practice: Any) -> Outcome:
                 channel=reminder.channel,
             )
             text = templates.message(reminder.channel, ctx)
-            row_id = ledger.reserve(engine, reminder, now, settings.max_attempts)
+            row_id = ledger.reserve(storage, reminder, now, settings.max_attempts)
             if row_id is None:
                 outcome.claimed_elsewhere += 1
                 continue
             message = Message(reminder.channel, reminder.to, text.subject, text.body, reminder.key)
             delivery = _send(channels[reminder.channel], message)
-            ledger.finish(engine, row_id, delivery, practice.now())
+            ledger.finish(storage, row_id, delivery, practice.now())
             what = f"appointment {reminder.appointment_id} ({reminder.offset_minutes / 60:g} h) by {reminder.channel}"
             if delivery.accepted:
                 outcome.sent += 1
@@ -101,8 +100,8 @@ def _send(channel: Any, message: Message) -> Delivery:
 
 def record(practice: Any, now: dt.datetime, appointments: list[dict[str, Any]]) -> None:
     """In the view's transaction: log each contact read not yet logged, and show sent times on appointments."""
-    conn = practice.tx.conn
-    pending = ledger.unlogged(conn)
+    storage = practice.storage(NAME)
+    pending = ledger.unlogged(storage)
     for row in pending:
         practice.accessed(
             AccessEvent(
@@ -116,9 +115,9 @@ def record(practice: Any, now: dt.datetime, appointments: list[dict[str, Any]]) 
                 purpose="appointment reminder",
             )
         )
-    ledger.mark_logged(conn, [row.id for row in pending])
+    ledger.mark_logged(storage, [row.id for row in pending])
     shown = {a["id"]: (a.get("start"), a.get("reminder_sent_at") or "") for a in appointments}
-    for (appointment_id, start), sent_at in ledger.latest_sent(ledger.rows(conn, since=now - RECENT)).items():
+    for (appointment_id, start), sent_at in ledger.latest_sent(ledger.rows(storage, since=now - RECENT)).items():
         if shown.get(appointment_id, (None, ""))[0] != start or shown[appointment_id][1] >= sent_at:
             continue
         appt = practice.get("appointment", appointment_id)  # fresh, so nothing staff typed since is lost

@@ -104,8 +104,8 @@ def _open_upcoming(practice: Any, reviews: list[dict[str, Any]]) -> None:
         if cycle is None or (cycle.due - today).days > settings["create_days_before"]:
             continue
         rid = review_id(member["id"], cycle.due)
-        # The store's own lookup sees tombstones too: a row someone deleted stays deleted.
-        if practice.tx.get(ENTITY, rid) is not None:
+        # Tombstones count too: a review someone deleted stays deleted.
+        if practice.get(ENTITY, rid, include_deleted=True) is not None:
             continue
         record = {
             "id": rid,

@@ -73,14 +73,17 @@ def _max_age(practice: Any) -> dt.timedelta:
 
 
 @hookimpl
+def prepare_storage(storage: Any) -> None:
+    storage.prepare(outbox.metadata)
+
+
+@hookimpl
 def register_channels(practice: Any) -> list[Any]:
-    return [outbox.SmsChannel(practice.tx.conn.engine, make_adapter(practice), practice.now, _max_age(practice))]
+    return [outbox.SmsChannel(practice.storage(NAME), make_adapter(practice), practice.now, _max_age(practice))]
 
 
 def deliver(practice: Any) -> None:
-    engine = practice.tx.conn.engine
-    outbox.ensure(engine)
-    outbox.drain(engine, make_adapter(practice), practice.now(), _max_age(practice))
+    outbox.drain(practice.storage(NAME), make_adapter(practice), practice.now(), _max_age(practice))
 
 
 def receive(practice: Any) -> None:
@@ -113,7 +116,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
         )
     elif problem := adapter.problem():
         out.append(Alert(key="not-set-up", severity="warning", message=f"Texts cannot be sent: {problem}."))
-    conn = practice.tx.conn
+    conn = practice.storage(NAME)
     if not outbox.ready(conn):
         return out
     now = practice.now()

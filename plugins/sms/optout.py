@@ -41,9 +41,8 @@ def keyword(body: str) -> str:
 
 def receive(practice: Any, adapter: Adapter) -> int:
     """Fetch replies, record new ones and apply opt-outs; the number of new replies."""
-    outbox.ensure(practice.tx.conn.engine)
     replies = adapter.receive()
-    conn = practice.tx.conn
+    conn = practice.storage(NAME)
     now = practice.now()
     ids = [r.provider_id for r in replies]
     column = outbox.inbound.c.provider_id
@@ -67,7 +66,7 @@ def receive(practice: Any, adapter: Adapter) -> int:
 
 def apply(practice: Any) -> None:
     """Turn consent to what is left for every patient whose number opted out and is not yet applied."""
-    conn = practice.tx.conn
+    conn = practice.storage(NAME)
     table = outbox.optouts
     pending = list(conn.execute(select(table.c.number).where(and_(table.c.opted_out, table.c.applied.is_(False)))))
     if not pending:

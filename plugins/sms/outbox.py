@@ -23,8 +23,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
-    Connection,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -32,13 +30,12 @@ from sqlalchemy import (
     Text,
     and_,
     insert,
-    inspect,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from clinicops.core.notify import Delivery, Message
+from clinicops import Delivery, Message, PluginStorage
 from clinicops.plugins.sms.adapters import Adapter, Handover
 
 QUEUED, SENDING, SENT, FAILED, EXPIRED = "queued", "sending", "sent", "failed", "expired"
@@ -92,22 +89,16 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ensure(engine: Engine) -> None:
-    """Create the tables in a transaction of their own (never inside a sync's, which a dry run rolls back)."""
-    with engine.begin() as conn:
-        metadata.create_all(conn, checkfirst=True)
+def ready(storage: PluginStorage) -> bool:
+    return storage.exists(outbox)
 
 
-def ready(conn: Connection) -> bool:
-    return inspect(conn).has_table(outbox.name)
-
-
-def is_opted_out(conn: Connection, number: str) -> bool:
+def is_opted_out(conn: PluginStorage, number: str) -> bool:
     row = conn.execute(select(optouts.c.opted_out).where(optouts.c.number == number)).first()
     return bool(row and row[0])
 
 
-def set_optout(conn: Connection, number: str, opted_out: bool, source: str, now: dt.datetime) -> None:
+def set_optout(conn: PluginStorage, number: str, opted_out: bool, source: str, now: dt.datetime) -> None:
     values = {"opted_out": opted_out, "source": source, "changed_at": stamp(now), "applied": not opted_out}
     if conn.execute(select(optouts.c.number).where(optouts.c.number == number)).first():
         conn.execute(update(optouts).where(optouts.c.number == number).values(**values))
@@ -115,13 +106,13 @@ def set_optout(conn: Connection, number: str, opted_out: bool, source: str, now:
         conn.execute(insert(optouts).values(number=number, **values))
 
 
-def enqueue(engine: Engine, message: Message, now: dt.datetime) -> Row:
+def enqueue(storage: PluginStorage, message: Message, now: dt.datetime) -> Row:
     """The outbox row for this message's key: new and ``queued``, or the existing one (a failed or
     expired one queued again)."""
     key = outbox.c.idempotency_key == message.idempotency_key
     for _ in range(2):
         try:
-            with engine.begin() as conn:
+            with storage.separately() as conn:
                 row = conn.execute(select(outbox).where(key)).first()
                 if row is None:
                     conn.execute(
@@ -149,10 +140,10 @@ def enqueue(engine: Engine, message: Message, now: dt.datetime) -> Row:
 
 
 def drain(
-    engine: Engine, adapter: Adapter, now: dt.datetime, max_age: dt.timedelta, only: int | None = None
+    storage: PluginStorage, adapter: Adapter, now: dt.datetime, max_age: dt.timedelta, only: int | None = None
 ) -> dict[int, Handover]:
     """Hand queued texts to the provider, oldest first; row id -> the provider's answer."""
-    with engine.begin() as conn:
+    with storage.separately() as conn:
         conn.execute(
             update(outbox)
             .where(and_(outbox.c.state == QUEUED, outbox.c.created_at < stamp(now - max_age)))
@@ -164,7 +155,7 @@ def drain(
         ids = [r.id for r in conn.execute(q.order_by(outbox.c.id))]
     answers = {}
     for row_id in ids:
-        with engine.begin() as conn:
+        with storage.separately() as conn:
             claimed = conn.execute(
                 update(outbox)
                 .where(and_(outbox.c.id == row_id, outbox.c.state == QUEUED))
@@ -174,7 +165,7 @@ def drain(
                 continue
             row = conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
         handover = adapter.send(row.to_number, row.body or "", row.idempotency_key)
-        with engine.begin() as conn:
+        with storage.separately() as conn:
             done: dict[str, Any] = {"updated_at": stamp(now)}
             if handover.accepted:
                 done |= {"state": SENT, "provider_id": handover.provider_id, "body": None, "detail": None}
@@ -192,8 +183,8 @@ class SmsChannel:
 
     name = "sms"
 
-    def __init__(self, engine: Engine, adapter: Adapter, clock: Any, max_age: dt.timedelta) -> None:
-        self.engine = engine
+    def __init__(self, storage: PluginStorage, adapter: Adapter, clock: Any, max_age: dt.timedelta) -> None:
+        self.storage = storage
         self.adapter = adapter
         self._now = clock
         self.max_age = max_age
@@ -201,17 +192,15 @@ class SmsChannel:
     def send(self, message: Message) -> Delivery:
         if not E164.match(message.to):
             return Delivery(False, "the number is not in international (E.164) form")
-        ensure(self.engine)
-        with self.engine.connect() as conn:
-            if is_opted_out(conn, message.to):
-                return Delivery(False, "the number has opted out of texts (STOP)")
+        if is_opted_out(self.storage, message.to):
+            return Delivery(False, "the number has opted out of texts (STOP)")
         now = self._now()
-        row = enqueue(self.engine, message, now)
+        row = enqueue(self.storage, message, now)
         if row.state == SENT:
             return Delivery(True, f"already sent as {row.provider_id}")
         if row.state == SENDING:
             return Delivery(False, "this text was already being handed to the provider; not sent again")
-        answer = drain(self.engine, self.adapter, now, self.max_age, only=row.id).get(row.id)
+        answer = drain(self.storage, self.adapter, now, self.max_age, only=row.id).get(row.id)
         if answer is None:
             return Delivery(False, "the text was not handed to the provider")
         return Delivery(answer.accepted, answer.provider_id if answer.accepted else answer.detail)

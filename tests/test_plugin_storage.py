@@ -1,0 +1,107 @@
+"""A plugin keeps tables of its own through the storage API, and only its own."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from clinicops import PluginStorage, StorageError, hookimpl
+from clinicops.core.practice import Practice
+from clinicops.plugins.reminders import ledger
+
+from .conftest import Clinic, write_config
+
+metadata = MetaData()
+seen = Table("tally_seen", metadata, Column("id", Integer, primary_key=True), Column("patient", String(32)))
+stray = Table("records_copy", MetaData(), Column("id", Integer, primary_key=True))
+
+
+class Tally:
+    """Counts, in a table of its own, every patient a sync creates."""
+
+    @hookimpl
+    def prepare_storage(self, storage: PluginStorage) -> None:
+        storage.prepare(metadata)
+
+    @hookimpl
+    def after_sync(self, practice: Any, changes: Any) -> None:
+        storage = practice.storage("tally")
+        for patient in changes.created.get("patient", []):
+            storage.execute(insert(seen).values(patient=patient))
+
+    @hookimpl
+    def refresh_tables(self, practice: Any) -> None:
+        practice.storage("tally").execute(insert(seen).values(patient="during-sync"))
+
+
+def with_tally(clinic: Clinic) -> Practice:
+    clinic.practice.close()
+    clinic.practice = Practice.open(clinic.folder)
+    clinic.practice.pm.register(Tally(), name="tally")
+    return clinic.practice
+
+
+def tally(clinic: Clinic) -> list[str]:
+    with clinic.practice.view() as view:
+        return [r.patient for r in view.storage("tally").execute(select(seen).order_by(seen.c.id))]
+
+
+def test_a_plugin_table_is_created_when_the_store_opens_and_commits_with_the_sync(xlsx_clinic: Clinic) -> None:
+    with_tally(xlsx_clinic)
+    xlsx_clinic.sync(dry_run=True)
+    assert tally(xlsx_clinic) == []  # the dry run's writes, the plugin's included, rolled back
+    xlsx_clinic.sync()
+    assert sorted(tally(xlsx_clinic)) == sorted(["during-sync", "P000001", "P000002", "P000003", "P000004", "P000005"])
+
+
+def test_a_plugin_cannot_touch_a_table_that_is_not_its_own(xlsx_clinic: Clinic) -> None:
+    with xlsx_clinic.practice.view() as view:
+        storage = view.storage("tally")
+        with pytest.raises(StorageError, match="may only use tables named 'tally_…', not 'records_copy'"):
+            storage.execute(select(func.count()).select_from(stray))
+        with pytest.raises(StorageError, match="not 'records_copy'"):
+            storage.prepare(stray.metadata)
+
+
+def test_separately_commits_even_when_the_work_around_it_rolls_back(xlsx_clinic: Clinic) -> None:
+    practice = with_tally(xlsx_clinic)
+    with pytest.raises(RuntimeError), practice.view() as view:
+        storage = view.storage("tally")
+        with storage.separately() as own:
+            own.execute(insert(seen).values(patient="kept"))
+        storage.execute(insert(seen).values(patient="rolled back"))
+        raise RuntimeError("the work failed")
+    assert tally(xlsx_clinic) == ["kept"]
+
+
+def test_a_renamed_ledger_keeps_its_rows(xlsx_clinic: Clinic) -> None:
+    """The reminders ledger was called reminder_outbox; a store made then keeps every row."""
+    xlsx_clinic.practice.close()
+    db = xlsx_clinic.folder / "data" / "clinicops.db"
+    db.parent.mkdir(mode=0o700, exist_ok=True)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE IF EXISTS reminders_outbox")
+        conn.execute(
+            "CREATE TABLE reminder_outbox (id INTEGER PRIMARY KEY, appointment_id VARCHAR(128) NOT NULL, "
+            "start VARCHAR(32) NOT NULL, offset_min INTEGER NOT NULL, channel VARCHAR(32) NOT NULL, "
+            "patient_id VARCHAR(128) NOT NULL, idempotency_key VARCHAR(300) NOT NULL UNIQUE, "
+            "state VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL, reserved_at VARCHAR(32) NOT NULL, "
+            "finished_at VARCHAR(32), detail TEXT, access_logged BOOLEAN NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO reminder_outbox VALUES (1, 'A000001', '2026-11-25T19:30:00Z', 2880, 'email', 'P000001', "
+            "'A000001:2026-11-25T19:30:00Z:2880m:email', 'sent', 1, '2026-11-23T20:00:00Z', "
+            "'2026-11-23T20:00:01Z', NULL, 1)"
+        )
+    write_config(xlsx_clinic.folder, plugins=["reminders"])
+    practice = Practice.open(xlsx_clinic.folder)
+    with practice.view() as view:
+        [row] = ledger.rows(view.storage("reminders"))
+    practice.close()
+    assert (row.appointment_id, row.state) == ("A000001", "sent")
+    with sqlite3.connect(db) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "reminders_outbox" in names and "reminder_outbox" not in names
