@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -412,6 +413,26 @@ def test_disabling_an_essential_plugin_in_config_is_refused(tmp_path: Path) -> N
     (tmp_path / "practice.toml").write_text(text.replace("\n[plugins.x]\n", ""))
     with pytest.raises(PluginError, match="'access_log' cannot be disabled: the HIPAA access log"):
         Practice.open(tmp_path)
+
+
+def test_hook_prepare_storage_creates_the_plugins_tables_when_the_store_opens(tmp_path: Path) -> None:
+    from sqlalchemy import Column, Integer, MetaData, Table, inspect
+
+    from clinicops.core.hookspecs import hookimpl
+
+    metadata = MetaData()
+    Table("notes_kept", metadata, Column("id", Integer, primary_key=True))
+
+    class Notes:
+        @hookimpl
+        def prepare_storage(self, storage: Any) -> None:
+            storage.prepare(metadata)
+
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path)
+    practice.pm.register(Notes(), name="notes")
+    assert inspect(practice.store.engine).has_table("notes_kept")
+    practice.close()
 
 
 def test_every_hook_has_a_test_named_after_it() -> None:
