@@ -63,6 +63,7 @@ class XlsxBackend:
         self.key = f"xlsx:{_key_path(self.path, root)}"
         self.requests = 0
         self._read_stamp: tuple[float, int] | None = None
+        self._headers: dict[str, list[str]] = {}  # each tab's header row as last read
 
     # reading -----------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class XlsxBackend:
             raise BackendError(f"Cannot read {self.path.name}: {exc}") from None
         names = {normalize_header(n): n for n in book.sheet_names}
         out: dict[str, SheetTable | None] = {}
+        self._headers = {}
         for spec in specs:
             name = names.get(normalize_header(spec.title))
             if name is None:
@@ -107,6 +109,7 @@ class XlsxBackend:
                 continue
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
+            self._headers[normalize_header(name)] = header
             out[spec.entity] = SheetTable(
                 title=name,
                 header=header,
@@ -132,7 +135,7 @@ class XlsxBackend:
             if (now.st_mtime, now.st_size) != self._read_stamp:
                 raise BackendBusy(f"{self.path.name} changed while syncing; the next sync picks up both.")
         package = self._open() if exists else self._new_package(writes)
-        editor = WorkbookEditor(package)
+        editor = WorkbookEditor(package, self._headers if exists and self._read_stamp else None)
         result = WriteResult()
         for tw in writes:
             refs = editor.apply(tw)
@@ -176,6 +179,7 @@ class XlsxBackend:
                 os.unlink(tmp)
         now = self.path.stat()
         self._read_stamp = (now.st_mtime, now.st_size)
+        self._headers = {}  # a write may have added columns: look again next time
 
     def _backup(self) -> None:
         if self.keep_backups <= 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -188,7 +189,51 @@ class Package:
 
 
 def _copy_member(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-    """Copy a member as it is: same name, date, attributes and bytes."""
+    """Copy a member as it is: same name, date, attributes and bytes.
+
+    Its compressed bytes are copied as they are (no inflating and deflating a 100,000-row sheet
+    that did not change); the standard library has no public call for that, so a member it
+    would not write the same way (encrypted, or a layout this does not recognise) is
+    decompressed and compressed again instead, which keeps its content byte for byte all the same.
+    """
+    if not _copy_compressed(source, info, out):
+        _copy_inflated(source, info, out)
+
+
+def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> bool:
+    if info.flag_bits & 0x1 or source.fp is None or out.fp is None:
+        return False
+    source.fp.seek(info.header_offset)
+    header = source.fp.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader:
+        return False
+    fields = struct.unpack(zipfile.structFileHeader, header)
+    if fields[0] != zipfile.stringFileHeader:
+        return False
+    source.fp.seek(fields[10] + fields[11], 1)  # the name and the extra field
+    data = source.fp.read(info.compress_size)
+    if len(data) != info.compress_size:
+        return False
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    copy.comment = info.comment
+    copy.flag_bits = info.flag_bits & ~0x08  # sizes go in the header, no data descriptor after the data
+    copy.CRC = info.CRC
+    copy.compress_size = info.compress_size
+    copy.file_size = info.file_size
+    copy.header_offset = out.fp.tell()
+    out.fp.write(copy.FileHeader())
+    out.fp.write(data)
+    out.filelist.append(copy)
+    out.NameToInfo[copy.filename] = copy
+    out.start_dir = out.fp.tell()
+    out._didModify = True
+    return True
+
+
+def _copy_inflated(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
     copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     copy.compress_type = info.compress_type
     copy.external_attr = info.external_attr

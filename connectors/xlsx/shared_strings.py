@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.parsers import expat
 
 
@@ -10,14 +11,17 @@ class _Enough(Exception):
 
 
 class SharedStrings:
-    def __init__(self, data: bytes | None) -> None:
-        self._data = data
+    """``load`` gives the part's bytes; it is called only when a text is looked up."""
+
+    def __init__(self, load: Callable[[], bytes] | None) -> None:
+        self._load = load
         self._texts: list[str] = []
-        self._complete = data is None
+        self._complete = load is None
 
     def __call__(self, index: int) -> str:
         if index >= len(self._texts) and not self._complete:
-            self._read_up_to(index)
+            # the first look-up reads only as far as it needs; a later one beyond that reads it all
+            self._read_up_to(index if not self._texts else 1 << 62)
         return self._texts[index] if 0 <= index < len(self._texts) else ""
 
     def _read_up_to(self, index: int) -> None:
@@ -59,7 +63,7 @@ class SharedStrings:
         parser.EndElementHandler = end
         parser.CharacterDataHandler = chars
         try:
-            parser.Parse(self._data or b"", True)
+            parser.Parse(self._load() if self._load else b"", True)
             self._complete = True
         except _Enough:
             pass

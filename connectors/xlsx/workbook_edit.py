@@ -34,15 +34,19 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 class WorkbookEditor:
-    def __init__(self, package: Package) -> None:
+    """``headers`` (tab title, normalised → header texts from A1 on), when the caller has just read
+    them, saves looking them up in the shared-strings table."""
+
+    def __init__(self, package: Package, headers: dict[str, list[str]] | None = None) -> None:
         self.package = package
+        self.headers = headers or {}
         self.changed = False
         self.date1904 = package.date1904()
         styles_part = package.styles_part()
         self.styles_part = styles_part
         self.styles = StyleBook(package.tree(styles_part)) if styles_part else None
         strings = package.shared_strings_part()
-        self.shared = SharedStrings(package.read(strings) if strings else None)
+        self.shared = SharedStrings((lambda: package.read(strings)) if strings else None)
         self._header_looks: dict[int, Look] = {}
 
     def apply(self, tw: TableWrite) -> list[int]:
@@ -50,7 +54,10 @@ class WorkbookEditor:
         spec = tw.spec
         entry, created = self._sheet(spec.title)
         data = self.package.read(entry.part)
-        header = header_row(data, self.shared)
+        known = self.headers.get(normalize_header(entry.title))
+        header = (
+            {i: text for i, text in enumerate(known, start=1)} if known is not None else header_row(data, self.shared)
+        )
         columns: dict[str, int] = {}
         for col, text in sorted(header.items()):
             if text.strip():
