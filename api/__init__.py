@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES, Alert, days_text
+from clinicops.core.coercion.identifiers import npi_check_digit
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.notify import Channel, Delivery, Message
 from clinicops.core.plugin_storage import PluginStorage, StorageError
 from clinicops.core.practice import PracticeView
 from clinicops.core.problems import FieldProblem
+from clinicops.core.render import table as render_table
 from clinicops.core.sync_report import ChangeSet
 from clinicops.core.tasks import ScheduledTask, StatusSection
 
@@ -48,15 +51,19 @@ __all__ = [
     "StorageError",
     "__version__",
     "days_text",
+    "friendly",
     "hookimpl",
     "json_option",
+    "npi_check_digit",
     "open_practice",
     "practice_option",
+    "private_files",
+    "render_table",
 ]
 
 # The command-line helpers a plugin's commands share with the core's, so both read alike;
 # loaded on first use, as the CLI itself loads plugins.
-_CLI_HELPERS = ("json_option", "open_practice", "practice_option")
+_CLI_HELPERS = ("friendly", "json_option", "open_practice", "practice_option")
 
 
 def __getattr__(name: str) -> object:

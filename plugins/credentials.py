@@ -20,9 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clinicops.core.alerts import Alert, days_text
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import StatusSection
+from clinicops import Alert, StatusSection, days_text, hookimpl
 
 NAME = "credentials"
 

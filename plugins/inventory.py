@@ -39,9 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import StatusSection
+from clinicops import Alert, StatusSection, hookimpl
 
 NAME = "inventory"
 ORDER = "purchase_order_line"

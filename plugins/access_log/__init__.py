@@ -46,10 +46,7 @@ from typing import Any
 
 import click
 
-from clinicops.core.access import AccessEvent
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import ScheduledTask
+from clinicops import AccessEvent, Alert, ScheduledTask, hookimpl
 from clinicops.plugins.access_log import anchors, audit, ledger, upkeep
 
 NAME = "access_log"

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from clinicops.core import private_files
+from clinicops import private_files
 from clinicops.plugins.access_log.chain import Checkpoint
 
 FILE_NAME = "access-log-anchors.jsonl"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinicops.core.access import AccessEvent
+from clinicops import AccessEvent
 from clinicops.plugins.access_log import anchors, guards, ledger, report
 from clinicops.plugins.access_log.chain import Checkpoint, Verdict, verify
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from clinicops.core.cli import friendly, json_option, open_practice, practice_option
+from clinicops import friendly, json_option, open_practice, practice_option
 from clinicops.plugins.access_log import audit, report
 
 NAME = "access_log"

@@ -47,7 +47,7 @@ from sqlalchemy import (
     select,
 )
 
-from clinicops.core.access import AccessEvent
+from clinicops import AccessEvent
 from clinicops.plugins.access_log import anchors, guards
 from clinicops.plugins.access_log.chain import FIELDS, GENESIS, Checkpoint
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_
 
-from clinicops.core import render
+from clinicops import render_table
 from clinicops.plugins.access_log import ledger
 
 CSV_HEADERS = (
@@ -130,7 +130,7 @@ def to_table(entries: Iterable[dict[str, Any]]) -> str:
         ]
         for e in entries
     ]
-    return render.table(TABLE_HEADERS, rows)
+    return render_table(TABLE_HEADERS, rows)
 
 
 def _short_fields(fields: str) -> str:

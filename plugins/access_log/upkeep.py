@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, func, insert, select
 
-from clinicops.core.alerts import Alert, days_text
+from clinicops import Alert, days_text
 from clinicops.plugins.access_log import audit, ledger
 
 metadata = MetaData()

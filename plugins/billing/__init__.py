@@ -52,10 +52,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops.core.alerts import Alert, days_text
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.problems import FieldProblem
-from clinicops.core.tasks import StatusSection
+from clinicops import Alert, FieldProblem, StatusSection, days_text, hookimpl
 
 from . import codes, receivables
 from .receivables import NO_PAYER, payer_name, reason_key

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
-from clinicops.core import private_files
-from clinicops.core.coercion.identifiers import npi_check_digit
+from clinicops import npi_check_digit, private_files
 
 CPT = re.compile(r"\d{4}[0-9FTU]")
 HCPCS = re.compile(r"[A-V]\d{4}")

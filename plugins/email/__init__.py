@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import ScheduledTask
+from clinicops import Alert, ScheduledTask, hookimpl
 from clinicops.plugins.email import digest
 from clinicops.plugins.email.channel import EmailSettings, FileChannel, SmtpChannel
 

@@ -23,8 +23,7 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
-from clinicops.core import private_files
-from clinicops.core.notify import Delivery, Message
+from clinicops import Delivery, Message, private_files
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,7 @@ import datetime as dt
 import weakref
 from typing import Any
 
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import ScheduledTask, StatusSection
+from clinicops import Alert, ScheduledTask, StatusSection, hookimpl
 from clinicops.plugins.reminders import alerts, commands, ledger, noshows, sending
 from clinicops.plugins.reminders.settings import SCHEMA, Settings
 

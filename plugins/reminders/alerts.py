@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops.core.alerts import Alert
+from clinicops import Alert
 from clinicops.plugins.reminders import ledger, noshows, planning
 from clinicops.plugins.reminders.messages import Templates
 from clinicops.plugins.reminders.settings import Settings

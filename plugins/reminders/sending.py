@@ -17,8 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from clinicops.core.access import AccessEvent
-from clinicops.core.notify import Delivery, Message
+from clinicops import AccessEvent, Delivery, Message
 from clinicops.plugins.reminders import ledger, planning
 from clinicops.plugins.reminders.messages import Templates, context
 from clinicops.plugins.reminders.settings import Settings

@@ -34,9 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import StatusSection
+from clinicops import Alert, StatusSection, hookimpl
 from clinicops.plugins.reviews import scoring
 from clinicops.plugins.reviews.cycles import OPEN, date_of, is_new_hire_review, next_cycle, review_id
 

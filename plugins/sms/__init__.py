@@ -17,9 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from clinicops.core.alerts import Alert
-from clinicops.core.hookspecs import hookimpl
-from clinicops.core.tasks import ScheduledTask
+from clinicops import Alert, ScheduledTask, hookimpl
 from clinicops.plugins.sms import optout, outbox
 from clinicops.plugins.sms.adapters import Adapter, FileAdapter, TwilioAdapter
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import requests
 
-from clinicops.core import private_files
+from clinicops import private_files
 
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 
-from clinicops.core.access import AccessEvent
+from clinicops import AccessEvent
 from clinicops.plugins.sms import outbox
 from clinicops.plugins.sms.adapters import Adapter
 
