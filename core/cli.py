@@ -15,7 +15,8 @@ import click
 import pluggy
 
 from clinicops.connectors.base import BackendError
-from clinicops.core import hookspecs, operations, private_files, render, runner
+from clinicops.core import adopt as adopt_proposal
+from clinicops.core import adoption, hookspecs, operations, private_files, render, runner
 from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
 from clinicops.core.guests import Guests
@@ -130,6 +131,80 @@ def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **se
     where = practice.config.backend.get("path", "clinic.xlsx") if backend == "xlsx" else f"the {backend} backend"
     click.echo(f"Created {path / 'practice.toml'} and laid out {where}")
     click.echo(f"Next: fill in the sheets, then run 'clinicops sync -p {path}'")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "-p",
+    "--practice",
+    "practice_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The practice folder (default: the workbook's folder, or the current one).",
+)
+@click.option("--backend", type=click.Choice(["xlsx", "gsheets", "airtable"]), default="xlsx", show_default=True)
+@click.option("--spreadsheet-id", default="", help="gsheets: the spreadsheet's id or address.")
+@click.option("--credentials-file", default="", help="gsheets: path of the service-account key file.")
+@click.option("--base-id", default="", help="airtable: the base id (app...).")
+@click.option("--token-env", default="", help="airtable: the environment variable holding the token.")
+@click.option("--token-file", default="", help="airtable: a file holding the token (mode 600).")
+@click.option("--endpoint-url", default="", help="gsheets/airtable: a loopback emulator's URL instead of the service.")
+@click.option("--name", default="", help="The practice's name (a new practice).")
+@click.option("--timezone", default="America/New_York", show_default=True, help="IANA time zone (a new practice).")
+@click.option("--yes", is_flag=True, help="Accept the proposal without asking.")
+@json_option
+@friendly
+def adopt(
+    path: Path | None,
+    practice_dir: Path | None,
+    backend: str,
+    name: str,
+    timezone: str,
+    yes: bool,
+    as_json: bool,
+    **settings: str,
+) -> None:
+    """Take on the practice's own workbook, Google Sheet or Airtable base as it is: propose which tab
+    holds which entity and which column which field, preview the first sync, write the column map
+    once accepted.
+
+    Example: clinicops adopt ./front-desk.xlsx --yes
+    """
+    if (path is None) == (backend == "xlsx"):
+        raise click.UsageError("give the workbook's PATH, or --backend gsheets/airtable with its id, not both")
+    folder = practice_dir or (path.parent if path is not None else Path("."))
+    if not (folder / "practice.toml").exists():
+        if path is not None:
+            where = path.resolve()
+            shown = where.relative_to(folder.resolve()) if where.is_relative_to(folder.resolve()) else where
+            body = f'type = "xlsx"\npath = {json.dumps(str(shown))}'
+        else:
+            body = operations.backend_table(backend, {k: v for k, v in settings.items() if v})
+        adoption.write_config(folder, name or (path.stem if path else "My Practice"), timezone, body)
+    practice = open_practice(folder)
+    found = adoption.examine(practice)
+    if as_json:
+        accepted = yes
+        if accepted:
+            adoption.accept(practice, found)
+        click.echo(json.dumps({**found.as_dict(), "accepted": accepted}, indent=2, default=str))
+        return
+    click.echo(render.adoption(found.as_dict()))
+    if not yes:
+        entities = {e.name: e for e in practice.registry}
+        while text := click.prompt(
+            "Correct a binding (TAB:HEADER=field or TAB=entity; Enter when done)", default="", show_default=False
+        ):
+            try:
+                click.echo(adopt_proposal.correct(found.tabs, text, entities))
+            except ValueError as exc:
+                click.echo(str(exc))
+        if not click.confirm(f"Write the column map to {folder / 'columns.toml'}?", default=False):
+            click.echo("Nothing was written.")
+            return
+    adoption.accept(practice, found)
+    click.echo(f"Wrote {folder / 'columns.toml'}; run 'clinicops sync -p {folder}' to import the rows.")
 
 
 @cli.command()

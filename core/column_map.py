@@ -41,6 +41,18 @@ class TabMap:
     columns: dict[str, str] = field(default_factory=dict)  # field -> header
     skip: set[str] = field(default_factory=set)  # fields this tab keeps no column for
     aliases: dict[str, list[str]] = field(default_factory=dict)  # field -> the practice's own headers for it
+    split: dict[str, list[str]] = field(default_factory=dict)  # column -> the fields it holds ("Last, First")
+    joined: dict[str, list[str]] = field(default_factory=dict)  # field -> the columns holding it (date + time)
+
+    def computed(self) -> dict[str, str]:
+        """field -> the virtual header a split or joined column is read under (see computed_columns)."""
+        out = {f: f"{column} [{f}]" for column, fields in self.split.items() for f in fields}
+        out.update({f: f"{' + '.join(columns)} [{f}]" for f, columns in self.joined.items()})
+        return out
+
+    def computed_sources(self) -> set[str]:
+        """The real columns behind split and joined fields (never the staff's own)."""
+        return {*self.split, *(c for columns in self.joined.values() for c in columns)}
 
 
 @dataclass
@@ -72,9 +84,9 @@ def bind(entity: Entity, kept: TabMap, header: list[str] | None) -> Binding:
     if header is None:
         return Binding(kept.tab, dict(kept.columns), skip=frozenset(kept.skip))
     present = {loose(h): h for h in reversed(header) if loose(h)}
-    taken: set[str] = set()
+    taken: set[str] = {loose(c) for c in kept.computed_sources()}
     headers: dict[str, str] = {}
-    for name, old in kept.columns.items():
+    for name, old in {**kept.columns, **kept.computed()}.items():
         if name in entity.by_name and loose(old) in present and loose(old) not in taken:
             headers[name] = present[loose(old)]
             taken.add(loose(old))
@@ -83,7 +95,9 @@ def bind(entity: Entity, kept: TabMap, header: list[str] | None) -> Binding:
         if f.name in headers:
             continue
         found = next((n for n in names_of(f, kept.aliases.get(f.name, ())) if n in present and n not in taken), None)
-        old = kept.columns.get(f.name)
+        old = kept.columns.get(f.name) or kept.computed().get(f.name)
+        if f.name in kept.computed():
+            found = None
         if found is not None:
             headers[f.name] = present[found]
             taken.add(found)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,11 @@ class ColumnMap:
     def record(self, entity: Entity, binding: Binding) -> None:
         """Keep what a sync found: bindings only grow or move, a lost one stays until found again."""
         kept = self.tab_for(entity)
-        columns = {**kept.columns, **binding.headers}
+        computed = kept.computed()
+        columns = {**kept.columns, **{f: h for f, h in binding.headers.items() if f not in computed}}
         if kept.tab == binding.tab and columns == kept.columns and entity.name in self.tabs:
             return
-        self.set(entity.name, TabMap(entity.name, binding.tab, columns, set(kept.skip), kept.aliases))
+        self.set(entity.name, replace(kept, tab=binding.tab, columns=columns))
 
     def set(self, entity: str, tab: TabMap) -> None:
         self.tabs[entity] = tab
@@ -89,6 +91,12 @@ class ColumnMap:
         for name, header in tab.columns.items():
             if columns.get(name) != header:
                 columns[name] = header
+        for key in ("split", "joined"):
+            rules = getattr(tab, key)
+            if rules:
+                body[key] = {k: list(v) for k, v in rules.items()}
+            elif key in body:
+                del body[key]
         self.changed = True
 
     def save(self) -> None:
@@ -112,18 +120,23 @@ def _tab_map(entity: str, body: dict[str, Any]) -> TabMap:
     columns = body.get("columns", {})
     skip = body.get("skip", [])
     aliases = body.get("aliases", {})
+    split = body.get("split", {})
+    joined = body.get("joined", {})
     if not isinstance(tab, str) or not tab:
         raise ConfigError(f"{where}.tab: give the name of the tab that holds this entity")
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"{where}.columns: each field takes the header of its column as text")
     if not isinstance(skip, list) or not all(isinstance(v, str) for v in skip):
         raise ConfigError(f"{where}.skip: a list of field names")
-    if not isinstance(aliases, dict) or not all(isinstance(v, list) for v in aliases.values()):
-        raise ConfigError(f"{where}.aliases: each field takes a list of headers")
+    for key, value in (("aliases", aliases), ("split", split), ("joined", joined)):
+        if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+            raise ConfigError(f"{where}.{key}: each entry takes a list")
     return TabMap(
         entity,
         str(tab),
         {str(k): str(v) for k, v in columns.items()},
         {str(s) for s in skip},
         {str(k): [str(x) for x in v] for k, v in aliases.items()},
+        {str(k): [str(x) for x in v] for k, v in split.items()},
+        {str(k): [str(x) for x in v] for k, v in joined.items()},
     )

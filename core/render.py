@@ -111,3 +111,29 @@ def alerts_by_plugin(alerts: list[dict[str, Any]], per_plugin: int = 2) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def adoption(found: dict[str, Any]) -> str:
+    """The proposal and the first sync's preview, one table, then each tab's bindings and problems."""
+    rows = [
+        [
+            t["tab"],
+            t["entity"] or "(left alone)",
+            t["import"],
+            t["held_back"],
+            ", ".join(t["missing_required"]) or "-",
+        ]
+        for t in found["tabs"]
+    ]
+    lines = [table(["Tab", "entity", "would import", "held back", "required, no column"], rows)]
+    for t in found["tabs"]:
+        if not t["entity"]:
+            continue
+        lines += ["", f"{t['tab']} → {t['entity']}"]
+        lines += [f"  {header!r} → {name}" for name, header in t["columns"].items()]
+        lines += [f"  {header!r} → {', '.join(names)} (split at the comma)" for header, names in t["split"].items()]
+        lines += [f"  {' + '.join(map(repr, cols))} → {name} (date and time)" for name, cols in t["joined"].items()]
+        if t["unmapped"]:
+            lines.append(f"  left to the staff: {', '.join(map(repr, t['unmapped']))}")
+        lines += [f"  held back: {r['rows']} row(s), {r['reason']}" for r in t["held_reasons"][:5]]
+    return "\n".join(lines)

@@ -35,6 +35,7 @@ from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
+from clinicops.core.computed_columns import ComputedColumns
 from clinicops.core.guests import CORE, Guests
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
@@ -115,7 +116,7 @@ class SyncEngine:
         fail_after_store_commit: Callable[[], None] | None = None,
     ) -> None:
         self.practice = practice
-        self.backend = backend
+        self.backend = ComputedColumns(backend, practice.column_map.tabs) if _computes(practice) else backend
         self.dry_run = dry_run
         self.allow_delete = allow_delete
         self.key = backend.key
@@ -807,6 +808,11 @@ class SyncEngine:
             display_value(rid, False),
             "unknown-id",
         )
+
+
+def _computes(practice: Practice) -> bool:
+    """True when a tab of the practice has split or joined columns."""
+    return any(tab.split or tab.joined for tab in practice.column_map.tabs.values())
 
 
 def _held_id(plan: TablePlan, row: SheetRow) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clinicops.connectors.xlsx.cells import cell_ref, fill_cell, has_value, split_ref
+from clinicops.connectors.xlsx.package import REL_NS
 from clinicops.connectors.xlsx.xml_nodes import XML_DECLARATION, Node, Streamer, prefix_of, start_tag, write_node
 
 KEEP = object()
@@ -283,7 +284,9 @@ class _Rewriter:
         if self.plan.validations:
             wanted.append(("dataValidations", Node(p + "dataValidations", ["count", "0"])))
         if self.plan.legacy_drawing:
-            wanted.append(("legacyDrawing", Node(p + "legacyDrawing", ["r:id", self.plan.legacy_drawing])))
+            # declared on the element itself: a sheet that never had relationships lacks xmlns:r
+            attrs = ["xmlns:r", REL_NS, "r:id", self.plan.legacy_drawing]
+            wanted.append(("legacyDrawing", Node(p + "legacyDrawing", attrs)))
         for local, node in wanted:
             if local in self.inserted or RANK[local] >= rank:
                 continue

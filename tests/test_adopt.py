@@ -1,0 +1,108 @@
+"""Adopting an office's own workbook as it is: the proposal, the preview, the first and second sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from clinicops.core import operations
+from clinicops.core.cli import cli
+from clinicops.core.practice import Practice
+
+from .office_workbook import held_counts, office_tabs, valid_counts, write_workbook
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def typed_cells(path: Path) -> dict[tuple[str, str], tuple[object, str]]:
+    book = openpyxl.load_workbook(path)
+    return {
+        (ws.title, cell.coordinate): (cell.value, cell.data_type)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+
+
+def by_tab(found: dict) -> dict[str, dict]:
+    return {t["tab"]: t for t in found["tabs"]}
+
+
+def test_adopt_binds_the_offices_columns_and_previews_the_first_sync(tmp_path: Path) -> None:
+    tabs = office_tabs()
+    book = tmp_path / "front-desk.xlsx"
+    write_workbook(book, tabs)
+    code, out = run("adopt", str(book), "--json")
+    assert code == 0, out
+    found = by_tab(json.loads(out))
+    assert not (tmp_path / "columns.toml").exists()
+    assert {t: f["entity"] for t, f in found.items()} == {
+        "Doctors": "provider",
+        "Pt List": "patient",
+        "Schedule": "appointment",
+        "Billing": "claim",
+        "Supplies": "inventory_item",
+    }
+    pt = found["Pt List"]
+    assert pt["split"] == {"Last, First": ["last_name", "first_name"]}
+    assert pt["columns"] == {
+        "date_of_birth": "DOB",
+        "phone": "Cell",
+        "email": "Email",
+        "insurance_payer": "Ins",
+        "primary_provider_id": "Dr",
+    }
+    assert pt["unmapped"] == ["Notes"]
+    assert found["Schedule"]["joined"] == {"start": ["Appt Date", "Time"]}
+    assert found["Schedule"]["columns"] == {"patient_id": "Pt", "provider_id": "Dr", "status": "Status"}
+    assert found["Billing"]["columns"]["billed_amount"] == "Charge"
+    assert found["Billing"]["columns"]["icd10_codes"] == "Dx"
+    assert found["Supplies"]["columns"] == {
+        "name": "Item",
+        "category": "Category",
+        "on_hand": "Qty",
+        "expiry": "Exp",
+        "vendor": "Vendor",
+    }
+    assert all(not f["missing_required"] for f in found.values())
+    entity = {f["entity"]: f for f in found.values()}
+    assert {e: f["import"] for e, f in entity.items()} == valid_counts(tabs)
+    assert {e: f["held_back"] for e, f in entity.items()} == held_counts(tabs)
+
+
+def test_first_sync_after_adopt_imports_every_valid_row_and_moves_nothing(tmp_path: Path) -> None:
+    tabs = office_tabs()
+    book = tmp_path / "front-desk.xlsx"
+    write_workbook(book, tabs)
+    before = typed_cells(book)
+    code, out = run("adopt", str(book), "--yes")
+    assert code == 0, out
+    assert "Pt List" in out and "would import" in out
+    practice = Practice.open(tmp_path)
+    report = operations.sync(practice)
+    assert {e: report.entities[e].created for e in valid_counts(tabs)} == valid_counts(tabs)
+    after = typed_cells(book)
+    assert {k: v for k, v in after.items() if k in before} == before
+    headers = {ws.title: [c.value for c in ws[1]] for ws in openpyxl.load_workbook(book).worksheets}
+    assert headers["Pt List"] == ["Last, First", "DOB", "Cell", "Email", "Ins", "Dr", "Notes", "MRN", "Errors"]
+    assert headers["Schedule"] == ["Pt", "Dr", "Appt Date", "Time", "Status", "ID", "Errors"]
+    assert headers["Supplies"][-2:] == ["SKU", "Errors"]
+    with practice.view() as view:
+        patients, visits = view.records("patient"), view.records("appointment")
+    last, first = tabs["Pt List"][1][0].split(", ")
+    assert any(p["last_name"] == last and p["first_name"] == first for p in patients)
+    visit = visits[0]
+    assert visit["start"].startswith("2026-12-01T") and visit["provider_id"].startswith("PR")
+    stamp = book.stat().st_mtime_ns
+    again = operations.sync(practice)
+    assert again.total_changes == 0 and not again.wrote
+    assert book.stat().st_mtime_ns == stamp
+    practice.close()
