@@ -39,6 +39,7 @@ class TabProposal:
     unmapped: list[str] = field(default_factory=list)  # headers left to the staff
     missing_required: list[str] = field(default_factory=list)  # required fields with no column
     score: float = 0.0
+    likely: bool = False  # enough columns (or a telling tab name) to hold this entity
 
     def tab_map(self, entity: Entity) -> TabMap:
         covered = {*self.columns, *self.joined, *(f for fs in self.split.values() for f in fs)}
@@ -63,7 +64,7 @@ def propose(entities: list[Entity], tables: dict[str, SheetTable], ctx: CoerceCo
     chosen: dict[str, TabProposal] = {}
     used: set[str] = set()
     for proposal in sorted(candidates, key=lambda p: -p.score):
-        if proposal.score < 2 or proposal.tab in chosen or proposal.entity in used:
+        if not proposal.likely or proposal.tab in chosen or proposal.entity in used:
             continue
         chosen[proposal.tab] = proposal
         used.add(str(proposal.entity))
@@ -87,7 +88,10 @@ def _bindings(entity: Entity, title: str, table: SheetTable, ctx: CoerceContext)
     proposal.missing_required = [
         f.title for f in entity.fields if f.required and f.name != entity.primary_key and f.name not in covered
     ]
-    proposal.score = len(covered - {entity.primary_key}) + 3 * _tab_likeness(entity, title)
+    likeness = _tab_likeness(entity, title)
+    bound = len(covered - {entity.primary_key})
+    proposal.score = bound + 3 * likeness
+    proposal.likely = bound >= 2 or (bound >= 1 and likeness >= 0.8)
     return proposal
 
 
@@ -152,7 +156,7 @@ def _fuzzy(
 def _reads_as(f: Field, values: list[Any], ctx: CoerceContext) -> bool:
     """True when most sampled values of a column coerce to the field's kind."""
     if not values:
-        return f.kind in ("string", "enum")
+        return False  # no evidence: a close header alone is not enough
     coerce = coercer_for(f.schema, ctx)
     good = 0
     for value in values:

@@ -284,7 +284,8 @@ class SyncEngine:
             table = tables.get(entity.name)
             spec = table_spec(entity, bindings[entity.name], sources)
             out.append(spec)
-            if table is not None and spec != old and any(c.header not in table.header for c in spec.columns):
+            unread = {normalize_header(h) for h in table.other_headers} if table is not None else set()
+            if spec != old and any(normalize_header(c.header) in unread for c in spec.columns):
                 again.append(spec)
         if again:
             tables.update(self.backend.read(again))

@@ -106,3 +106,19 @@ def test_first_sync_after_adopt_imports_every_valid_row_and_moves_nothing(tmp_pa
     assert again.total_changes == 0 and not again.wrote
     assert book.stat().st_mtime_ns == stamp
     practice.close()
+
+
+def test_adopt_asks_lets_a_binding_be_corrected_and_writes_only_when_accepted(tmp_path: Path) -> None:
+    import tomllib
+
+    book = tmp_path / "front-desk.xlsx"
+    write_workbook(book, office_tabs(patients=20, visits=8, claims=6, supplies=4))
+    declined = CliRunner().invoke(cli, ["adopt", str(book)], input="\nn\n")
+    assert declined.exit_code == 0 and "Nothing was written" in declined.output
+    assert not (tmp_path / "columns.toml").exists()
+    accepted = CliRunner().invoke(cli, ["adopt", str(book)], input="Pt List:Notes=address\n\ny\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "Pt List: 'Notes' holds address" in accepted.output
+    patient = tomllib.loads((tmp_path / "columns.toml").read_text())["patient"]
+    assert patient["columns"]["address"] == "Notes" and "address" not in patient["skip"]
+    assert patient["split"] == {"Last, First": ["last_name", "first_name"]}
