@@ -7,9 +7,12 @@ Python cell values (str, int, float, bool, date, naive local datetime, None).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 
 class BackendError(RuntimeError):
@@ -119,28 +122,78 @@ class WriteResult:
     appended_refs: dict[str, list[Any]] = field(default_factory=dict)  # entity -> refs in append order
 
 
-class Backend(Protocol):
-    """A backend. Optional extras the engine uses when present:
+@dataclass(frozen=True)
+class BackendSetup:
+    """What a connector is given to open a practice's backend, and nothing more.
 
-    ``row_ids_are_stable`` (True when a row ref is a lasting record id, as in Airtable),
-    ``read_back(value)`` (what the reader returns for a value written, e.g. a date as a
-    serial number), ``stats()`` (figures for ``sync --json``, e.g. rate-limit waits).
+    ``settings`` is the practice's ``[backend]`` table without ``type``, already checked
+    against the connector's ``settings_schema``. Relative paths in it are relative to ``root``.
     """
 
+    settings: dict[str, Any]
+    practice_name: str
+    root: Path
+    data_dir: Path
+    timezone: ZoneInfo
+    date_order: str = "MDY"
+    keep_backups: int = 10
+
+    def path(self, value: str) -> Path:
+        """A path from the settings: ``~`` expanded, relative to the practice folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+
+class Backend(ABC):
+    """A backend: where the staff's tables live. Connectors subclass this and are registered
+    in the ``clinicops.backends`` entry-point group under the ``type`` a practice names.
+
+    The capabilities the engine relies on are all here, with the defaults most backends want:
+    ``row_ids_are_stable`` (a row ref is a lasting record id, as in Airtable), ``read_back``
+    (what a read returns for a value written), ``stats`` (figures for ``sync --json``),
+    ``check_writable`` and ``close``.
+    """
+
+    #: JSON Schema of the ``[backend]`` keys this connector reads (``type`` aside); others are refused.
+    settings_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
+    #: True when ``SheetRow.ref`` is a lasting record id rather than a row position.
+    row_ids_are_stable: ClassVar[bool] = False
+
     key: str  # stable identity, for the sync base: "xlsx:/path/clinic.xlsx"
-    requests: int  # backend calls made so far
+    requests: int  # backend calls made so far (an attribute or a property)
 
-    def check_writable(self) -> None:
-        """Raise BackendBusy when a write now would lose someone's work."""
+    @classmethod
+    @abstractmethod
+    def open(cls, setup: BackendSetup) -> Backend:
+        """The practice's backend, ready to read; nothing need be requested yet."""
 
+    @abstractmethod
     def ensure_layout(self, specs: list[TableSpec]) -> None:
         """Create missing tabs and columns (with headers, drop-downs, protection); never drop any."""
 
+    @abstractmethod
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
         """Every table in as few calls as possible; None for a table that does not exist."""
 
-    def write(self, writes: list[TableWrite]) -> WriteResult:
-        """Apply all changes; atomic where the backend allows."""
+    @abstractmethod
+    def write(self, writes: list[TableWrite], force: bool = False) -> WriteResult:
+        """Apply all changes; atomic where the backend allows. ``force``: lay out even when nothing changes."""
+
+    def check_writable(self) -> None:
+        """Raise BackendBusy when a write now would lose someone's work (nothing to check by default)."""
+        return None
+
+    def read_back(self, value: Any) -> Any:
+        """What a read returns for ``value`` once written (a date may come back as a serial number)."""
+        return value
+
+    def stats(self) -> dict[str, Any]:
+        """Figures for ``sync --json`` (requests by kind, rate-limit waits…)."""
+        return {}
+
+    def close(self) -> None:
+        """Release what the backend holds (sessions, files); called once the work is done."""
+        return None
 
 
 def normalize_header(text: Any) -> str:

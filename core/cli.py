@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from clinicops.core import adopt as adopt_proposal
 from clinicops.core import adoption, hookspecs, operations, private_files, render, runner
 from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
-from clinicops.core.guests import Guests
+from clinicops.core.guests import Guests, describe
 from clinicops.core.local_time import shown
 from clinicops.core.plugin_manager import (
     ESSENTIAL,
@@ -33,6 +34,8 @@ from clinicops.core.practice import Practice
 from clinicops.core.schema_registry import SchemaProblem
 from clinicops.core.sync import SyncError
 
+#: Entry-point group of modules that add commands to ``clinicops`` but are no part of a practice's work.
+TOOLS = "clinicops.tools"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXPECTED = (
     ConfigError,
@@ -211,18 +214,16 @@ def adopt(
 @practice_option
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--allow-delete", is_flag=True, help="Allow a sync that deletes more than sync.max_delete of a table.")
-@click.option("--emulate", is_flag=True, help="Sheets/Airtable: use a loopback emulator, no account.")
 @json_option
 @silent_option
 @friendly
-def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, emulate: bool, as_json: bool, silent: bool) -> None:
+def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, as_json: bool, silent: bool) -> None:
     """Sync the practice's sheets with its store, run plugins and write back ids, notes and alerts.
 
     Example: clinicops sync -p ./maple-street --dry-run
     """
     practice = open_practice(practice_dir)
-    options = {"emulate": True} if emulate else {}
-    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete, **options)
+    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete)
     _print_report(practice, report, as_json, silent)
     if not silent:
         _warn_loose_modes(practice)
@@ -406,33 +407,25 @@ def demo(path: Path, today: dt.datetime | None, as_json: bool, silent: bool) -> 
 
     Example: clinicops demo ./my-clinic
     """
-    practice = operations.create_demo(path, today=today.date() if today else None)
-    if not silent and not as_json:
+    run_demo(path, today.date() if today else None, as_json, silent)
+
+
+def run_demo(
+    path: Path, today: dt.date | None, as_json: bool, silent: bool, backend: dict[str, Any] | None = None
+) -> None:
+    """Create the demo practice (on the workbook, or on the ``backend`` given) and print its first sync."""
+    practice = operations.create_demo(path, today=today, backend=backend)
+    talk = not silent and not as_json
+    if talk:
         click.echo(f"Created the demo practice '{practice.config.name}' in {path}\n")
     report = operations.sync(practice)
     _print_report(practice, report, as_json, silent)
-    if not silent and not as_json:
-        click.echo(render.alerts_by_plugin(operations.status(practice)["alerts"], per_plugin=2))
+    if not talk:
+        return
+    click.echo(render.alerts_by_plugin(operations.status(practice)["alerts"], per_plugin=2))
+    if backend is None:
         click.echo(f"\nOpen {path / 'clinic.xlsx'} to see the notes on bad cells and the Alerts tab;")
         click.echo(f"edit it and run 'clinicops sync -p {path}' again.")
-
-
-@cli.command()
-@click.argument("service", type=click.Choice(["sheets", "airtable"]))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
-@click.option("--port", default=0, type=int, help="Port (default: a free one).")
-def emulator(service: str, host: str, port: int) -> None:
-    """Run a loopback emulator of the Google Sheets or Airtable API in the foreground.
-
-    The first line printed is its base URL; point gspread, pyairtable or curl at it.
-
-    Example: clinicops emulator sheets --port 8085
-    """
-    if service == "sheets":
-        from clinicops.connectors.emulators.sheets import serve
-    else:
-        from clinicops.connectors.emulators.airtable import serve
-    serve(host, port)
 
 
 @cli.command()
@@ -511,12 +504,26 @@ def main() -> None:
     for name, plugin in plugins.items():
         pm.register(plugin, name=name)
     Guests(pm).call("register_commands", cli=cli)
+    for problem in add_tool_commands(cli):
+        click.echo(f"clinicops: {problem}; its commands are unavailable.", err=True)
     try:
         cli()
     except BrokenPipeError:
         # Point stdout at nothing so the interpreter's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+
+
+def add_tool_commands(group: click.Group) -> list[str]:
+    """Commands of the installed tools (``clinicops.tools`` entry points, e.g. the API emulators):
+    each module's ``register_commands(cli)`` adds its own. One sentence per tool that fails to load."""
+    problems = []
+    for ep in sorted(entry_points(group=TOOLS), key=lambda ep: ep.name):
+        try:
+            ep.load().register_commands(group)
+        except Exception as exc:
+            problems.append(f"the tool '{ep.name}' ({ep.value}) could not be loaded ({describe(exc)})")
+    return problems
 
 
 def _command_plugins(argv: list[str]) -> set[str] | None:

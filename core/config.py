@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomlkit
 from jsonschema import Draft202012Validator
 
+from clinicops.connectors.base import BackendError
+from clinicops.core.backend_registry import backend_class, settings_of
 from clinicops.core.clock import clock_from_settings
 
 CONFIG_NAME = "practice.toml"
@@ -40,7 +43,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "backend": {
             "type": "object",
             "required": ["type"],
-            "properties": {"type": {"enum": ["xlsx", "gsheets", "airtable"]}},
+            "properties": {"type": {"type": "string", "minLength": 1}},
         },
         "store": {
             "type": "object",
@@ -82,40 +85,42 @@ class ConfigError(ValueError):
     """A practice.toml that cannot be used; the message names the file and the key."""
 
 
-# The settings each backend reads from ``[backend]``. Anything else is a typo or a secret
-# put in the wrong place, and either way is refused before it can be used or ignored.
-BACKEND_KEYS: dict[str, frozenset[str]] = {
-    "xlsx": frozenset({"type", "path"}),
-    "gsheets": frozenset({"type", "spreadsheet_id", "credentials_file", "credentials_env", "endpoint_url"}),
-    "airtable": frozenset({"type", "base_id", "token_env", "token_file", "endpoint_url"}),
-}
-
 # A key naming a secret's value (not where it lives: ``*_env`` and ``*_file`` are fine).
 _SECRET_KEY = re.compile(r"token|secret|passw|pwd|key|credential|auth|bearer|cookie", re.IGNORECASE)
 _SECRET_PLACE = re.compile(r"_(env|file)$")
 
 
 def check_backend_keys(backend: dict[str, Any], file: Path) -> None:
-    """Refuse a ``[backend]`` key its backend does not read, saying so plainly when it looks like a secret
-    (a misspelt setting such as ``token_fiel`` is named as the typo it is)."""
-    allowed = BACKEND_KEYS.get(str(backend.get("type")), frozenset())
-    for key in sorted(set(backend) - allowed):
+    """Check ``[backend]`` against its connector's settings schema: a key it does not read is refused,
+    named as the typo it is (``token_fiel``) or as a secret put in the wrong place."""
+    kind = str(backend.get("type"))
+    try:
+        schema = backend_class(kind).settings_schema
+    except BackendError as exc:
+        raise ConfigError(f"{file}: backend.type: {exc}") from None
+    settings = settings_of(backend)
+    allowed = set(schema.get("properties", {}))
+    for key in sorted(set(settings) - allowed):
         typo = difflib.get_close_matches(key, allowed, n=1, cutoff=0.8)
         if typo:
-            raise ConfigError(
-                f"{file}: backend.{key}: not a setting of the {backend['type']} backend; did you mean {typo[0]}?"
-            )
+            raise ConfigError(f"{file}: backend.{key}: not a setting of the {kind} backend; did you mean {typo[0]}?")
         if _SECRET_KEY.search(key) and not _SECRET_PLACE.search(key):
             raise ConfigError(
                 f"{file}: backend.{key}: secrets don't belong in practice.toml; "
                 f"name an environment variable ({key}_env) or a file ({key}_file) instead"
             )
-    unknown = sorted(set(backend) - allowed)
-    if unknown:
+    errors = sorted(Draft202012Validator(schema).iter_errors(settings), key=lambda e: list(e.path))
+    if not errors:
+        return
+    first = errors[0]
+    if first.validator == "additionalProperties":
+        unknown = sorted(set(settings) - allowed)
         raise ConfigError(
-            f"{file}: backend.{unknown[0]}: not a setting of the {backend['type']} backend "
-            f"(it takes {', '.join(sorted(allowed - {'type'}))})"
+            f"{file}: backend.{unknown[0]}: not a setting of the {kind} backend "
+            f"(it takes {', '.join(sorted(allowed)) or 'no settings'})"
         )
+    where = ".".join(str(p) for p in first.path)
+    raise ConfigError(f"{file}: backend{'.' + where if where else ''}: {first.message}")
 
 
 @dataclass
@@ -213,12 +218,6 @@ def _checked_clock(settings: dict[str, str], tz: ZoneInfo, file: Path) -> dict[s
     return dict(settings)
 
 
-def resolve_path(config: PracticeConfig, value: str) -> Path:
-    """A path from the config, relative to the practice folder."""
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else config.root / p
-
-
 def pin_clock(file: Path, day: date) -> None:
     """Add a ``[clock]`` table to a ``practice.toml`` so every later run sees ``day`` as today."""
     text = file.read_text(encoding="utf-8")
@@ -229,3 +228,13 @@ def pin_clock(file: Path, day: date) -> None:
         f'[clock]\ntoday = "{day.isoformat()}"\n'
     )
     file.write_text(text.rstrip("\n") + "\n" + pinned, encoding="utf-8")
+
+
+def replace_backend(file: Path, backend: dict[str, Any]) -> None:
+    """Point a ``practice.toml`` at another backend: its ``[backend]`` table becomes ``backend``."""
+    document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    table = tomlkit.table()
+    for key, value in backend.items():
+        table[key] = value
+    document["backend"] = table
+    file.write_text(tomlkit.dumps(document), encoding="utf-8")

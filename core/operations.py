@@ -11,11 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from clinicops.connectors.base import TableWrite
-from clinicops.connectors.factory import open_backend
+from clinicops.connectors.base import Backend, TableWrite
 from clinicops.core import masking, private_files
 from clinicops.core.access import AccessEvent
-from clinicops.core.config import CONFIG_NAME, pin_clock
+from clinicops.core.backend_registry import open_backend
+from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
 from clinicops.core.practice import Practice
 from clinicops.core.store import Version
@@ -95,7 +95,10 @@ def lay_out(practice: Practice) -> None:
     backend = open_backend(practice.config)
     entities = practice.entities()
     sources = choice_sources(entities, {})
-    backend.ensure_layout([table_spec(e, None, sources) for e in entities])
+    try:
+        backend.ensure_layout([table_spec(e, None, sources) for e in entities])
+    finally:
+        backend.close()
 
 
 def rebuild_workbook(practice: Practice) -> int:
@@ -127,14 +130,24 @@ def rebuild_workbook(practice: Practice) -> int:
 
 
 def sync(
-    practice: Practice, *, dry_run: bool = False, allow_delete: bool = False, **backend_options: Any
+    practice: Practice, *, dry_run: bool = False, allow_delete: bool = False, backend: Backend | None = None
 ) -> SyncReport:
-    backend = open_backend(practice.config, **backend_options)
-    return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete).run()
+    """One sync of the practice with the backend its config names (or ``backend``, opened and closed by the caller)."""
+    if backend is not None:
+        return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete).run()
+    opened = open_backend(practice.config)
+    try:
+        return SyncEngine(practice, opened, dry_run=dry_run, allow_delete=allow_delete).run()
+    finally:
+        opened.close()
 
 
-def create_demo(path: Path, today: dt.date | None = None) -> Practice:
-    """Copy the demo practice into ``path`` and fill its workbook with the demo clinic's rows."""
+def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any] | None = None) -> Practice:
+    """Copy the demo practice into ``path`` and fill its sheets with the demo clinic's rows.
+
+    ``backend`` replaces the demo's ``[backend]`` table (its workbook) with another, e.g. a
+    spreadsheet on an emulator started for the demo.
+    """
     from clinicops.examples.demo_clinic import generate_demo
 
     path = Path(path)
@@ -144,10 +157,17 @@ def create_demo(path: Path, today: dt.date | None = None) -> Practice:
     source = resources.files("clinicops.examples").joinpath("demo", CONFIG_NAME)
     with resources.as_file(source) as src:
         shutil.copyfile(src, path / CONFIG_NAME)
+    if backend is not None:
+        replace_backend(path / CONFIG_NAME, backend)
     if today is not None:
         pin_clock(path / CONFIG_NAME, today)
     practice = Practice.open(path)
-    rows = generate_demo(practice.today())
+    write_demo_rows(practice, generate_demo(practice.today()))
+    return practice
+
+
+def write_demo_rows(practice: Practice, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """The demo clinic's rows, typed into its new sheets as staff would have."""
     backend = open_backend(practice.config)
     writes = []
     entities = practice.entities()
@@ -159,8 +179,10 @@ def create_demo(path: Path, today: dt.date | None = None) -> Practice:
             {titles[k]: v for k, v in row.items() if k in titles and v is not None} for row in rows.get(entity.name, [])
         ]
         writes.append(TableWrite(spec=spec, appends=appends))
-    backend.write(writes, force=True)
-    return practice
+    try:
+        backend.write(writes, force=True)
+    finally:
+        backend.close()
 
 
 def status(practice: Practice) -> dict[str, Any]:

@@ -186,10 +186,7 @@ class SyncEngine:
                 self._alerts(tx, view, report)
                 plans = [self._revisit(tx, view, plan, report) for plan in plans]
                 planner = WritePlanner(
-                    self.key,
-                    self.ctx,
-                    getattr(self.backend, "read_back", None),
-                    stable_refs=getattr(self.backend, "row_ids_are_stable", False),
+                    self.key, self.ctx, self.backend.read_back, stable_refs=self.backend.row_ids_are_stable
                 )
                 writes = [planner.plan(tx, plan) for plan in plans]
                 report.timings["plan"] = time.perf_counter() - clock
@@ -198,7 +195,7 @@ class SyncEngine:
                 if self.dry_run:
                     trans.rollback()
                     report.requests = self.backend.requests
-                    report.backend_stats = dict(getattr(self.backend, "stats", dict)())
+                    report.backend_stats = self.backend.stats()
                     return report
                 for plan in plans:
                     if plan.skipped is None:
@@ -223,7 +220,7 @@ class SyncEngine:
             report.wrote = True
             for plan in plans:
                 refs = result.appended_refs.get(plan.entity.name, [])
-                if getattr(self.backend, "row_ids_are_stable", False):
+                if self.backend.row_ids_are_stable:
                     by_id = dict(zip(plan.appended_ids, refs, strict=False))
                     for update in plan.base_updates:
                         if update["id"] in by_id:
@@ -238,7 +235,7 @@ class SyncEngine:
                     tx.set_pending(self.key, name, plan.carried)
                     self._remember_tab(tx, plan, tw, report)
             report.requests = self.backend.requests
-            report.backend_stats = dict(getattr(self.backend, "stats", dict)())
+            report.backend_stats = self.backend.stats()
             tx.record_run(self.key, started, "ok", report.as_dict())
         for entity in entities:
             if entity.name in found:
@@ -497,7 +494,7 @@ class SyncEngine:
         b = plan.base.get(earlier.record_id)
         if b is None:
             return False
-        stable = b.remote_id is not None and getattr(self.backend, "row_ids_are_stable", False)
+        stable = b.remote_id is not None and self.backend.row_ids_are_stable
         if stable and b.remote_id in (str(later.ref), str(earlier.row.ref)):
             return str(later.ref) == b.remote_id
         if plan.last_row is not None and earlier.row.number <= plan.last_row < later.number:

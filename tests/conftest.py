@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from clinicops.connectors.factory import open_backend
 from clinicops.core import operations
+from clinicops.core.backend_registry import open_backend
 from clinicops.core.clock import SystemClock
 from clinicops.core.practice import Practice
 from clinicops.core.sync_report import SyncReport

@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from clinicops.connectors.airtable import AirtableBackend, pacing
 from clinicops.connectors.airtable.credentials import read_token
 from clinicops.connectors.base import BackendError
 from clinicops.connectors.emulators.airtable import AirtableEmulator, RequestLogEntry
-from clinicops.connectors.factory import open_backend
 from clinicops.core import operations
-from clinicops.core.cli import cli
+from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import ConfigError
 from clinicops.core.practice import Practice
 from clinicops.core.sync import table_spec
@@ -346,33 +344,19 @@ def test_unknown_keys_and_plain_http_off_this_machine_are_refused(tmp_path: Path
         open_backend(practice.config)
 
 
-def test_sync_emulate_on_an_airtable_practice_through_the_cli(tmp_path: Path) -> None:
-    practice = airtable_config(tmp_path, "")
-    with practice.view(source="plugin:intake") as view:
-        for n in range(1, 13):
-            record = {"id": f"P{n:06d}", "first_name": "Ada", "last_name": f"Byron{n}", "date_of_birth": "1980-12-10"}
-            view.save("patient", record, plugin="intake")
-    practice.close()
-    result = CliRunner().invoke(cli, ["sync", "-p", str(tmp_path), "--emulate", "--json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["backend"].startswith("airtable:emulated-")
-    assert report["entities"]["patient"]["created"] == 12
-    stats = report["backend_stats"]
-    assert report["requests"] == 1 + floor({"patient": 0, "alert": 0}, 12) == 5
-    assert stats["http_429"] == 0 and stats["clock"] == "virtual" and stats["rate_limit_wait_s"] > 0
-    result = CliRunner().invoke(cli, ["sync", "-p", str(tmp_path)])
-    assert result.exit_code == 1 and "backend.base_id" in result.output
-
-
 def test_every_kind_of_value_reads_back_as_read_back_predicts(tmp_path: Path) -> None:
+    entities = ["provider", "patient", "appointment", "claim", "performance_review"]
+    with backend(tmp_path) as (body, _staff):
+        write_config(tmp_path, plugins=[], entities=entities, backend=body)
+        practice = Practice.open(tmp_path)
+        read_back_every_kind(practice)
+
+
+def read_back_every_kind(practice: Practice) -> None:
     import datetime as dt
 
     from clinicops.connectors.base import TableWrite
 
-    entities = ["provider", "patient", "appointment", "claim", "performance_review"]
-    write_config(tmp_path, plugins=[], entities=entities, backend='type = "airtable"')
-    practice = Practice.open(tmp_path)
     specs = {e.name: table_spec(e) for e in practice.entities()}
     sent = {
         "provider": [{"ID": "PR000001", "Active": True}, {"ID": "PR000002", "Active": False, "NPI": "1234567893"}],
@@ -384,15 +368,15 @@ def test_every_kind_of_value_reads_back_as_read_back_predicts(tmp_path: Path) ->
         "claim": [{"ID": "C1", "Billed": 1200.0, "Paid": 12.5, "CPT/HCPCS": "99213, 99214"}],
         "performance_review": [{"ID": "R1", "Overall": 3.8, "Teamwork (1-5)": 4}],
     }
-    backend = open_backend(practice.config, emulate=True)
-    backend.write([TableWrite(spec=specs[name], appends=rows) for name, rows in sent.items()])
-    tables = backend.read(list(specs.values()))
+    base = open_backend(practice.config)
+    base.write([TableWrite(spec=specs[name], appends=rows) for name, rows in sent.items()])
+    tables = base.read(list(specs.values()))
     practice.close()
     for name, rows in sent.items():
         table = tables[name]
         assert table is not None
         for row, values in zip(table.rows, rows, strict=True):
             read = dict(zip(table.header, row.values, strict=True))
-            assert {h: read[h] for h in values} == {h: backend.read_back(v) for h, v in values.items()}
+            assert {h: read[h] for h in values} == {h: base.read_back(v) for h, v in values.items()}
     start = dict(zip(tables["appointment"].header, tables["appointment"].rows[0].values, strict=True))["Start"]
     assert start == "2026-11-01T06:30:00.000Z"

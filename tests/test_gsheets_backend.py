@@ -18,12 +18,12 @@ from gspread.exceptions import APIError
 
 from clinicops.connectors.base import BackendError, TableWrite
 from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
-from clinicops.connectors.factory import open_backend
 from clinicops.connectors.gsheets import GSheetsBackend, RetryPolicy
 from clinicops.connectors.gsheets.plan import REQUEST_BUDGET, Block, WritePlan, value_requests
 from clinicops.connectors.gsheets.retry import transient
 from clinicops.connectors.gsheets.values import column_letters, quote_title
 from clinicops.core import operations
+from clinicops.core.backend_registry import open_backend, setup_for
 from clinicops.core.cli import cli
 from clinicops.core.practice import Practice
 from clinicops.core.sync import table_spec
@@ -32,6 +32,11 @@ from .backend_gsheets import GSheetsDriver, backend, create_spreadsheet, roomy_e
 from .conftest import PROVIDERS, Clinic, seeded_clinic, write_config
 
 FAST = RetryPolicy.immediate()
+
+
+def fast_backend(clinic: Clinic) -> GSheetsBackend:
+    """The practice's spreadsheet, retrying without waiting."""
+    return GSheetsBackend.open(setup_for(clinic.practice.config), retry=FAST)
 
 
 @pytest.fixture
@@ -123,7 +128,7 @@ def test_sync_of_5000_patients_and_20000_appointments_costs_at_most_4_requests_a
 def test_429_twice_then_success_completes_with_nothing_lost(gs: tuple[Clinic, GSheetsDriver]) -> None:
     clinic, sheet = gs
     sheet.emulator.fail_next(429, times=2)
-    report = clinic.sync(retry=FAST)
+    report = clinic.sync(backend=fast_backend(clinic))
     assert report.entities["patient"].created == 5
     assert report.backend_stats["retries"] == 2
     assert sorted(r["MRN"] for r in sheet.rows("Patients")) == [f"P00000{i}" for i in range(1, 6)]
@@ -131,7 +136,7 @@ def test_429_twice_then_success_completes_with_nothing_lost(gs: tuple[Clinic, GS
     with clinic.practice.view() as view:
         view.save("patient", {"id": "P000100", "first_name": "Late", "last_name": "Write"}, plugin="intake")
     sheet.emulator.fail_next(429, times=2, kind="write")
-    report = clinic.sync(retry=FAST)
+    report = clinic.sync(backend=fast_backend(clinic))
     assert report.backend_stats["retries"] == 2
     assert "P000100" in {r["MRN"] for r in sheet.rows("Patients")}
     assert clinic.sync().total_changes == 0
@@ -155,7 +160,7 @@ def test_a_503_and_a_403_that_is_really_a_quota_answer_are_retried(gs: tuple[Cli
     clinic, sheet = gs
     sheet.emulator.fail_next(503)
     sheet.emulator.fail_next(403, message="Quota exceeded for quota metric 'Read requests' and limit 'Read requests'.")
-    report = clinic.sync(retry=FAST)
+    report = clinic.sync(backend=fast_backend(clinic))
     assert report.entities["patient"].created == 5
     assert report.backend_stats["retries"] == 2
 
@@ -164,7 +169,7 @@ def test_403_is_one_clear_sentence_and_the_store_is_unchanged(gs: tuple[Clinic, 
     clinic, sheet = gs
     sheet.emulator.deny(sheet.sh.id)
     with pytest.raises(BackendError) as raised:
-        clinic.sync(retry=FAST)
+        clinic.sync(backend=fast_backend(clinic))
     message = str(raised.value)
     assert sheet.sh.id in message and "share it with" in message and "nothing was changed" in message
     assert "\n" not in message
@@ -368,26 +373,6 @@ def test_key_path_can_come_from_an_env_var_and_is_never_the_key(
         open_backend(config)
     monkeypatch.setenv("CLINIC_SA", str(tmp_path / "sa.json"))
     assert isinstance(open_backend(config), GSheetsBackend)
-
-
-# the emulator switch --------------------------------------------------------------
-
-
-def test_sync_emulate_writes_the_store_out_to_a_fresh_spreadsheet_and_reports_requests(tmp_path: Path) -> None:
-    write_config(tmp_path, backend='type = "gsheets"')
-    practice = Practice.open(tmp_path)
-    with practice.view() as view:
-        view.save("patient", {"id": "P000001", "first_name": "Grace", "last_name": "Hopper"}, plugin="intake")
-    practice.close()
-    result = CliRunner().invoke(cli, ["sync", "--emulate", "--json", "-p", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["backend"].startswith("gsheets:emulated/")
-    assert report["entities"]["patient"]["created"] == 1
-    assert report["requests"] == sum(report["backend_stats"]["requests_by_kind"].values())
-    assert report["backend_stats"]["emulated"] is True
-    assert report["backend_stats"]["requests_by_kind"]["create"] == 1
-    assert report["requests"] <= 5
 
 
 # requests under the size limit ----------------------------------------------------

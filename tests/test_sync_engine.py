@@ -239,7 +239,7 @@ def test_second_concurrent_sync_exits_clearly(clinic: Clinic) -> None:
 
 
 def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
-    from clinicops.connectors.factory import open_backend
+    from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
 
     class Killed(Exception):

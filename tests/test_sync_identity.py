@@ -120,7 +120,7 @@ class Killed(Exception):
 
 
 def crash_after_commit(clinic: Clinic, then: Callable[[], None] = lambda: None) -> None:
-    from clinicops.connectors.factory import open_backend
+    from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
 
     def crash() -> None:
@@ -165,7 +165,7 @@ def test_a_new_row_removed_after_an_unfinished_sync_is_not_brought_back(clinic: 
 
 def test_a_save_by_staff_during_the_sync_duplicates_nothing(xlsx_clinic: Clinic) -> None:
     from clinicops.connectors.base import BackendBusy
-    from clinicops.connectors.factory import open_backend
+    from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
 
     clinic = xlsx_clinic

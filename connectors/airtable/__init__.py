@@ -1,7 +1,7 @@
 """The Airtable backend (pyairtable ≥ 3): a practice's tables in an Airtable base.
 
-- ``config``: the ``[backend]`` keys (``base_id``, ``token_env`` or ``token_file``,
-  ``endpoint_url``) and ``--emulate``;
+- ``config``: the ``[backend]`` settings (``base_id``, ``token_env`` or ``token_file``,
+  ``endpoint_url``) and the paced pyairtable client they make;
 - ``credentials``: the token, read from an environment variable or an owner-only file;
 - ``fields``: which Airtable field type each column gets, and values both ways;
 - ``layout``: creating missing tables and fields through the Meta API, dropping nothing;

@@ -38,17 +38,18 @@ writes every problem, prefixed with its column, into the record's Errors field (
 from __future__ import annotations
 
 import hashlib
-import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 import requests
 from pyairtable import Api
 from pyairtable.api.table import Table
 
 from clinicops.connectors.base import (
+    Backend,
     BackendError,
+    BackendSetup,
     ColumnSpec,
     SheetRow,
     SheetTable,
@@ -58,58 +59,44 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 
-from . import fields, layout
+from . import fields, layout, pacing
+from .config import DEFAULT_ENDPOINT, SETTINGS_SCHEMA, base_id_of, endpoint_of, make_api
+from .credentials import read_token
 from .layout import Layout
 from .transport import PacedSession
-
-if TYPE_CHECKING:
-    from clinicops.core.config import PracticeConfig
 
 PAGE_SIZE = 100
 BATCH = 10
 
 
-class AirtableBackend:
+class AirtableBackend(Backend):
     """One Airtable base, reached through pyairtable with a paced session."""
 
-    row_ids_are_stable = True
+    settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+    row_ids_are_stable: ClassVar[bool] = True
 
     def __init__(
-        self,
-        api: Api,
-        session: PacedSession,
-        base_id: str | None,
-        style: fields.Style,
-        *,
-        key: str | None = None,
-        clock: str = "real",
-        create_base: Callable[[list[TableSpec]], str] | None = None,
+        self, api: Api, session: PacedSession, base_id: str, style: fields.Style, *, key: str | None = None
     ) -> None:
         self.api = api
         self.session = session
         self.base_id = base_id
         self.style = style
         self.key = key or f"airtable:{base_id}"
-        self._clock = clock
-        self._create_base = create_base
         self._tables: list[dict[str, Any]] | None = None
         self._layouts: dict[str, Layout] = {}
         self._complete: set[str] = set()
         self._records_read = 0
         self._records_written = 0
-        self._keepalive: list[Any] = []
 
     @classmethod
-    def from_config(cls, config: PracticeConfig, *, emulate: bool = False) -> AirtableBackend:
-        """The practice's base (see ``config`` for the keys), or an emulated one with ``emulate``."""
-        from .config import open_backend
-
-        return open_backend(config, emulate=emulate)
-
-    def keep_alive(self, thing: Any, stop: Callable[[], None]) -> None:
-        """Hold ``thing`` (an in-process emulator) for this backend's life; ``stop`` it after."""
-        self._keepalive.append(thing)
-        weakref.finalize(self, stop)
+    def open(cls, setup: BackendSetup) -> AirtableBackend:
+        """The practice's base (see :mod:`.config` for the settings); nothing is requested yet."""
+        base_id = base_id_of(setup.settings)
+        endpoint = endpoint_of(str(setup.settings.get("endpoint_url", DEFAULT_ENDPOINT)))
+        token = read_token(setup.settings, setup.root)
+        api, session = make_api(token, endpoint, pacing.shared_bucket(base_id))
+        return cls(api, session, base_id, fields.Style(zone=setup.timezone, date_order=setup.date_order))
 
     @property
     def requests(self) -> int:
@@ -121,7 +108,6 @@ class AirtableBackend:
             **self.session.stats.as_dict(),
             "records_read": self._records_read,
             "records_written": self._records_written,
-            "clock": self._clock,
         }
 
     def read_back(self, value: Any) -> Any:
@@ -134,28 +120,15 @@ class AirtableBackend:
 
     def ensure_layout(self, specs: list[TableSpec]) -> None:
         """Create missing tables and fields (``clinicops init``); never drops or retypes any."""
-        if self._start(specs):
-            return
         self._schema(refresh=True)
         self._complete.clear()
         for spec in specs:
             self._ready(spec)
 
-    def _start(self, specs: list[TableSpec]) -> bool:
-        """Create the emulated base on first use, laid out for ``specs``; True if it was created now."""
-        if self.base_id is not None or self._create_base is None:
-            return False
-        with _reporting("create the emulated base", None):
-            self.base_id = self._create_base(specs)
-        for spec in specs:
-            self._layouts[spec.entity] = layout.assumed(spec)
-            self._complete.add(spec.entity)
-        return True
-
     def _schema(self, refresh: bool = False) -> list[dict[str, Any]]:
         if self._tables is None or refresh:
             with _reporting("read the base's tables", self.base_id):
-                self._tables = layout.fetch_tables(self.api, self._base())
+                self._tables = layout.fetch_tables(self.api, self.base_id)
         return self._tables
 
     def _ready(self, spec: TableSpec) -> Layout:
@@ -164,20 +137,14 @@ class AirtableBackend:
             return self._layouts[spec.entity]
         tables = self._schema()
         with _reporting(f"lay out '{spec.title}'", self.base_id):
-            found = layout.ensure(self.api, self._base(), spec, tables, self.style)
+            found = layout.ensure(self.api, self.base_id, spec, tables, self.style)
         self._layouts[spec.entity] = found
         self._complete.add(spec.entity)
         return found
 
-    def _base(self) -> str:
-        if self.base_id is None:
-            raise BackendError("No Airtable base yet")
-        return self.base_id
-
     # reading -----------------------------------------------------------------
 
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
-        self._start(specs)
         self._tables = None  # what a previous read learnt of the schema may be stale now
         return {spec.entity: self._read_table(spec) for spec in specs}
 
@@ -216,14 +183,13 @@ class AirtableBackend:
 
     def _list(self, found: Layout, spec: TableSpec) -> list[dict[str, Any]]:
         assert found.table is not None
-        table = self.api.table(self._base(), found.table)
+        table = self.api.table(self.base_id, found.table)
         return table.all(fields=found.header(spec), page_size=PAGE_SIZE)
 
     # writing -----------------------------------------------------------------
 
     def write(self, writes: list[TableWrite], force: bool = False) -> WriteResult:
         """Apply every table's changes; ``force`` changes nothing here (an unchanged base needs no write)."""
-        self._start([tw.spec for tw in writes])
         result = WriteResult()
         for tw in writes:
             found = self._ready(tw.spec)
@@ -236,7 +202,7 @@ class AirtableBackend:
     def _write_table(self, tw: TableWrite, found: Layout) -> list[str]:
         """Deletes, then updates and creates; the created record ids in append order."""
         assert found.table is not None
-        table = self.api.table(self._base(), found.table)
+        table = self.api.table(self.base_id, found.table)
         deletes = list(dict.fromkeys(tw.deletes))
         for chunk in _chunks(deletes, BATCH):
             table.batch_delete(chunk)

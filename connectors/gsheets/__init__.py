@@ -12,10 +12,8 @@ Configuration, in ``practice.toml``::
 Without ``credentials_file`` or ``credentials_env`` the path is taken from
 ``GOOGLE_APPLICATION_CREDENTIALS``. The key itself never goes into the config, and a key
 file other users can read (mode & 0o077) is refused. Share the spreadsheet with the
-service account's email as an editor. ``endpoint_url`` sends every request to an emulator
-instead of Google (no credentials are used then). ``clinicops sync --emulate`` starts an
-emulator inside the process and creates a fresh spreadsheet on it; it lives only as long
-as the process, so each ``--emulate`` run shows the store written out to a new sheet.
+service account's email as an editor. ``endpoint_url`` sends every request to another API
+root, e.g. an emulator (no credentials are used then; see :mod:`.endpoint`).
 
 Requests per sync, whatever the number of rows (the floor, DESIGN.md):
 

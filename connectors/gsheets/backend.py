@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import random
 import re
-import weakref
-from typing import Any
+from typing import Any, ClassVar
 
-from clinicops.connectors.base import BackendError, SheetTable, TableSpec, TableWrite, WriteResult, normalize_header
-from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
-from clinicops.core.config import PracticeConfig
+from clinicops.connectors.base import (
+    Backend,
+    BackendError,
+    BackendSetup,
+    SheetTable,
+    TableSpec,
+    TableWrite,
+    WriteResult,
+    normalize_header,
+)
 
 from .api import SheetsApi
 from .credentials import key_path, load_key
+from .endpoint import gspread_client
 from .plan import batch_requests, needs_structure, plan_writes, value_requests
 from .retry import RangeNotFound, RetryPolicy
 from .state import METADATA_FIELDS, METADATA_WITH_CELLS, Tab, apply_metadata, row_ranges, rows_to_check, sheet_table
@@ -29,60 +36,49 @@ _ID_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def spreadsheet_id(config: PracticeConfig) -> str:
+def spreadsheet_id(settings: dict[str, Any]) -> str:
     """``backend.spreadsheet_id``: the id, or the sheet's whole address pasted in."""
-    raw = str(config.backend.get("spreadsheet_id") or "").strip()
+    raw = str(settings.get("spreadsheet_id") or "").strip()
     found = _ID_IN_URL.search(raw)
     sid = found.group(1) if found else raw
     if not _ID.match(sid):
         raise BackendError(
             "Set backend.spreadsheet_id in practice.toml to the spreadsheet's id (the long text between "
-            "/d/ and /edit in its address), or run 'clinicops sync --emulate' to try a local emulator."
+            "/d/ and /edit in its address), or run 'clinicops demo --backend gsheets' to try a local emulator."
         )
     return sid
 
 
-class GSheetsBackend:
+class GSheetsBackend(Backend):
     """One Google spreadsheet, one tab per entity."""
 
-    row_ids_are_stable = False
+    settings_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "spreadsheet_id": {"type": "string", "description": "The spreadsheet's id, or its whole address."},
+            "credentials_file": {"type": "string", "minLength": 1, "description": "The service account key's path."},
+            "credentials_env": {"type": "string", "minLength": 1, "description": "A variable holding that path."},
+            "endpoint_url": {"type": "string", "description": "Another API root, e.g. a loopback emulator."},
+        },
+    }
 
-    def __init__(
-        self,
-        api: SheetsApi,
-        key: str,
-        *,
-        emulator: SheetsEmulator | None = None,
-        placeholder_sheet: int | None = None,
-    ) -> None:
+    def __init__(self, api: SheetsApi, key: str, *, placeholder_sheet: int | None = None) -> None:
         self.api = api
         self.key = key
-        self.emulator = emulator
         self._placeholder = placeholder_sheet
         self._tabs: dict[str, Tab] | None = None
         self._have_ids = False
         self._random = random.Random()
-        if emulator is not None:
-            self._stop = weakref.finalize(self, emulator.stop)
 
     @classmethod
-    def from_config(
-        cls, config: PracticeConfig, *, emulate: bool = False, retry: RetryPolicy | None = None
-    ) -> GSheetsBackend:
-        """The practice's spreadsheet; with ``emulate``, a new one on an emulator in this process.
-
-        An emulated spreadsheet lives as long as the process: each ``--emulate`` run starts
-        from an empty spreadsheet, into which the sync writes out the store.
-        """
-        if emulate:
-            emulator = SheetsEmulator().start()
-            api, first_tab = SheetsApi.create(gspread_client(emulator.base_url), config.name, retry)
-            return cls(api, f"gsheets:emulated/{api.spreadsheet_id}", emulator=emulator, placeholder_sheet=first_tab)
-        sid = spreadsheet_id(config)
-        endpoint = str(config.backend.get("endpoint_url") or "").rstrip("/")
+    def open(cls, setup: BackendSetup, *, retry: RetryPolicy | None = None) -> GSheetsBackend:
+        """The practice's spreadsheet, through Google or the ``endpoint_url`` the settings name."""
+        sid = spreadsheet_id(setup.settings)
+        endpoint = str(setup.settings.get("endpoint_url") or "").rstrip("/")
         if endpoint:
             return cls(SheetsApi(gspread_client(endpoint), sid, retry=retry), f"gsheets:{endpoint}/{sid}")
-        account = load_key(key_path(config))
+        account = load_key(key_path(setup))
         return cls(SheetsApi(account.client(), sid, account.email, retry), f"gsheets:{sid}")
 
     @property
@@ -93,19 +89,13 @@ class GSheetsBackend:
     def check_writable(self) -> None:
         """Nothing to check: Sheets has no lock file, and every write names its exact cells."""
 
-    @staticmethod
-    def read_back(value: Any) -> Any:
+    def read_back(self, value: Any) -> Any:
         """What a read returns for a value written: values go RAW, so exactly what is sent."""
         return to_cell(value)
 
     def stats(self) -> dict[str, Any]:
         """Requests by kind, retries and bytes, for ``sync --json``."""
-        return {**self.api.stats(), "emulated": self.emulator is not None}
-
-    def close(self) -> None:
-        """Stop the in-process emulator, if this backend started one (its spreadsheet goes too)."""
-        if self.emulator is not None:
-            self._stop()
+        return self.api.stats()
 
     # reading -----------------------------------------------------------------
 

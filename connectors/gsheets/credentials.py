@@ -19,8 +19,7 @@ from typing import Any
 import gspread
 from google.oauth2.service_account import Credentials
 
-from clinicops.connectors.base import BackendError
-from clinicops.core.config import PracticeConfig, resolve_path
+from clinicops.connectors.base import BackendError, BackendSetup
 
 DEFAULT_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
@@ -46,11 +45,11 @@ class ServiceAccountKey:
         return gspread.Client(auth=creds)
 
 
-def key_path(config: PracticeConfig) -> Path:
+def key_path(setup: BackendSetup) -> Path:
     """The key file's path from ``[backend]``: a file path, or the env var that holds one."""
-    backend = config.backend
+    backend = setup.settings
     if backend.get("credentials_file"):
-        return resolve_path(config, str(backend["credentials_file"]))
+        return setup.path(str(backend["credentials_file"]))
     env = str(backend.get("credentials_env") or DEFAULT_ENV)
     value = os.environ.get(env, "").strip()
     if not value:
@@ -59,7 +58,7 @@ def key_path(config: PracticeConfig) -> Path:
             "to the path of its JSON file, or name the file in practice.toml as backend.credentials_file "
             "(the path, never the key itself)."
         )
-    return resolve_path(config, value)
+    return setup.path(value)
 
 
 def load_key(path: Path) -> ServiceAccountKey:

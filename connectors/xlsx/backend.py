@@ -21,13 +21,15 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from python_calamine import CalamineWorkbook
 
 from clinicops.connectors.base import (
+    Backend,
     BackendBusy,
     BackendError,
+    BackendSetup,
     SheetRow,
     SheetTable,
     TableSpec,
@@ -54,7 +56,21 @@ class WorkbookMissing(BackendError):
     """The workbook file is not where the practice says; nothing is read as empty because of it."""
 
 
-class XlsxBackend:
+#: The workbook a practice uses unless ``[backend] path`` names another.
+DEFAULT_WORKBOOK = "clinic.xlsx"
+
+
+class XlsxBackend(Backend):
+    """The practice's local workbook, read whole and edited in place."""
+
+    settings_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "path": {"type": "string", "minLength": 1, "description": "The workbook, relative to the practice folder."}
+        },
+    }
+
     def __init__(self, path: Path, backup_dir: Path, keep_backups: int = 10, root: Path | None = None) -> None:
         self.path = Path(path)
         self.backup_dir = Path(backup_dir)
@@ -64,6 +80,12 @@ class XlsxBackend:
         self.requests = 0
         self._read_stamp: tuple[float, int] | None = None
         self._headers: dict[str, list[str]] = {}  # each tab's header row as last read
+
+    @classmethod
+    def open(cls, setup: BackendSetup) -> XlsxBackend:
+        """The workbook at ``path`` (default ``clinic.xlsx``); backups go in the data folder."""
+        path = setup.path(str(setup.settings.get("path", DEFAULT_WORKBOOK)))
+        return cls(path, backup_dir=setup.data_dir / "backups", keep_backups=setup.keep_backups, root=setup.root)
 
     # reading -----------------------------------------------------------------
 

@@ -1,63 +1,7 @@
-"""Pointing real clients (requests, gspread) at the emulator without patching them.
-
-gspread hard-codes ``https://sheets.googleapis.com`` and ``https://www.googleapis.com``
-(Drive). A transport adapter mounted on those prefixes rewrites each prepared request
-to the emulator's base URL just before it is sent; everything above the transport —
-gspread, its URL building and error handling — runs unchanged.
-"""
+"""Real clients (requests, gspread) pointed at the emulator: the Sheets connector's own endpoint helper."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from clinicops.connectors.gsheets.endpoint import gspread_client, session_for
 
-import gspread
-import requests
-from requests.adapters import HTTPAdapter
-
-GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
-
-
-class LoopbackAdapter(HTTPAdapter):
-    """Sends requests for Google's hosts to the emulator instead."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        parts = urlsplit(base_url)
-        self._scheme, self._netloc = parts.scheme, parts.netloc
-
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: bool | str = True,
-        cert: Any = None,
-        proxies: Any = None,
-    ) -> requests.Response:
-        """Rewrite scheme and host to the emulator, keep path and query, then send."""
-        parts = urlsplit(request.url or "")
-        request.url = urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
-        request.headers.pop("Host", None)
-        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-
-
-def session_for(base_url: str, token: str | None = None) -> requests.Session:
-    """A ``requests.Session`` whose calls to Google's API hosts reach the emulator.
-
-    ``token`` adds ``Authorization: Bearer <token>`` (the emulator's per-user quota and
-    ``require_auth`` look at it). Raw calls work with either URL form:
-    ``session.post("https://sheets.googleapis.com/v4/spreadsheets", json=...)``.
-    """
-    session = requests.Session()
-    adapter = LoopbackAdapter(base_url)
-    for prefix in GOOGLE_HOSTS:
-        session.mount(prefix, adapter)
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    return session
-
-
-def gspread_client(base_url: str, token: str | None = None) -> gspread.Client:
-    """A real ``gspread.Client`` talking to the emulator at ``base_url``."""
-    return gspread.Client(auth=None, session=session_for(base_url, token))
+__all__ = ["gspread_client", "session_for"]

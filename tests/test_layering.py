@@ -1,0 +1,116 @@
+"""The layers and their import rules, checked on the source of every module (its AST, every import
+statement, at module top or inside a function):
+
+- the core never imports a plugin or an emulator;
+- a connector (outside ``connectors/emulators/``) never imports an emulator, nor the engine
+  (the store, the sync, the practice, its config…): only the leaf utilities listed in
+  ``CONNECTOR_MAY_USE``;
+- nothing in the product imports the emulators, which reach ``clinicops`` only as a tool.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Source folder -> the package it is installed as (pyproject's ``package-dir``).
+PACKAGES = {
+    "api": "clinicops",
+    "core": "clinicops.core",
+    "connectors": "clinicops.connectors",
+    "plugins": "clinicops.plugins",
+}
+EMULATORS = "clinicops.connectors.emulators"
+#: What a connector may take from the core: leaf utilities that know nothing of a practice or a sync.
+CONNECTOR_MAY_USE = frozenset({"clinicops.core.clock", "clinicops.core.private_files"})
+
+
+def modules(folder: str) -> Iterator[tuple[str, Path]]:
+    """(dotted name, file) of every module under a source folder."""
+    base = ROOT / folder
+    for file in sorted(base.rglob("*.py")):
+        parts = list(file.relative_to(base).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        yield ".".join([PACKAGES[folder], *parts]), file
+
+
+def imports(name: str, file: Path) -> set[str]:
+    """Every module ``file`` imports, absolute; ``from x import y`` counts as x and as x.y."""
+    package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            source = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join([*anchor, source] if source else anchor)
+            found.add(source)
+            found.update(f"{source}.{alias.name}" for alias in node.names)
+    return found
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_the_import_reader_resolves_relative_imports() -> None:
+    file = ROOT / "connectors" / "gsheets" / "backend.py"
+    found = imports("clinicops.connectors.gsheets.backend", file)
+    assert "clinicops.connectors.gsheets.api" in found
+    assert "clinicops.connectors.base" in found
+
+
+def core_breaks(found: set[str]) -> list[str]:
+    """What the core may not import: plugins and emulators."""
+    return sorted(m for m in found if within(m, "clinicops.plugins") or within(m, EMULATORS))
+
+
+def connector_breaks(found: set[str]) -> list[str]:
+    """What a connector may not import: emulators, plugins, and the core beyond its leaf utilities."""
+    engine = {m for m in found if within(m, "clinicops.core") and m != "clinicops.core"}
+    engine -= {m for m in engine if any(within(m, ok) for ok in CONNECTOR_MAY_USE)}
+    return sorted(engine | {m for m in found if within(m, EMULATORS) or within(m, "clinicops.plugins")})
+
+
+def test_the_rules_catch_what_they_forbid() -> None:
+    assert core_breaks({"clinicops.connectors.base", "clinicops.plugins.billing.codes"}) == [
+        "clinicops.plugins.billing.codes"
+    ]
+    assert core_breaks({"clinicops.connectors.emulators.sheets"}) == ["clinicops.connectors.emulators.sheets"]
+    found = {"clinicops.core", "clinicops.core.clock", "clinicops.core.clock.SystemClock", "clinicops.core.store"}
+    assert connector_breaks(found) == ["clinicops.core.store"]
+    assert connector_breaks({"clinicops.core.config", "clinicops.connectors.emulators"}) == [
+        "clinicops.connectors.emulators",
+        "clinicops.core.config",
+    ]
+
+
+def ids(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@pytest.mark.parametrize(("name", "file"), list(modules("core")), ids=ids)
+def test_the_core_imports_no_plugin_and_no_emulator(name: str, file: Path) -> None:
+    wrong = core_breaks(imports(name, file))
+    assert not wrong, f"{name} imports {wrong[0]}"
+
+
+@pytest.mark.parametrize(
+    ("name", "file"), [(n, f) for n, f in modules("connectors") if not within(n, EMULATORS)], ids=ids
+)
+def test_a_connector_imports_no_emulator_and_nothing_of_the_engine(name: str, file: Path) -> None:
+    wrong = connector_breaks(imports(name, file))
+    assert not wrong, f"{name} imports {wrong[0]}"
+
+
+@pytest.mark.parametrize(("name", "file"), list(modules("plugins")) + list(modules("api")), ids=ids)
+def test_plugins_and_the_public_api_import_no_emulator(name: str, file: Path) -> None:
+    wrong = sorted(m for m in imports(name, file) if within(m, EMULATORS))
+    assert not wrong, f"{name} imports {wrong[0]}"
