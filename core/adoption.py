@@ -17,9 +17,9 @@ from typing import Any
 import tomlkit
 
 from clinicops.connectors.discover import read_tabs
-from clinicops.connectors.factory import open_backend
 from clinicops.core import alerts
 from clinicops.core.adopt import TabProposal, propose
+from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME
 from clinicops.core.practice import Practice
 from clinicops.core.sync import SyncEngine

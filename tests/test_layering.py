@@ -5,6 +5,7 @@ statement, at module top or inside a function):
 - a connector (outside ``connectors/emulators/``) never imports an emulator, nor the engine
   (the store, the sync, the practice, its config…): only the leaf utilities listed in
   ``CONNECTOR_MAY_USE``;
+- a plugin imports nothing of clinicops but the public API (``clinicops`` itself) and its own package;
 - nothing in the product imports the emulators, which reach ``clinicops`` only as a tool.
 """
 
@@ -23,6 +24,8 @@ PACKAGES = {
     "core": "clinicops.core",
     "connectors": "clinicops.connectors",
     "plugins": "clinicops.plugins",
+    "schemas": "clinicops.schemas",
+    "examples": "clinicops.examples",
 }
 EMULATORS = "clinicops.connectors.emulators"
 #: What a connector may take from the core: leaf utilities that know nothing of a practice or a sync.
@@ -39,8 +42,18 @@ def modules(folder: str) -> Iterator[tuple[str, Path]]:
         yield ".".join([PACKAGES[folder], *parts]), file
 
 
+def is_module(dotted: str) -> bool:
+    """True when ``dotted`` names a module or package of this repository (not a name inside one)."""
+    for folder, package in sorted(PACKAGES.items(), key=lambda item: -len(item[1])):
+        if within(dotted, package):
+            rest = dotted[len(package) :].lstrip(".").split(".") if dotted != package else []
+            path = ROOT.joinpath(folder, *rest)
+            return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+    return False
+
+
 def imports(name: str, file: Path) -> set[str]:
-    """Every module ``file`` imports, absolute; ``from x import y`` counts as x and as x.y."""
+    """Every module ``file`` imports, absolute; ``from x import y`` counts as x, and as x.y when y is a module."""
     package = name if file.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
@@ -52,7 +65,7 @@ def imports(name: str, file: Path) -> set[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 source = ".".join([*anchor, source] if source else anchor)
             found.add(source)
-            found.update(f"{source}.{alias.name}" for alias in node.names)
+            found.update(f"{source}.{alias.name}" for alias in node.names if is_module(f"{source}.{alias.name}"))
     return found
 
 
@@ -92,6 +105,23 @@ def test_the_rules_catch_what_they_forbid() -> None:
     ]
 
 
+def plugin_breaks(name: str, found: set[str]) -> list[str]:
+    """What a plugin may not import: anything of clinicops beyond ``clinicops`` itself and its own package."""
+    own = ".".join(name.split(".")[:3])
+    return sorted(m for m in found if within(m, "clinicops") and m != "clinicops" and not within(m, own))
+
+
+def test_the_plugin_rule_allows_the_public_api_and_its_own_package_only() -> None:
+    found = {"clinicops", "clinicops.plugins.billing.codes", "clinicops.core.store", "clinicops.plugins.sms"}
+    assert plugin_breaks("clinicops.plugins.billing.receivables", found) == [
+        "clinicops.core.store",
+        "clinicops.plugins.sms",
+    ]
+    # ``from clinicops import Alert, hookimpl`` imports the module clinicops, not modules named Alert or hookimpl
+    plugin = imports("clinicops.plugins.credentials", ROOT / "plugins" / "credentials.py")
+    assert "clinicops" in plugin and not any(m.startswith(("clinicops.Alert", "clinicops.hookimpl")) for m in plugin)
+
+
 def ids(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -110,7 +140,13 @@ def test_a_connector_imports_no_emulator_and_nothing_of_the_engine(name: str, fi
     assert not wrong, f"{name} imports {wrong[0]}"
 
 
-@pytest.mark.parametrize(("name", "file"), list(modules("plugins")) + list(modules("api")), ids=ids)
-def test_plugins_and_the_public_api_import_no_emulator(name: str, file: Path) -> None:
-    wrong = sorted(m for m in imports(name, file) if within(m, EMULATORS))
+@pytest.mark.parametrize(("name", "file"), [m for m in modules("plugins") if m[0] != "clinicops.plugins"], ids=ids)
+def test_a_plugin_imports_only_the_public_api_and_its_own_package(name: str, file: Path) -> None:
+    wrong = plugin_breaks(name, imports(name, file))
+    assert not wrong, f"{name} imports {wrong[0]}"
+
+
+@pytest.mark.parametrize(("name", "file"), list(modules("api")), ids=ids)
+def test_the_public_api_imports_no_plugin_and_no_emulator(name: str, file: Path) -> None:
+    wrong = core_breaks(imports(name, file))
     assert not wrong, f"{name} imports {wrong[0]}"
