@@ -28,7 +28,7 @@ def tab_fields(backend: Any) -> dict[str, list[str]]:
     if kind == "airtable":
         from clinicops.connectors.airtable.layout import fetch_tables
 
-        return {t["name"]: [f["name"] for f in t["fields"]] for t in fetch_tables(backend.api, backend._base())}
+        return {t["name"]: [f["name"] for f in t["fields"]] for t in fetch_tables(backend.api, backend.base_id)}
     raise BackendError(f"clinicops cannot list the tabs of a {kind} backend")
 
 
