@@ -22,6 +22,7 @@ from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
 from clinicops.core.guests import Guests, describe
 from clinicops.core.local_time import shown
+from clinicops.core.lost_store import StoreLost
 from clinicops.core.plugin_manager import (
     ESSENTIAL,
     GROUP,
@@ -41,6 +42,7 @@ EXPECTED = (
     ConfigError,
     PluginError,
     SyncError,
+    StoreLost,
     BackendError,
     SchemaProblem,
     LookupError,
@@ -214,16 +216,21 @@ def adopt(
 @practice_option
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--allow-delete", is_flag=True, help="Allow a sync that deletes more than sync.max_delete of a table.")
+@click.option(
+    "--adopt-ids",
+    is_flag=True,
+    help="Rebuild an empty store from a sheet clinicops filled before (access-logged); a backup keeps history.",
+)
 @json_option
 @silent_option
 @friendly
-def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, as_json: bool, silent: bool) -> None:
+def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, adopt_ids: bool, as_json: bool, silent: bool) -> None:
     """Sync the practice's sheets with its store, run plugins and write back ids, notes and alerts.
 
     Example: clinicops sync -p ./maple-street --dry-run
     """
     practice = open_practice(practice_dir)
-    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete)
+    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete, adopt_ids=adopt_ids)
     _print_report(practice, report, as_json, silent)
     if not silent:
         _warn_loose_modes(practice)

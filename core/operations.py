@@ -130,14 +130,21 @@ def rebuild_workbook(practice: Practice) -> int:
 
 
 def sync(
-    practice: Practice, *, dry_run: bool = False, allow_delete: bool = False, backend: Backend | None = None
+    practice: Practice,
+    *,
+    dry_run: bool = False,
+    allow_delete: bool = False,
+    adopt_ids: bool = False,
+    backend: Backend | None = None,
 ) -> SyncReport:
-    """One sync of the practice with the backend its config names (or ``backend``, opened and closed by the caller)."""
+    """One sync of the practice with the backend its config names (or ``backend``, opened and closed by the caller);
+    ``adopt_ids`` rebuilds an empty store from a sheet clinicops filled before (see core.lost_store)."""
+    adopted_by = current_user() if adopt_ids else None
     if backend is not None:
-        return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete).run()
+        return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete, adopted_by=adopted_by).run()
     opened = open_backend(practice.config)
     try:
-        return SyncEngine(practice, opened, dry_run=dry_run, allow_delete=allow_delete).run()
+        return SyncEngine(practice, opened, dry_run=dry_run, allow_delete=allow_delete, adopted_by=adopted_by).run()
     finally:
         opened.close()
 

@@ -31,7 +31,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 from clinicops.core import alerts as alert_records
-from clinicops.core import private_files
+from clinicops.core import lost_store, private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
@@ -114,8 +114,10 @@ class SyncEngine:
         dry_run: bool = False,
         allow_delete: bool = False,
         fail_after_store_commit: Callable[[], None] | None = None,
+        adopted_by: str | None = None,
     ) -> None:
         self.practice = practice
+        self.adopted_by = adopted_by  # who rebuilds an empty store from the sheet's ids on purpose
         self.backend = ComputedColumns(backend, practice.column_map.tabs) if _computes(practice) else backend
         self.dry_run = dry_run
         self.allow_delete = allow_delete
@@ -174,6 +176,11 @@ class SyncEngine:
             self._tx = tx
             view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
             try:
+                id_headers = {e.name: bindings[e.name].header_for(e.by_name[e.primary_key]) for e in entities}
+                clinicops_tabs = {"alert", *self.practice.plugin_entities}
+                lost_store.check(
+                    view, entities, tables, id_headers, clinicops_tabs=clinicops_tabs, adopted_by=self.adopted_by
+                )
                 plans = [
                     self._inbound(tx, view, e, spec, tables.get(e.name), report, bindings[e.name])
                     for e, spec in zip(entities, specs, strict=True)

@@ -82,7 +82,11 @@ def plugin_settings_schema() -> dict[str, Any]:
 
 @hookimpl
 def record_accessed(practice: Any, event: AccessEvent) -> None:
-    ledger.append(practice.tx.conn, event, practice.now(), lambda: audit.anchor_file(practice))
+    now = practice.now()
+    ledger.append(practice.tx.conn, event, now, lambda: audit.anchor_file(practice))
+    if event.action == "rebuild" and event.entity == "store":
+        restart = anchors.Restart(now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), str(event.actor), str(event.purpose))
+        ledger.note_restart(practice.tx.conn, restart)
 
 
 @hookimpl

@@ -118,6 +118,7 @@ class _Tail:
     last_at: str = ""
     last_source: str = ""
     written: bool = False  # entries of this transaction reached the database
+    restart: anchors.Restart | None = None  # the store was rebuilt on purpose: the chain starts again
 
 
 # The tail per open transaction. Keyed weakly by SQLAlchemy's transaction object, so it
@@ -180,7 +181,8 @@ def _before_commit(conn: Connection) -> None:
         return
     flush(conn)
     if tail.written and tail.anchor is not None:
-        conn.info[_ANCHOR_DUE] = (tail.anchor, anchors.Anchor(tail.last_at, tail.seq, tail.hash, tail.last_source))
+        head = anchors.Anchor(tail.last_at, tail.seq, tail.hash, tail.last_source)
+        conn.info[_ANCHOR_DUE] = (tail.anchor, head, tail.restart)
 
 
 def _on_rollback(conn: Connection) -> None:
@@ -191,7 +193,9 @@ def _on_rollback(conn: Connection) -> None:
 def _after_commit(_dbapi_connection: Any, record: Any) -> None:
     due = record.info.pop(_ANCHOR_DUE, None) if record is not None else None
     if due is not None:
-        anchor_file, anchor = due
+        anchor_file, anchor, restart = due
+        if restart is not None:
+            anchor_file.restart(restart)
         anchor_file.append(anchor)
 
 
@@ -228,6 +232,11 @@ def append(
     if len(tail.pending) >= FLUSH_EVERY or conn.in_nested_transaction():
         _write(conn, tail)
     return seq
+
+
+def note_restart(conn: Connection, restart: anchors.Restart) -> None:
+    """This transaction rebuilds the store on purpose: anchors written before describe a log that is gone."""
+    _tail_for_writing(conn).restart = restart
 
 
 def flush(conn: Connection) -> None:

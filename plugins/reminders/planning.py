@@ -118,6 +118,17 @@ def due_offset(start: dt.datetime, now: dt.datetime, offsets: Iterable[dt.timede
     return min(reached) if reached else None
 
 
+def already_reminded(appt: dict[str, Any], due_at: dt.datetime) -> bool:
+    """The appointment's own "Reminder sent" says a reminder for this start went out at or after ``due_at``.
+
+    The ledger is the record of what was sent; this is the second witness, kept in the
+    sheet, for when the ledger is gone with a lost store (see core.lost_store): the store
+    rebuilt from the sheet gets the column back, and the reminder is not sent twice.
+    """
+    sent = parse_start(appt.get("reminder_sent_at"))
+    return sent is not None and sent >= due_at
+
+
 def due_slots(
     appointments: Iterable[dict[str, Any]], *, now: dt.datetime, tz: ZoneInfo, settings: Settings, taken: set[Slot]
 ) -> list[tuple[dict[str, Any], dt.datetime, dt.timedelta]]:
@@ -132,8 +143,11 @@ def due_slots(
         offset = due_offset(start, now, settings.offsets) if start else None
         if start is None or offset is None:
             continue
-        if (appt["id"], appt["start"], int(offset.total_seconds() // 60)) not in taken:
-            out.append((appt, start, offset))
+        if (appt["id"], appt["start"], int(offset.total_seconds() // 60)) in taken:
+            continue
+        if already_reminded(appt, start - offset):
+            continue
+        out.append((appt, start, offset))
     return out
 
 

@@ -1,0 +1,113 @@
+"""A store that comes up empty under a sheet clinicops has already filled is a lost store, not a new practice.
+
+Deleting or replacing ``data/clinicops.db`` would otherwise start the practice over
+without a word: every record's history gone, the access log restarted as if nothing had
+been logged, and reminders sent again because the ledger that remembered them is gone.
+So a sync that finds the store empty (no record, no earlier sync) stops before changing
+anything when the sheet shows clinicops has worked on it: rows with ids, together with
+rows in a tab only clinicops fills (Alerts, the tables plugins keep) or backups clinicops
+made of the workbook. A sheet whose staff typed ids before any sync (an import from an
+older system) has neither, and imports as usual.
+
+The way out is a sentence away: restore the store from a backup, or rebuild it from the
+sheet on purpose with ``clinicops sync --adopt-ids``, which is recorded in the access log
+as a rebuild by the person who ran it. Reminders are not sent twice after a rebuild: the
+sheet's "Reminder sent" column comes back into the store with each appointment, and a
+reminder whose time that column already covers is not due again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from clinicops.connectors.base import SheetTable, normalize_header
+from clinicops.core import store
+from clinicops.core.access import AccessEvent
+from clinicops.core.schema_registry import Entity
+
+
+class StoreLost(RuntimeError):
+    """The sheet says this practice has synced before, but its store is empty."""
+
+
+def check(
+    view: Any,
+    entities: list[Entity],
+    tables: Mapping[str, SheetTable | None],
+    headers: Mapping[str, str | None],
+    *,
+    clinicops_tabs: set[str],
+    adopted_by: str | None,
+) -> None:
+    """Stop (or, with ``adopted_by``, record the rebuild) when the store is new under a sheet clinicops filled.
+
+    ``headers`` names each entity's id column as the sheet has it; ``clinicops_tabs`` are the
+    entities only clinicops writes (alerts, plugins' tables).
+    """
+    if not _is_new(view.tx):
+        return
+    staff = [e for e in entities if e.name not in clinicops_tabs]
+    typed = _first_id(staff, tables, headers)
+    if typed is None:
+        return
+    ours = _first_id([e for e in entities if e.name in clinicops_tabs], tables, headers)
+    evidence = (f"rows in a tab only clinicops fills ({ours})" if ours else None) or _backups(view.data_dir)
+    if evidence is None:
+        return
+    if adopted_by:
+        view.accessed(
+            AccessEvent(
+                adopted_by,
+                "user",
+                "cli",
+                "rebuild",
+                "store",
+                "all",
+                (),
+                "store rebuilt from the sheet's ids (--adopt-ids)",
+            )
+        )
+        return
+    where = f"{view.data_dir.name}/clinicops.db" if view.tx.conn.dialect.name == "sqlite" else "the store"
+    raise StoreLost(
+        f"Stopped: the sheet carries clinicops ids ({typed}) and {evidence}, but {where} is empty, so the store "
+        "was deleted or replaced. Restore it from a backup of the data folder, or run 'clinicops sync --adopt-ids' "
+        "to rebuild it from the sheet on purpose (recorded in the access log; the records' history before now stays "
+        "lost). Nothing was changed."
+    )
+
+
+def _is_new(tx: Any) -> bool:
+    conn = tx.conn
+    return conn.execute(select(store.records.c.id).limit(1)).first() is None and tx.last_run() is None
+
+
+def _first_id(
+    entities: list[Entity],
+    tables: Mapping[str, SheetTable | None],
+    headers: Mapping[str, str | None],
+) -> str | None:
+    """Where the first id in these entities' tabs sits: ``Patients row 2: P000001``."""
+    for entity in entities:
+        table, header = tables.get(entity.name), headers.get(entity.name)
+        if table is None or header is None:
+            continue
+        wanted = normalize_header(header)
+        col = next((i for i, h in enumerate(table.header) if normalize_header(h) == wanted), None)
+        if col is None:
+            continue
+        for row in table.rows:
+            value = row.values[col] if col < len(row.values) else None
+            if value not in (None, "") and str(value).strip():
+                return f"{table.title} row {row.number}: {str(value).strip()}"
+    return None
+
+
+def _backups(data_dir: Any) -> str | None:
+    folder = data_dir / "backups"
+    if folder.is_dir() and any(folder.iterdir()):
+        return f"clinicops's backups of the workbook are in {data_dir.name}/backups"
+    return None
