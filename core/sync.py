@@ -207,6 +207,7 @@ class SyncEngine:
                 for plan in plans:
                     if plan.skipped is None:
                         tx.set_pending(self.key, plan.entity.name, {**plan.reserved, **plan.carried})
+                        tx.put_base(self.key, plan.entity.name, plan.read_base)
                 trans.commit()
             except BaseException:
                 if trans.is_active:
@@ -409,12 +410,14 @@ class SyncEngine:
             return
         record, problems = parser.parse(row.number, rid, vals)
         known = b is not None or rid in plan.index
+        if b is None and rid in reservations and rid in plan.index:
+            plan.reconciled.add(rid)  # created from this row by a sync that did not finish: its base is the record
         if not problems and not known:
             problems = [self._waiting(plan, row, n) for n in plan.lost if plan.entity.by_name[n].required]
         if rid and not known and not (not plan.base or rid in reservations):
             problems = [self._unknown_id(plan.entity, plan.spec, row, rid), *problems]
             plan.hold_deletes = True
-        elif rid and not known and problems:
+        elif rid and problems and b is None and (not known or rid in reservations):
             plan.carried[rid] = content  # a new row's own id waits, reserved, until its cells are fixed
         if problems:
             if rid:
@@ -454,7 +457,7 @@ class SyncEngine:
                 plan.carried[rid] = content
                 plan.held_ids.add(rid)
         found = set(matched.values())
-        plan.orphans = [rid for rid in created if rid not in found]
+        plan.orphans = [rid for rid in created if rid not in found and rid not in plan.base]
 
     def _plan_deletes(self, plan: TablePlan, report: SyncReport) -> None:
         """Records whose row is gone from the sheet are deleted, unless an edited id may be that row."""
@@ -580,6 +583,8 @@ class SyncEngine:
             if base is None and cur is not None and rid in plan.reconciled and not cur.deleted:
                 base = cur.data  # found again after an unfinished sync: the sheet's edits since then win
             sheet = _keep_lost(rs.parsed or {}, plan.lost, base if base is not None else cur.data if cur else None)
+            if cur is None or not cur.deleted:
+                plan.read_base.append(self._as_read(plan, rs, sheet, cur.version if cur else 0))
             if cur is None:
                 record = self._computed(view, entity, sheet)
                 creates.append((rid, record))
@@ -617,6 +622,25 @@ class SyncEngine:
             plan.written.update((rid, (1, record)) for rid, record in creates)
             for rid, record in creates:
                 self._access(view, entity, "create", rid, None, record)
+
+    def _as_read(self, plan: TablePlan, rs: RowState, sheet: dict[str, Any], version: int) -> dict[str, Any]:
+        """The base a row moves to with the store's commit: what the sheet showed when read.
+
+        The store took it in, so store and sheet agreed on it whatever becomes of the write
+        that follows: an edit staff make next (even back to the old value) is an edit. What
+        clinicops writes into the row moves the base again once the write is confirmed;
+        ``version`` is the record's before this sync, so that write is still due if the
+        first one never happened.
+        """
+        b = plan.base.get(rs.record_id)
+        stable = getattr(self.backend, "row_ids_are_stable", False)
+        return {
+            "id": rs.record_id,
+            "data": {**sheet, plan.entity.primary_key: rs.record_id},
+            "raw_hash": content_hash(rs.row.values),
+            "store_version": version,
+            "remote_id": b.remote_id if b is not None else (str(rs.row.ref) if stable else None),
+        }
 
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         out = dict(record)

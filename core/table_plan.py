@@ -54,6 +54,7 @@ class TablePlan:
     updated: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
     base_updates: list[dict[str, Any]] = field(default_factory=list)
+    read_base: list[dict[str, Any]] = field(default_factory=list)  # rows as read, stored with the commit
     appended_ids: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored

@@ -180,3 +180,39 @@ def test_a_save_by_staff_during_the_sync_duplicates_nothing(xlsx_clinic: Clinic)
     assert all(len(ids) == 1 for ids in names.values()), names
     assert clinic.record("patient", names["Liskov"][0])["city"] == "Boston"
     assert len(clinic.sheet.rows("Patients")) == 5
+
+
+def test_a_cell_cleared_after_a_sync_that_wrote_but_did_not_finish_is_cleared_in_the_store(clinic: Clinic) -> None:
+    from clinicops.connectors.factory import open_backend
+    from clinicops.core.sync import SyncEngine
+
+    from .sync_model import Crash, CrashingBackend
+
+    clinic.sheet.append("Patients", [{"First name": "Ada", "Last name": "Byron", "Date of birth": "12/10/1815"}])
+    clinic.sheet.edit("Patients", row_of(clinic, "Patients", "Last name", "Byron"), "Email", "ada@example.org")
+    backend = CrashingBackend(open_backend(clinic.practice.config), "after-write")
+    with pytest.raises(Crash):
+        SyncEngine(clinic.practice, backend).run()
+    clinic.sheet.edit("Patients", row_of(clinic, "Patients", "Last name", "Byron"), "Email", None)
+    assert clinic.sync().errors == []
+    [ada] = patients_by_name(clinic)["Byron"]
+    assert "email" not in clinic.record("patient", ada)
+
+
+def test_a_held_row_created_by_an_unfinished_sync_and_then_deleted_is_not_brought_back(clinic: Clinic) -> None:
+    from clinicops.connectors.factory import open_backend
+    from clinicops.core.sync import SyncEngine
+
+    from .sync_model import Crash, CrashingBackend
+
+    clinic.sync()
+    clinic.sheet.append("Patients", [{"First name": "Ada", "Last name": "Byron", "Date of birth": "12/10/1815"}])
+    with pytest.raises(Crash):
+        SyncEngine(clinic.practice, CrashingBackend(open_backend(clinic.practice.config), "after-write")).run()
+    byron = row_of(clinic, "Patients", "Last name", "Byron")
+    clinic.sheet.edit("Patients", byron, "Email", "not-an-email")
+    assert len(clinic.sync().errors) == 1
+    clinic.sheet.delete_row("Patients", row_of(clinic, "Patients", "Last name", "Byron"))
+    clinic.sync(allow_delete=True)
+    assert "Byron" not in {r["Last name"] for r in clinic.sheet.rows("Patients")}
+    assert "Byron" not in patients_by_name(clinic)
