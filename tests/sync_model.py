@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from clinicops.connectors.base import BackendError
-from clinicops.connectors.factory import open_backend
+from clinicops.core.backend_registry import open_backend
 from clinicops.core.sync import SyncEngine, SyncError
 
 from .conftest import Clinic, write_config
@@ -344,7 +344,7 @@ class SyncModel(RuleBasedStateMachine):
             SyncEngine(self.clinic.practice, backend, allow_delete=True, fail_after_store_commit=staff_save).run()
 
     @precondition(lambda self: self.kill_nine)
-    @rule(delay=st.floats(min_value=0.0, max_value=2.0))
+    @rule(delay=st.floats(min_value=0.3, max_value=3.0))
     def killed_sync(self, delay: float) -> None:
         """A real ``clinicops sync`` process, killed with SIGKILL after ``delay`` seconds."""
         self._step()

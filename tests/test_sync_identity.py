@@ -183,7 +183,7 @@ def test_a_save_by_staff_during_the_sync_duplicates_nothing(xlsx_clinic: Clinic)
 
 
 def test_a_cell_cleared_after_a_sync_that_wrote_but_did_not_finish_is_cleared_in_the_store(clinic: Clinic) -> None:
-    from clinicops.connectors.factory import open_backend
+    from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
 
     from .sync_model import Crash, CrashingBackend
@@ -200,7 +200,7 @@ def test_a_cell_cleared_after_a_sync_that_wrote_but_did_not_finish_is_cleared_in
 
 
 def test_a_held_row_created_by_an_unfinished_sync_and_then_deleted_is_not_brought_back(clinic: Clinic) -> None:
-    from clinicops.connectors.factory import open_backend
+    from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
 
     from .sync_model import Crash, CrashingBackend

@@ -1,0 +1,93 @@
+"""Soak: the sync against a model of what staff meant, for thousands of random steps.
+
+The same state machine the suite runs a few examples of (``tests/sync_model.py``): staff
+edits, plugin writes, syncs, crashes raised inside a step of a sync, killed sync
+processes (workbook only), and the invariants checked after every finished sync. Here
+it runs until ``--steps`` steps have been taken, half on the workbook and half on the
+Google Sheets emulator, counting violations instead of stopping at the first.
+
+Prints a table, then one JSON object as its last line: steps, syncs, crashes injected,
+violations (0 when every invariant held), seconds.
+
+    python benchmarks/soak.py [--steps 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from tests.test_sync_state_machine import SheetsModel, WorkbookModel
+
+TOTALS: Counter[str] = Counter()
+FOUND: list[str] = []
+STEPS_PER_RUN = 50
+
+
+def soaking(model: type) -> type:
+    """The model, counting instead of stopping, adding its figures to the totals when torn down."""
+
+    class Soaking(model):  # type: ignore[misc, valid-type]
+        strict = False
+
+        def teardown(self) -> None:
+            TOTALS.update(self.stats)
+            TOTALS["violations"] += len(self.violations)
+            FOUND.extend(f"{v.rule}: {v.detail}" for v in self.violations)
+            super().teardown()
+
+    Soaking.__name__ = f"Soaking{model.__name__}"
+    return Soaking
+
+
+def soak(model: type, steps: int) -> dict[str, int]:
+    """Run the model until it has taken ``steps`` steps (each example ends at a random length)."""
+    before = Counter(TOTALS)
+    machine = soaking(model)
+    runs = 0
+    while TOTALS["steps"] - before["steps"] < steps:
+        left = steps - (TOTALS["steps"] - before["steps"])
+        runs += 1
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=max(2, left // (STEPS_PER_RUN // 2)),
+                stateful_step_count=STEPS_PER_RUN,
+                deadline=None,
+                database=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    return {k: TOTALS[k] - before[k] for k in ("steps", "syncs", "crashes", "violations")} | {"runs": runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10_000, help="steps in all (default 10,000)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    figures = {}
+    for name, model in (("xlsx", WorkbookModel), ("gsheets", SheetsModel)):
+        figures[name] = soak(model, args.steps // 2)
+    seconds = time.perf_counter() - started
+    print(f"{'backend':<10}{'steps':>8}{'syncs':>8}{'crashes':>9}{'violations':>12}")
+    for name, f in figures.items():
+        print(f"{name:<10}{f['steps']:>8}{f['syncs']:>8}{f['crashes']:>9}{f['violations']:>12}")
+    for line in FOUND[:20]:
+        print(f"  violation: {line}")
+    total = {k: sum(f[k] for f in figures.values()) for k in ("steps", "syncs", "crashes", "violations")}
+    print(json.dumps({**total, "seconds": round(seconds, 1), "backends": figures}))
+
+
+if __name__ == "__main__":
+    main()
