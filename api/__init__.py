@@ -22,6 +22,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES, Alert, days_text
 from clinicops.core.coercion.identifiers import npi_check_digit
 from clinicops.core.hookspecs import hookimpl
+from clinicops.core.local_time import shown as local_time
 from clinicops.core.notify import Channel, Delivery, Message
 from clinicops.core.plugin_storage import PluginStorage, StorageError
 from clinicops.core.practice import PracticeView
@@ -54,6 +55,7 @@ __all__ = [
     "friendly",
     "hookimpl",
     "json_option",
+    "local_time",
     "npi_check_digit",
     "open_practice",
     "practice_option",

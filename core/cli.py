@@ -448,8 +448,8 @@ def run(practice_dir: Path, job_id: str | None, verbose: bool) -> None:
 
     Example: clinicops run -p ./maple-street
     """
-    runner.configure_logging(verbose)
     practice = open_practice(practice_dir)
+    runner.configure_logging(verbose, practice)
     if job_id is None:
         runner.serve(practice)
         return

@@ -513,7 +513,24 @@ def executable() -> str:
     return shlex.quote(found) if found else "clinicops"
 
 
-def configure_logging(verbose: bool = False) -> None:
-    """Timestamped lines on standard error; APScheduler's own chatter only with ``verbose``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+class PracticeTimeFormatter(logging.Formatter):
+    """Log lines stamped with the practice's clock, in its zone with the zone's abbreviation
+    (``2026-12-06 20:03:53 EST``): the office reads the runner's log in its own time."""
+
+    def __init__(self, practice: Practice, fmt: str) -> None:
+        super().__init__(fmt)
+        self.practice = practice
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = self.practice.clock.now().astimezone(self.practice.config.timezone)
+        return moment.strftime(datefmt or "%Y-%m-%d %H:%M:%S %Z")
+
+
+def configure_logging(verbose: bool = False, practice: Practice | None = None) -> None:
+    """Timestamped lines on standard error (practice time when given); APScheduler's chatter only with ``verbose``."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.INFO, format=fmt, force=True)
+    if practice is not None:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(PracticeTimeFormatter(practice, fmt))
     logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)

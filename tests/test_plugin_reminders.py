@@ -611,3 +611,16 @@ def test_runner_over_both_dst_changes_delivers_exactly_the_expected_reminders(
     by_id = {r["ID"]: r for r in clinic.sheet.rows("Appointments")}
     assert by_id["A000108"]["Reminder sent"] == dt.datetime(2027, 3, 16, 8, 0)
     assert collections.Counter(m.rcpt[0] for m in smtp.messages)[email_of("P000107")] == 2
+
+
+def test_reminders_list_shows_practice_time_and_json_keeps_utc(xlsx_clinic: Clinic) -> None:
+    rows = [visit("A000001", "P000001", local(2026, 11, 25, 14, 30))]
+    with time_machine.travel(local(2026, 11, 23, 15, 0), tick=False):
+        runner = reminder_clinic(xlsx_clinic, rows, "\n[plugins.reminders]\nmax_attempts = 1\n")
+        runner.run_job(runner.job("reminders:send-reminders"))
+        folder = str(xlsx_clinic.folder)
+        shown = CliRunner().invoke(clinicops(), ["reminders", "list", "-p", folder])
+        listed = CliRunner().invoke(clinicops(), ["reminders", "list", "-p", folder, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert "A000001    2026-11-25 14:30 EST" in shown.output
+    assert json.loads(listed.output)[0]["start"] == "2026-11-25T19:30:00Z"

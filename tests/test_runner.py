@@ -20,8 +20,10 @@ from apscheduler.triggers.cron import CronTrigger
 from click.testing import CliRunner
 
 from clinicops.core.cli import cli
+from clinicops.core.clock import PinnedClock
 from clinicops.core.config import ConfigError
-from clinicops.core.runner import Runner, due, fire_times, parse_schedule, plan
+from clinicops.core.practice import Practice
+from clinicops.core.runner import PracticeTimeFormatter, Runner, due, fire_times, parse_schedule, plan
 from clinicops.core.tasks import ScheduledTask
 
 from .conftest import Clinic, write_config
@@ -259,3 +261,12 @@ def test_sigterm_stops_clinicops_run_cleanly(xlsx_clinic: Clinic) -> None:
     assert "received SIGTERM" in rest and rest.rstrip().endswith("runner stopped")
     assert "Traceback" not in "".join(lines) + rest
     assert xlsx_clinic.record("patient", "P000005") is not None
+
+
+def test_the_runners_log_is_stamped_in_practice_time(xlsx_clinic: Clinic) -> None:
+    pinned = PinnedClock(dt.datetime(2026, 12, 7, 1, 3, 53, tzinfo=dt.UTC), frozen=True)
+    practice = Practice.open(xlsx_clinic.folder, clock=pinned)
+    record = logging.LogRecord("clinicops.runner", logging.INFO, __file__, 1, "sync ok", None, None)
+    line = PracticeTimeFormatter(practice, "%(asctime)s %(message)s").format(record)
+    assert line == "2026-12-06 20:03:53 EST sync ok"
+    practice.close()

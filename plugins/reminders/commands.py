@@ -24,7 +24,7 @@ def _open(practice_dir: Path) -> Any:
 
 
 def add_commands(cli: click.Group) -> None:
-    from clinicops import practice_option  # the CLI's own option, so both read alike
+    from clinicops import local_time, practice_option  # the CLI's own option, so both read alike
 
     @cli.group(name="reminders", context_settings={"help_option_names": ["-h", "--help"]})
     def reminders() -> None:
@@ -44,13 +44,14 @@ def add_commands(cli: click.Group) -> None:
         with practice.view(source="cli", actor="cli") as view:
             since = view.now() - dt.timedelta(days=days)
             found = [r for r in ledger.rows(view.storage(NAME), since=since) if state is None or r.state == state]
+            zone = view.timezone
         if as_json:
             click.echo(json.dumps([ledger.as_dict(r) for r in found], indent=2))
             return
         for r in found:
             click.echo(
-                f"{r.id:>6}  {r.appointment_id:<10} {r.start}  {r.offset_min / 60:>4g} h  {r.channel:<5} "
-                f"{r.state:<7} tries {r.attempts}  {r.detail or ''}"
+                f"{r.id:>6}  {r.appointment_id:<10} {local_time(r.start, zone)}  {r.offset_min / 60:>4g} h  "
+                f"{r.channel:<5} {r.state:<7} tries {r.attempts}  {r.detail or ''}"
             )
         if not found:
             click.echo("No reminders in the ledger for that period.")
