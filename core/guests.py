@@ -45,7 +45,7 @@ class PluginFailure:
             key=f"plugin-failed:{self.plugin}:{self.hook}",
             severity="critical",
             message=f"core: plugin {self.plugin} failed in {self.hook}: {self.error}. The sync completed without "
-            f"that part of {self.plugin}; the traceback is in the log. Update or disable the plugin.",
+            f"that part of {self.plugin}; the log has the details. Update or disable the plugin.",
         )
 
 
@@ -85,6 +85,13 @@ class Guests:
             self.failures.append(failure)
         stack = "".join(traceback.format_tb(exc.__traceback__))
         log.error("plugin %s failed in %s (%s)\n%s", plugin, hook, failure.error, stack)
+
+    def refused(self, plugin: str, hook: str, reason: str) -> None:
+        """A plugin answered with something it may not do (a value for a field it does not own)."""
+        failure = PluginFailure(plugin, hook, reason)
+        if failure not in self.failures:
+            self.failures.append(failure)
+            log.warning("plugin %s in %s: %s", plugin, hook, reason)
 
     def failed_plugins(self, hook: str) -> set[str]:
         return {f.plugin for f in self.failures if f.hook == hook}

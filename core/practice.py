@@ -20,9 +20,9 @@ from clinicops.core.clock import Clock, clock_from_settings
 from clinicops.core.coercion import CoerceContext
 from clinicops.core.column_map_file import FILE_NAME, ColumnMap
 from clinicops.core.config import PracticeConfig, load_config
-from clinicops.core.plugin_manager import get_plugin_manager, resolve_settings
+from clinicops.core.plugin_manager import call_each, get_plugin_manager, resolve_settings
 from clinicops.core.plugin_storage import PluginStorage
-from clinicops.core.schema_registry import Entity, SchemaRegistry, builtin_schemas, load_folder
+from clinicops.core.schema_registry import Entity, SchemaRegistry, builtin_schemas, load_folder, owned_by
 from clinicops.core.store import Store, StoreTx
 
 
@@ -36,11 +36,11 @@ class Practice:
         self.settings = resolve_settings(self.pm, config.plugin_settings)
         self.registry = SchemaRegistry(builtin_schemas())
         self.plugin_entities: list[str] = []
-        for extra in self.pm.hook.register_schemas():
+        for plugin, extra in call_each(self.pm, "register_schemas").items():
             for schema in extra or []:
                 if schema.get("title") not in self.registry:
                     self.plugin_entities.append(schema.get("title", ""))
-                self.registry.add(schema, origin="plugin schema")
+                self.registry.add(owned_by(schema, plugin), origin=f"plugin {plugin}'s schema")
         for schema, origin in load_folder(config.schema_dir):
             self.registry.add(schema, origin=origin)
         self._store: Store | None = None

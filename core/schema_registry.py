@@ -67,7 +67,13 @@ class Field:
 
     @property
     def plugin_owned(self) -> bool:
-        return self.owner == "plugin"
+        """Computed by a plugin (``x-owner: "plugin:NAME"``) or by the core (``"plugin"``): the store's value wins."""
+        return self.owner == "plugin" or self.owner.startswith("plugin:")
+
+    @property
+    def owning_plugin(self) -> str | None:
+        """The plugin that computes this field, when one declared it."""
+        return self.owner.removeprefix("plugin:") if self.owner.startswith("plugin:") else None
 
     @property
     def ref(self) -> str | None:
@@ -130,6 +136,11 @@ class Entity:
     @cached_property
     def plugin_owned_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.plugin_owned)
+
+    @cached_property
+    def plugin_fields(self) -> dict[str, str]:
+        """Field name -> the plugin that declared and computes it."""
+        return {f.name: f.owning_plugin for f in self.fields if f.owning_plugin}
 
     @cached_property
     def by_name(self) -> dict[str, Field]:
@@ -229,6 +240,23 @@ def _extend(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[st
     merged["required"] = list(dict.fromkeys([*merged.get("required", []), *extra.get("required", [])]))
     _check_meta(merged, origin)
     return merged
+
+
+def owned_by(schema: dict[str, Any], plugin: str) -> dict[str, Any]:
+    """A plugin's schema with each field it computes marked as its own (``x-owner: "plugin:NAME"``).
+
+    A plugin may only claim fields for itself: naming another plugin as owner is refused.
+    """
+    out = copy.deepcopy(schema)
+    for key, prop in out.get("properties", {}).items():
+        owner = prop.get("x-owner")
+        if owner == "plugin":
+            prop["x-owner"] = f"plugin:{plugin}"
+        elif isinstance(owner, str) and owner.startswith("plugin:") and owner != f"plugin:{plugin}":
+            raise SchemaProblem(
+                f"plugin {plugin}: field '{key}' says it is owned by {owner}; a plugin owns only its own"
+            )
+    return out
 
 
 def builtin_schemas() -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 from clinicops.core import alerts as alert_records
-from clinicops.core import lost_store, private_files
+from clinicops.core import computed_fields, lost_store, private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
@@ -189,6 +189,8 @@ class SyncEngine:
                 self._guard(plans)
                 for plan in plans:
                     self._apply_deletes(tx, view, plan)
+                for plan in plans:
+                    self._backfill(tx, view, plan.entity)
                 self.guests.call("refresh_tables", practice=view)
                 self._alerts(tx, view, report)
                 plans = [self._revisit(tx, view, plan, report) for plan in plans]
@@ -643,18 +645,32 @@ class SyncEngine:
         }
 
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with the fields plugins compute; each plugin sets only the fields it declared."""
         out = dict(record)
-        owned = entity.plugin_owned_fields
+        owners = entity.plugin_fields
         answers = self.guests.call("compute_fields", practice=view, entity=entity.name, record=dict(record))
-        for extra in answers.values():
+        for plugin, extra in answers.items():
             for key, value in (extra or {}).items():
-                if key not in owned:
-                    continue
-                if value is None:
+                if owners.get(key) != plugin:
+                    reason = f"it returned a value for {entity.name}.{key}, a field it does not own"
+                    self.guests.refused(plugin, "compute_fields", reason)
+                elif value is None:
                     out.pop(key, None)
                 else:
                     out[key] = value
         return out
+
+    def _backfill(self, tx: StoreTx, view: PracticeView, entity: Entity) -> None:
+        """A plugin field new to this store is computed for every record the entity already has."""
+        fresh = computed_fields.new(tx.conn, entity)
+        if fresh:
+            for rec in tx.all(entity.name):
+                if (entity.name, rec.id) in tx.written:
+                    continue  # created or changed in this sync: computed already
+                data = self._computed(view, entity, rec.data)
+                if data != rec.data:
+                    tx.save(entity.name, rec.id, data, source=self.source, actor=self.actor, current=rec)
+        computed_fields.remember(tx.conn, entity, fresh)
 
     def _plugin_checks(self, view: PracticeView) -> Callable[[str, dict[str, Any]], list[FieldProblem]] | None:
         hook = self.practice.pm.hook.validate_record

@@ -32,8 +32,10 @@ PATIENT = {"First name": "Ada", "Last name": "Byron", "Date of birth": "12/10/19
 class Base:
     """A practice on an emulated base, with a staff member's hands on it."""
 
-    def __init__(self, folder: Path, body: str, staff: AirtableDriver, entities: list[str]) -> None:
-        write_config(folder, plugins=[], entities=entities, backend=body)
+    def __init__(
+        self, folder: Path, body: str, staff: AirtableDriver, entities: list[str], plugins: list[str] | None = None
+    ) -> None:
+        write_config(folder, plugins=plugins or [], entities=entities, backend=body)
         self.folder = folder
         self.staff = staff
         self.emulator: AirtableEmulator = staff.emulator
@@ -62,9 +64,9 @@ def make_base(tmp_path: Path) -> Iterator[Any]:
     """Makes the practice of one test on an emulated base (laid out unless asked not to)."""
     with ExitStack() as stack:
 
-        def make(entities: list[str] | None = None, lay_out: bool = True) -> Base:
+        def make(entities: list[str] | None = None, lay_out: bool = True, plugins: list[str] | None = None) -> Base:
             body, staff = stack.enter_context(backend(tmp_path))
-            made = Base(tmp_path, body, staff, entities or ["patient"])
+            made = Base(tmp_path, body, staff, entities or ["patient"], plugins)
             stack.callback(made.practice.close)
             if lay_out:
                 operations.lay_out(made.practice)
@@ -201,7 +203,8 @@ def test_a_staff_field_outside_the_schema_survives_every_sync_untouched(make_bas
 
 
 def test_init_lays_out_an_empty_base_with_the_mapped_field_types(make_base: Any) -> None:
-    base = make_base(["provider", "patient", "appointment", "claim", "performance_review", "credential"])
+    entities = ["provider", "patient", "appointment", "claim", "performance_review", "credential"]
+    base = make_base(entities, plugins=["reviews"])
     tables = base.tables()
     assert {"Table 1", "Providers", "Patients", "Appointments", "Claims", "Performance reviews", "Alerts"} <= set(
         tables
@@ -222,11 +225,11 @@ def test_init_lays_out_an_empty_base_with_the_mapped_field_types(make_base: Any)
     assert start["type"] == "dateTime" and start["options"]["timeZone"] == "America/New_York"
     minutes = base.fields("Appointments")["Minutes"]
     assert minutes["type"] == "number" and minutes["options"]["precision"] == 0
-    reminder = base.fields("Appointments")["Reminder sent"]
-    assert "Filled in by clinicops" in reminder["description"]
+    severity = base.fields("Alerts")["Severity"]
+    assert "Filled in by clinicops" in severity["description"]
     billed = base.fields("Claims")["Billed"]
     assert billed["type"] == "currency" and billed["options"] == {"precision": 2, "symbol": "$"}
-    overall = base.fields("Performance reviews")["Overall"]
+    overall = base.fields("Performance reviews")["Overall"]  # the reviews plugin's field
     assert overall["type"] == "number" and overall["options"]["precision"] == 8
     active = base.fields("Providers")["Active"]
     assert active["type"] == "singleSelect" and [c["name"] for c in active["options"]["choices"]] == ["yes", "no"]
@@ -347,7 +350,7 @@ def test_unknown_keys_and_plain_http_off_this_machine_are_refused(tmp_path: Path
 def test_every_kind_of_value_reads_back_as_read_back_predicts(tmp_path: Path) -> None:
     entities = ["provider", "patient", "appointment", "claim", "performance_review"]
     with backend(tmp_path) as (body, _staff):
-        write_config(tmp_path, plugins=[], entities=entities, backend=body)
+        write_config(tmp_path, plugins=["reminders", "reviews"], entities=entities, backend=body)
         practice = Practice.open(tmp_path)
         read_back_every_kind(practice)
 

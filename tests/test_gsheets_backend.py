@@ -299,11 +299,11 @@ def test_layout_freezes_headers_adds_drop_downs_date_formats_and_warning_only_pr
     dob = column_of(sheet, "Patients", "Date of birth")
     fmt = cell_data(sheet, "Patients", f"{dob}2", "sheets.data.rowData.values.userEnteredFormat.numberFormat")
     assert fmt["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
-    headers = sheet.sh.worksheet("Appointments").row_values(1)
-    protected = tabs["Appointments"]["protectedRanges"]
+    headers = sheet.sh.worksheet("Alerts").row_values(1)
+    protected = tabs["Alerts"]["protectedRanges"]
     columns = {p["range"]["startColumnIndex"] for p in protected}
-    assert headers.index("Reminder sent") in columns
-    assert headers.index("Status") not in columns
+    assert headers.index("Severity") in columns  # filled in by clinicops
+    assert headers.index("Status") not in columns  # staff acknowledge alerts
     assert all(p["warningOnly"] for p in protected)
 
 

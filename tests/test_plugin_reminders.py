@@ -444,6 +444,7 @@ def test_plugins_json_lists_the_reminder_and_channel_plugins_with_their_hooks() 
         "plugin_settings_schema",
         "prepare_storage",
         "register_commands",
+        "register_schemas",
         "register_tasks",
         "status_sections",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 from pathlib import Path
@@ -213,27 +214,73 @@ def test_hook_validate_record_holds_the_row_back(clinic: Clinic) -> None:
 
 
 def test_hook_compute_fields_fills_plugin_owned_fields_only(clinic: Clinic) -> None:
-    from clinicops.core.hookspecs import hookimpl
+    from clinicops import hookimpl
 
     class Stamp:
         @hookimpl
-        def compute_fields(self, entity, record):
+        def register_schemas(self) -> list[dict[str, Any]]:
+            return [{"title": "appointment", "properties": {"stamp": {"type": "string", "x-owner": "plugin"}}}]
+
+        @hookimpl
+        def compute_fields(self, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
             if entity == "appointment":
-                return {"reminder_sent_at": "2026-01-01T00:00:00Z", "status": "cancelled"}
+                return {"stamp": f"seen {record['id']}", "status": "cancelled"}
             return None
 
-    clinic.practice.pm.register(Stamp())
+    class Thief:
+        @hookimpl
+        def compute_fields(self, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
+            return {"stamp": "stolen"} if entity == "appointment" else None
+
+    pm = get_plugin_manager([])
+    pm.register(Stamp(), name="stamp")
+    pm.register(Thief(), name="thief")
+    clinic.practice.close()
+    clinic.practice = Practice(clinic.practice.config, pm=pm)
+    assert clinic.practice.registry["appointment"].plugin_fields == {"stamp": "stamp"}
     clinic.sheet.append(
         "Appointments",
-        [
-            {"Patient": "P000001", "Provider": "PR000001", "Start": "2026-03-04 14:30", "Status": "scheduled"},
-        ],
+        [{"Patient": "P000001", "Provider": "PR000001", "Start": "2026-03-04 14:30", "Status": "scheduled"}],
     )
-    clinic.sync()
+    report = clinic.sync()
     [appt] = clinic.records("appointment")
-    assert appt["reminder_sent_at"] == "2026-01-01T00:00:00Z"
-    assert appt["status"] == "scheduled"
-    assert clinic.sheet.rows("Appointments")[0]["Reminder sent"] is not None
+    assert appt["stamp"] == f"seen {appt['id']}"  # the owner's value, not the thief's
+    assert appt["status"] == "scheduled"  # a staff field no plugin may set
+    refused = sorted(report.plugin_failures)
+    assert len(refused) == 2
+    assert "plugin stamp failed in compute_fields: it returned a value for appointment.status" in refused[0]
+    assert "plugin thief failed in compute_fields: it returned a value for appointment.stamp" in refused[1]
+
+
+def test_a_plugin_field_added_later_is_computed_for_every_existing_record(clinic: Clinic) -> None:
+    from clinicops import hookimpl
+
+    class Weekday:
+        @hookimpl
+        def register_schemas(self) -> list[dict[str, Any]]:
+            weekday = {"type": "string", "x-title": "Weekday", "x-owner": "plugin"}
+            return [{"title": "patient", "properties": {"birth_weekday": weekday}}]
+
+        @hookimpl
+        def compute_fields(self, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
+            if entity != "patient" or not record.get("date_of_birth"):
+                return None
+            return {"birth_weekday": dt.date.fromisoformat(record["date_of_birth"]).strftime("%A")}
+
+    clinic.sync()
+    assert all("birth_weekday" not in p for p in clinic.records("patient"))
+    pm = get_plugin_manager(clinic.practice.config.enabled_plugins)
+    pm.register(Weekday(), name="weekday")
+    clinic.practice.close()
+    clinic.practice = Practice(clinic.practice.config, pm=pm)
+    clinic.sync()  # no row was edited: every record still gets the new field
+    patients = {p["id"]: p for p in clinic.records("patient")}
+    assert patients["P000001"]["birth_weekday"] == "Sunday"  # 1956-12-09
+    assert all(p["birth_weekday"] for p in patients.values())
+    again = clinic.sync()
+    assert again.total_changes == 0
+    shown = {r["MRN"]: r.get("Weekday") for r in clinic.sheet.rows("Patients")}
+    assert shown["P000001"] == "Sunday"
 
 
 def test_hook_after_sync_receives_the_change_set(clinic: Clinic) -> None:

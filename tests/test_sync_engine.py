@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from filelock import FileLock
 
+from clinicops import hookimpl
+from clinicops.core.plugin_manager import get_plugin_manager
+from clinicops.core.practice import Practice
 from clinicops.core.sync import DeleteGuardTripped, SyncBusy
 
 from .conftest import Clinic
@@ -60,7 +65,24 @@ def test_sorted_rows_change_nothing(clinic: Clinic) -> None:
     assert len(clinic.records("patient")) == 5
 
 
+class ReminderField:
+    """A plugin that declares one appointment field of its own, as the reminders plugin does."""
+
+    @hookimpl
+    def register_schemas(self) -> list[dict[str, Any]]:
+        sent = {"type": "string", "x-title": "Reminder sent", "format": "date-time", "x-owner": "plugin"}
+        return [{"title": "appointment", "properties": {"reminder_sent_at": sent}}]
+
+
+def with_reminder_field(clinic: Clinic) -> None:
+    pm = get_plugin_manager(clinic.practice.config.enabled_plugins)
+    pm.register(ReminderField(), name="reminder_field")
+    clinic.practice.close()
+    clinic.practice = Practice(clinic.practice.config, pm=pm)
+
+
 def test_sheet_edit_and_plugin_change_to_other_field_both_survive(clinic: Clinic) -> None:
+    with_reminder_field(clinic)
     clinic.sync()
     clinic.sheet.append(
         "Appointments",
@@ -109,6 +131,7 @@ def test_conflict_is_resolved_by_owner_and_reported(clinic: Clinic) -> None:
 
 
 def test_plugin_owned_field_keeps_store_value_on_conflict(clinic: Clinic) -> None:
+    with_reminder_field(clinic)
     clinic.sync()
     clinic.sheet.append(
         "Appointments",

@@ -54,10 +54,12 @@ def test_init_lays_out_every_tab_with_frozen_headers_dropdowns_and_marked_plugin
     status_col = openpyxl.utils.get_column_letter(headers.index("Status") + 1)
     dropdowns = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert any(status_col in str(dv.sqref) and "no-show" in dv.formula1 for dv in dropdowns)
-    reminder = ws.cell(1, headers.index("Reminder sent") + 1)
-    assert reminder.fill.fgColor.rgb == PLUGIN_RGB
-    assert is_ours(reminder.comment.text)
-    warned = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    alerts = book["Alerts"]
+    alert_headers = [c.value for c in alerts[1]]
+    severity = alerts.cell(1, alert_headers.index("Severity") + 1)  # filled in by clinicops, not by staff
+    assert severity.fill.fgColor.rgb == PLUGIN_RGB
+    assert is_ours(severity.comment.text)
+    warned = [dv for dv in alerts.data_validations.dataValidation if dv.type == "custom"]
     assert warned and warned[0].errorStyle == "warning"
 
 

@@ -35,6 +35,13 @@ def plugin_settings_schema() -> dict[str, Any]:
 
 
 @hookimpl
+def register_schemas() -> list[dict[str, Any]]:
+    """When the latest reminder of an appointment's current time was accepted: this plugin's field."""
+    sent = {"type": "string", "x-title": "Reminder sent", "format": "date-time", "x-owner": "plugin"}
+    return [{"title": "appointment", "properties": {"reminder_sent_at": sent}}]
+
+
+@hookimpl
 def register_tasks(practice: Any) -> list[ScheduledTask]:
     every = practice.settings(NAME)["check_every_minutes"]
     return [ScheduledTask("send-reminders", run=sending.send_due, every_minutes=every)]

@@ -65,6 +65,13 @@ def plugin_settings_schema() -> dict[str, Any]:
 
 
 @hookimpl
+def register_schemas() -> list[dict[str, Any]]:
+    """The overall score, computed from the ratings, is this plugin's field of the review."""
+    overall = {"type": "number", "x-title": "Overall", "minimum": 1, "maximum": 5, "x-owner": "plugin"}
+    return [{"title": ENTITY, "properties": {"overall_score": overall | {"x-order": 11.5}}}]
+
+
+@hookimpl
 def compute_fields(practice: Any, entity: str, record: dict[str, Any]) -> dict[str, Any] | None:
     if entity != ENTITY:
         return None
