@@ -32,6 +32,7 @@ from clinicops.core.plugin_manager import (
     plugin_hooks,
 )
 from clinicops.core.practice import Practice
+from clinicops.core.progress import Progress
 from clinicops.core.schema_registry import SchemaProblem
 from clinicops.core.sync import SyncError
 
@@ -230,7 +231,10 @@ def sync(practice_dir: Path, dry_run: bool, allow_delete: bool, adopt_ids: bool,
     Example: clinicops sync -p ./maple-street --dry-run
     """
     practice = open_practice(practice_dir)
-    report = operations.sync(practice, dry_run=dry_run, allow_delete=allow_delete, adopt_ids=adopt_ids)
+    with Progress(enabled=not silent) as progress:
+        report = operations.sync(
+            practice, dry_run=dry_run, allow_delete=allow_delete, adopt_ids=adopt_ids, progress=progress
+        )
     _print_report(practice, report, as_json, silent)
     if not silent:
         _warn_loose_modes(practice)
@@ -421,11 +425,13 @@ def run_demo(
     path: Path, today: dt.date | None, as_json: bool, silent: bool, backend: dict[str, Any] | None = None
 ) -> None:
     """Create the demo practice (on the workbook, or on the ``backend`` given) and print its first sync."""
-    practice = operations.create_demo(path, today=today, backend=backend)
     talk = not silent and not as_json
-    if talk:
-        click.echo(f"Created the demo practice '{practice.config.name}' in {path}\n")
-    report = operations.sync(practice)
+    with Progress(enabled=not silent) as progress:
+        progress.update("Creating the demo clinic…")
+        practice = operations.create_demo(path, today=today, backend=backend)
+        if talk:
+            click.echo(f"Created the demo practice '{practice.config.name}' in {path}\n")
+        report = operations.sync(practice, progress=progress)
     _print_report(practice, report, as_json, silent)
     if not talk:
         return

@@ -18,6 +18,7 @@ from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
 from clinicops.core.practice import Practice
+from clinicops.core.progress import Progress, ReportingBackend
 from clinicops.core.store import Version
 from clinicops.core.sync import SyncEngine, choice_sources, table_spec
 from clinicops.core.sync_report import SyncReport
@@ -136,17 +137,39 @@ def sync(
     allow_delete: bool = False,
     adopt_ids: bool = False,
     backend: Backend | None = None,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """One sync of the practice with the backend its config names (or ``backend``, opened and closed by the caller);
-    ``adopt_ids`` rebuilds an empty store from a sheet clinicops filled before (see core.lost_store)."""
+    ``adopt_ids`` rebuilds an empty store from a sheet clinicops filled before (see core.lost_store);
+    ``progress`` (optional) is told what is being done, for a spinner on a terminal."""
     adopted_by = current_user() if adopt_ids else None
     if backend is not None:
-        return SyncEngine(practice, backend, dry_run=dry_run, allow_delete=allow_delete, adopted_by=adopted_by).run()
+        return SyncEngine(
+            practice,
+            _reporting(backend, practice, progress),
+            dry_run=dry_run,
+            allow_delete=allow_delete,
+            adopted_by=adopted_by,
+        ).run()
     opened = open_backend(practice.config)
     try:
-        return SyncEngine(practice, opened, dry_run=dry_run, allow_delete=allow_delete, adopted_by=adopted_by).run()
+        return SyncEngine(
+            practice,
+            _reporting(opened, practice, progress),
+            dry_run=dry_run,
+            allow_delete=allow_delete,
+            adopted_by=adopted_by,
+        ).run()
     finally:
         opened.close()
+
+
+def _reporting(backend: Backend, practice: Practice, progress: Progress | None) -> Backend:
+    if progress is None:
+        return backend
+    kind = practice.config.backend["type"]
+    where = str(practice.config.backend.get("path", "clinic.xlsx")) if kind == "xlsx" else f"the {kind} backend"
+    return ReportingBackend(backend, progress, where)  # type: ignore[return-value]
 
 
 def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any] | None = None) -> Practice:
