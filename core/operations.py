@@ -17,6 +17,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
+from clinicops.core.exports import export_events, phi_written
 from clinicops.core.practice import Practice
 from clinicops.core.progress import Progress, ReportingBackend
 from clinicops.core.store import Version
@@ -115,19 +116,24 @@ def rebuild_workbook(practice: Practice) -> int:
     if backend.path.exists():
         raise PracticeExists(f"{backend.path} exists; move it away first if it should be written afresh")
     writes = []
-    rows = 0
+    ids: list[list[str]] = []
     with practice.view() as view:
         for entity in practice.entities():
             writers = {f.name: (f.title, cell_writer_for(f.schema, practice.coerce_context)) for f in entity.fields}
-            appends = []
-            for record in view.records(entity.name):
-                appends.append(
-                    {writers[k][0]: writers[k][1](v) for k, v in record.items() if k in writers and v is not None}
-                )
-            rows += len(appends)
+            records = view.records(entity.name)
+            appends = [
+                {writers[k][0]: writers[k][1](v) for k, v in record.items() if k in writers and v is not None}
+                for record in records
+            ]
             writes.append(TableWrite(spec=table_spec(entity), appends=appends))
+            ids.append([str(record[entity.primary_key]) for record in records])
     backend.write(writes, force=True)
-    return rows
+    actor = current_user()
+    with practice.view(source="cli", actor=actor) as view:
+        for tw, written in zip(writes, ids, strict=True):
+            for event in export_events(tw.spec.entity, phi_written(tw, written, {}), actor, "cli", role="user"):
+                view.accessed(event)
+    return sum(len(tw.appends) for tw in writes)
 
 
 def sync(

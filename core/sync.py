@@ -36,6 +36,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.computed_columns import ComputedColumns
+from clinicops.core.exports import export_events, phi_written, ref_ids
 from clinicops.core.guests import CORE, Guests
 from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
@@ -219,6 +220,7 @@ class SyncEngine:
             w for w, p in zip(writes, plans, strict=True) if not w.is_empty() or (p.layout_missing and not p.vanished)
         ]
         del tables
+        exports = self._exports(plans, writes)
         for plan in plans:
             plan.rows.clear()  # the sheet as read is not needed any more: give the writer the memory
             if plan.table is not None:
@@ -244,6 +246,8 @@ class SyncEngine:
                 if plan.skipped is None:
                     tx.set_pending(self.key, name, plan.carried)
                     self._remember_tab(tx, plan, tw, report)
+            if report.wrote:
+                self._log_exports(tx, exports)
             report.requests = self.backend.requests
             report.backend_stats = self.backend.stats()
             tx.record_run(self.key, started, "ok", report.as_dict())
@@ -256,6 +260,22 @@ class SyncEngine:
             self._after_sync(report)
         report.plugin_failures = [f.alert().message for f in self.guests.failures]
         return report
+
+    @staticmethod
+    def _exports(plans: list[TablePlan], writes: list[TableWrite]) -> dict[str, dict[str, tuple[str, ...]]]:
+        """entity -> record id -> the PHI fields this sync's write sends to the backend."""
+        out = {}
+        for plan, tw in zip(plans, writes, strict=True):
+            if plan.entity.has_phi and not tw.is_empty():
+                out[plan.entity.name] = phi_written(tw, plan.appended_ids, ref_ids(plan.rows))
+        return out
+
+    def _log_exports(self, tx: StoreTx, exports: dict[str, dict[str, tuple[str, ...]]]) -> None:
+        """The backend confirmed the write: each record whose PHI it received is an ``export`` in the access log."""
+        view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
+        for entity, written in exports.items():
+            for event in export_events(entity, written, self.actor, self.source):
+                view.accessed(event)
 
     def _after_sync(self, report: SyncReport) -> None:
         """Plugins act on what the committed sync changed; a failure there is an alert of its own."""
