@@ -179,6 +179,11 @@ class Backend(ABC):
     def write(self, writes: list[TableWrite], force: bool = False) -> WriteResult:
         """Apply all changes; atomic where the backend allows. ``force``: lay out even when nothing changes."""
 
+    def list_tables(self) -> dict[str, list[str]]:
+        """Every table the backend holds, whether clinicops knows it or not: title -> the field names
+        the backend lists for it (empty where only a read finds the header). ``clinicops adopt`` starts here."""
+        raise BackendError(f"clinicops cannot list the tables of a {self.key.split(':', 1)[0]} backend")
+
     def check_writable(self) -> None:
         """Raise BackendBusy when a write now would lose someone's work (nothing to check by default)."""
         return None

@@ -33,7 +33,7 @@ def backend_class(kind: str) -> type[Backend]:
     found = available_backends()
     if kind not in found:
         raise BackendError(
-            f"Unknown backend type '{kind}' in practice.toml (installed: {', '.join(sorted(found)) or 'none'})"
+            f"no backend of type '{kind}' is installed (installed: {', '.join(sorted(found)) or 'none'})"
         )
     try:
         cls = found[kind].load()

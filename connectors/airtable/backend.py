@@ -113,6 +113,10 @@ class AirtableBackend(Backend):
     def read_back(self, value: Any) -> Any:
         return fields.read_back(value, self.style.zone)
 
+    def list_tables(self) -> dict[str, list[str]]:
+        """Every table of the base with its fields (one Meta API request): listings name only the fields asked for."""
+        return {t["name"]: [f["name"] for f in t["fields"]] for t in self._schema(refresh=True)}
+
     def check_writable(self) -> None:
         """Airtable merges edits per field and has no lock to respect; PATCH touches only our cells."""
 

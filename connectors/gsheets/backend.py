@@ -86,6 +86,11 @@ class GSheetsBackend(Backend):
         """HTTP requests sent so far, every retry included."""
         return self.api.requests
 
+    def list_tables(self) -> dict[str, list[str]]:
+        """Every tab of the spreadsheet (one metadata read); headers come from the read."""
+        meta = self.api.metadata(METADATA_FIELDS)
+        return {s["properties"]["title"]: [] for s in meta.get("sheets", [])}
+
     def check_writable(self) -> None:
         """Nothing to check: Sheets has no lock file, and every write names its exact cells."""
 

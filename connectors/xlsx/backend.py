@@ -89,6 +89,12 @@ class XlsxBackend(Backend):
 
     # reading -----------------------------------------------------------------
 
+    def list_tables(self) -> dict[str, list[str]]:
+        """Every sheet of the workbook; its header comes from the read."""
+        if not self.path.exists():
+            raise BackendError(f"{self.path} does not exist; give the path of the practice's workbook")
+        return {name: [] for name in CalamineWorkbook.from_path(str(self.path)).sheet_names}
+
     def check_writable(self) -> None:
         held = lock_files(self.path)
         if held:
