@@ -18,6 +18,7 @@ import pluggy
 from clinicops.connectors.base import BackendError
 from clinicops.core import adopt as adopt_proposal
 from clinicops.core import adoption, hookspecs, operations, private_files, render, runner
+from clinicops.core.backend_registry import backend_class
 from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
 from clinicops.core.guests import Guests, describe
@@ -124,10 +125,7 @@ def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **se
         rows = operations.rebuild_workbook(practice)
         click.echo(f"Wrote {practice.config.backend.get('path', 'clinic.xlsx')} afresh from the store ({rows} rows)")
         return
-    wanted = {
-        "gsheets": ("spreadsheet_id", "credentials_file", "endpoint_url"),
-        "airtable": ("base_id", "token_env", "token_file", "endpoint_url"),
-    }.get(backend, ())
+    wanted = [k for k in settings if k in backend_class(backend).settings_schema.get("properties", {})]
     stray = sorted(k for k, v in settings.items() if v and k not in wanted)
     if stray:
         raise click.UsageError(f"--{stray[0].replace('_', '-')} does not apply to the {backend} backend")
