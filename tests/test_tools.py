@@ -64,3 +64,13 @@ def test_a_broken_tool_is_one_sentence_and_the_emulators_still_load(site: Path) 
     assert "loopback emulator" in result.stdout
     assert result.stderr.startswith("clinicops: the tool 'brokentool' (brokentool) could not be loaded (")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_emulators_are_imported_only_by_the_commands_that_run_one() -> None:
+    probe = (
+        "import sys; from clinicops.core.cli import add_tool_commands, cli; add_tool_commands(cli); "
+        "print(sorted(m for m in sys.modules if m.startswith('clinicops.connectors.emulators')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['clinicops.connectors.emulators', 'clinicops.connectors.emulators.commands']"

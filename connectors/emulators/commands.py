@@ -5,30 +5,19 @@
   emulator started inside the command. The demo is a practice of its own (its own folder and
   store); the emulated sheets go when the command ends.
 
-The product never imports this package: the core finds these commands only as a tool.
+The product never imports this package: the core finds these commands only as a tool. Every
+``clinicops`` command loads this module, so the emulators themselves are imported only by the
+commands that run one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
-from clinicops.connectors.airtable import pacing
-from clinicops.connectors.airtable.config import make_api
-from clinicops.connectors.gsheets.endpoint import session_for
-
-from .airtable import AirtableEmulator, FakeClock
-from .sheets import SheetsEmulator
-
 BACKENDS = ("xlsx", "gsheets", "airtable")
-SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
-DEMO_TOKEN_FILE = "airtable-demo.token"
-DEMO_TOKEN = "patClinicopsDemo.emulated"
 
 
 def register_commands(cli: click.Group) -> None:
@@ -70,6 +59,8 @@ def demo_with_backends(demo: click.Command) -> click.Command:
     def run(path: Path, today: dt.datetime | None, backend: str, as_json: bool, silent: bool) -> None:
         from clinicops.core.cli import friendly, run_demo
 
+        from .demo import emulated
+
         if backend == "xlsx":
             assert demo.callback is not None
             demo.callback(path=path, today=today, as_json=as_json, silent=silent)
@@ -81,48 +72,3 @@ def demo_with_backends(demo: click.Command) -> click.Command:
     return click.Command(
         "demo", params=[*demo.params, choice], callback=run, help=help_text, context_settings=demo.context_settings
     )
-
-
-@contextmanager
-def emulated(backend: str, folder: Path) -> Iterator[dict[str, Any]]:
-    """An emulator of ``backend`` for the life of the block, and the ``[backend]`` table that reaches it."""
-    if backend == "gsheets":
-        with SheetsEmulator() as emu:
-            yield {"type": "gsheets", "spreadsheet_id": new_spreadsheet(emu.base_url), "endpoint_url": emu.base_url}
-        return
-    clock = FakeClock()
-    with AirtableEmulator(clock=clock) as emu:
-        base_id = new_base(emu.endpoint_url, pacing.TokenBucket(clock=clock, sleep=clock.advance))
-        folder.mkdir(parents=True, exist_ok=True)
-        token = folder / DEMO_TOKEN_FILE
-        token.write_text(DEMO_TOKEN, encoding="utf-8")
-        token.chmod(0o600)
-        try:
-            yield {
-                "type": "airtable",
-                "base_id": base_id,
-                "token_file": DEMO_TOKEN_FILE,
-                "endpoint_url": emu.endpoint_url,
-            }
-        finally:
-            pacing.release(base_id)
-
-
-def new_spreadsheet(base_url: str) -> str:
-    """A new spreadsheet through ``POST /v4/spreadsheets``, as Google creates them."""
-    answer = session_for(base_url).post(SHEETS_API, json={"properties": {"title": "Demo clinic"}}, timeout=30)
-    answer.raise_for_status()
-    return str(answer.json()["spreadsheetId"])
-
-
-def new_base(endpoint_url: str, bucket: pacing.TokenBucket) -> str:
-    """A new base, paced on the emulator's virtual clock: the demo shows Airtable's waits without spending them."""
-    api, _ = make_api(DEMO_TOKEN, endpoint_url, bucket)
-    body = {
-        "name": "Demo clinic",
-        "workspaceId": "wspClinicopsDemo",
-        "tables": [{"name": "About this demo", "fields": [{"name": "Name", "type": "singleLineText"}]}],
-    }
-    base_id = str(api.post(api.urls.bases, json=body)["id"])
-    pacing.install(base_id, bucket)
-    return base_id
