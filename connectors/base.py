@@ -138,10 +138,22 @@ class BackendSetup:
     date_order: str = "MDY"
     keep_backups: int = 10
 
-    def path(self, value: str) -> Path:
-        """A path from the settings: ``~`` expanded, relative to the practice folder."""
+    def path(self, value: str, key: str = "path") -> Path:
+        """A path from the settings: ``~`` expanded, relative to the practice folder.
+
+        A relative path that climbs out of the practice folder (``../outside.xlsx``) is
+        refused: a file elsewhere is named by an absolute path, on purpose.
+        """
         p = Path(value).expanduser()
-        return p if p.is_absolute() else self.root / p
+        if p.is_absolute():
+            return p
+        full = (self.root / p).resolve()
+        if not full.is_relative_to(self.root.resolve()):
+            raise BackendError(
+                f"practice.toml: backend.{key}: '{value}' is outside the practice folder; "
+                "give an absolute path to keep it elsewhere"
+            )
+        return self.root / p
 
 
 class Backend(ABC):
@@ -186,6 +198,10 @@ class Backend(ABC):
 
     def check_writable(self) -> None:
         """Raise BackendBusy when a write now would lose someone's work (nothing to check by default)."""
+        return None
+
+    def tidy(self) -> None:
+        """Remove what an interrupted sync may have left behind; called only by a sync holding its lock."""
         return None
 
     def read_back(self, value: Any) -> Any:

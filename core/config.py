@@ -177,7 +177,7 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{file}: practice.timezone: unknown time zone '{tz_name}'") from None
     store = raw.get("store", {})
-    data_dir = (root / store.get("data_dir", "data")).resolve()
+    data_dir = _inside(root, store.get("data_dir", "data"), file, "store.data_dir")
     sync = raw.get("sync", {})
     plugins = dict(raw.get("plugins", {}))
     enabled = list(plugins.pop("enabled", []))
@@ -238,3 +238,16 @@ def replace_backend(file: Path, backend: dict[str, Any]) -> None:
         table[key] = value
     document["backend"] = table
     file.write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+def _inside(root: Path, value: str, file: Path, key: str) -> Path:
+    """A folder named relative to the practice stays inside it; one elsewhere is named by an absolute path."""
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p.resolve()
+    full = (root / p).resolve()
+    if not full.is_relative_to(root):
+        raise ConfigError(
+            f"{file}: {key}: '{value}' is outside the practice folder; give an absolute path to keep it elsewhere"
+        )
+    return full

@@ -161,6 +161,7 @@ class SyncEngine:
         report = SyncReport(self.practice.config.name, self.key, self.dry_run)
         if not self.dry_run:
             self.backend.check_writable()
+            self.backend.tidy()
         entities = self.practice.entities()
         column_map = self.practice.column_map
         kept = {e.name: bind(e, column_map.tab_for(e), None) for e in entities}

@@ -49,7 +49,7 @@ def key_path(setup: BackendSetup) -> Path:
     """The key file's path from ``[backend]``: a file path, or the env var that holds one."""
     backend = setup.settings
     if backend.get("credentials_file"):
-        return setup.path(str(backend["credentials_file"]))
+        return setup.path(str(backend["credentials_file"]), "credentials_file")
     env = str(backend.get("credentials_env") or DEFAULT_ENV)
     value = os.environ.get(env, "").strip()
     if not value:

@@ -135,7 +135,13 @@ class XlsxBackend(Backend):
             if name is None:
                 out[spec.entity] = None
                 continue
-            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            try:
+                grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises its own error types per damaged part
+                raise BackendError(
+                    f"Cannot read the tab '{name}' of {self.path.name}: it is damaged ({exc}); restore the last "
+                    f"backup from {self.backup_dir} or save the workbook again from Excel or LibreOffice"
+                ) from None
             header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
             self._headers[normalize_header(name)] = header
             out[spec.entity] = SheetTable(
@@ -208,6 +214,15 @@ class XlsxBackend(Backend):
         now = self.path.stat()
         self._read_stamp = (now.st_mtime, now.st_size)
         self._headers = {}  # a write may have added columns: look again next time
+
+    def tidy(self) -> None:
+        """Remove the temporary copies a killed sync left beside the workbook (they hold patients' data).
+
+        A sync calls this holding the practice's sync lock, so no other sync is writing one.
+        """
+        for leftover in self.path.parent.glob(f".{self.path.stem}-*.xlsx"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
     def _backup(self) -> None:
         if self.keep_backups <= 0:
