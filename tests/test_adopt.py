@@ -122,3 +122,33 @@ def test_adopt_asks_lets_a_binding_be_corrected_and_writes_only_when_accepted(tm
     patient = tomllib.loads((tmp_path / "columns.toml").read_text())["patient"]
     assert patient["columns"]["address"] == "Notes" and "address" not in patient["skip"]
     assert patient["split"] == {"Last, First": ["last_name", "first_name"]}
+
+
+def test_split_and_joined_columns_are_written_back_in_their_own_shape(tmp_path: Path) -> None:
+    import datetime as dt
+
+    tabs = office_tabs(patients=12, visits=6, claims=4, supplies=3)
+    book = tmp_path / "front-desk.xlsx"
+    write_workbook(book, tabs)
+    assert run("adopt", str(book), "--yes")[0] == 0
+    practice = Practice.open(tmp_path)
+    operations.sync(practice)
+    with practice.view() as view:
+        patient = next(p for p in view.records("patient") if p["last_name"] == tabs["Pt List"][11][0].split(", ")[0])
+        visit = view.records("appointment")[0]
+        view.save("patient", {**patient, "first_name": "Ada"}, plugin="test")
+        view.save("appointment", {**visit, "start": "2026-12-03T19:45:00Z"}, plugin="test")
+    report = operations.sync(practice)
+    assert report.errors == [] or all(e.row > 1 for e in report.errors)
+    sheet = openpyxl.load_workbook(book)
+    names = [c.value for c in sheet["Pt List"]["A"]]
+    assert f"{patient['last_name']}, Ada" in names
+    schedule = {r[5].value: r for r in sheet["Schedule"].iter_rows(min_row=2) if r[5].value}
+    row = schedule[visit["id"]]
+    assert row[2].value in (dt.date(2026, 12, 3), dt.datetime(2026, 12, 3)) and row[3].value == "14:45"
+    with practice.view() as view:
+        assert view.get("patient", patient["id"])["first_name"] == "Ada"
+        assert view.get("appointment", visit["id"])["start"] == "2026-12-03T19:45:00Z"
+    again = operations.sync(practice)
+    assert again.total_changes == 0
+    practice.close()
