@@ -584,3 +584,15 @@ def test_the_batched_hash_is_the_documented_canonical_hash(texts: list[str], seq
         ledger._enc(entry["source"]),
     )
     assert fast.encode() == canonical(entry)
+
+
+def test_the_next_sync_raises_a_critical_alert_when_the_log_no_longer_holds_its_anchored_head(demo: Path) -> None:
+    with db(demo) as conn:
+        conn.execute("DROP TABLE access_log")
+        conn.execute("DROP TABLE access_log_checkpoints")
+    practice = Practice.open(demo)
+    operations.sync(practice)
+    practice.close()
+    alert = access_alerts(demo)["access_log:behind-anchor"]
+    assert alert["severity"] == "critical" and alert["status"] == "open"
+    assert "no longer holds entry" in alert["message"] and "anchor of" in alert["message"]

@@ -239,6 +239,12 @@ def note_restart(conn: Connection, restart: anchors.Restart) -> None:
     _tail_for_writing(conn).restart = restart
 
 
+def restarting(conn: Connection) -> bool:
+    """Whether this transaction rebuilds the store (its restart is anchored once it commits)."""
+    tail = _tails.get(conn.get_transaction())
+    return tail is not None and tail.restart is not None
+
+
 def flush(conn: Connection) -> None:
     """Write the entries waiting in this transaction, if any."""
     tail = _tails.get(conn.get_transaction())
@@ -316,6 +322,14 @@ def head(conn: Connection) -> tuple[int, str]:
         return 0, GENESIS
     row = conn.execute(select(log.c.seq, log.c.hash).order_by(log.c.seq.desc()).limit(1)).first()
     return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def hash_at(conn: Connection, seq: int) -> str | None:
+    """The hash of entry ``seq``, or None when the log has no such entry."""
+    flush(conn)
+    if not has_log(conn):
+        return None
+    return conn.execute(select(log.c.hash).where(log.c.seq == seq)).scalar()
 
 
 def _insert_many(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

@@ -1,5 +1,6 @@
-"""Keeping the access log trustworthy day to day: a nightly check of the chain, and a
-reminder when no copy has left the building for too long.
+"""Keeping the access log trustworthy day to day: a nightly check of the chain, a check at
+each sync that the newest anchored head is still in the store, and a reminder when no copy
+has left the building for too long.
 
 The nightly task verifies the chain (164.312(c) integrity) and keeps the outcome in a
 small table of its own (not part of the guarded log), so each sync can raise an alert
@@ -64,6 +65,9 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
                 "Run 'clinicops audit verify' and compare with the last off-site export.",
             )
         )
+    behind = _behind_anchor(practice)
+    if behind is not None:
+        out.append(Alert(key="behind-anchor", severity="critical", message=behind))
     if export_every_days == 0:
         return out
     exported = _last_export(conn, practice.timezone)
@@ -88,6 +92,24 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
             )
         )
     return out
+
+
+def _behind_anchor(practice: Any) -> str | None:
+    """The cheap check each sync makes: the store's log still holds the newest anchored head, unchanged.
+
+    One lookup by sequence number; the whole chain is walked by the nightly check.
+    """
+    anchored, _restart, _notes = audit.anchor_file(practice).read()
+    if not anchored or ledger.restarting(practice.tx.conn):
+        return None
+    newest = max(anchored, key=lambda cp: cp.seq)
+    if ledger.hash_at(practice.tx.conn, newest.seq) == newest.hash:
+        return None
+    return (
+        f"The HIPAA access log in the store no longer holds entry {newest.seq} as its {newest.label} recorded it: "
+        "the log was cut short, rebuilt or rewritten. Run 'clinicops audit verify' and compare with the last "
+        "off-site export."
+    )
 
 
 def _last_check(conn: Connection) -> dict[str, Any] | None:
