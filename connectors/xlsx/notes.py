@@ -10,10 +10,11 @@ beside its cell.
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.parsers.expat import ExpatError
 
 from clinicops.connectors.xlsx import package as pk
 from clinicops.connectors.xlsx.cells import cell_ref, split_ref
-from clinicops.connectors.xlsx.xml_nodes import Node, parse_tree, prefix_of, tree_bytes
+from clinicops.connectors.xlsx.xml_nodes import Node, parse_tree, prefix_of, tree_bytes, write_node
 
 MARKER = "[clinicops] "
 AUTHOR = "clinicops"
@@ -70,11 +71,10 @@ class SheetNotes:
         """Make the comments and drawing parts; returns the legacyDrawing relationship id the sheet needs, if any."""
         package = self.package
         self.part = package.unused_name("xl/comments{}.xml")
-        package.put(self.part, b"")
         self.root = Node(
             "comments", ["xmlns", MAIN_NS], [Node("authors", [], [Node("author", [], [AUTHOR])]), Node("commentList")]
         )
-        package._trees[self.part] = self.root
+        package.put_tree(self.part, self.root)
         package.add_content_override(self.part, pk.CT_COMMENTS)
         package.add_relationship(self.sheet_part, pk.COMMENTS, self.part)
         self.changed = True
@@ -218,9 +218,10 @@ SHAPETYPE_ID = "_x0000_t202"
 
 def _vml_for(package: pk.Package, part: str, cells: list[tuple[int, int]]) -> bytes:
     """The drawing with a note shape for exactly ``cells``; other shapes (form controls) are kept."""
+    data = package.read(part)
     try:
-        root = parse_tree(package.read(part)) if package.read(part) else None
-    except Exception:  # Excel's own VML is not always well-formed XML; then it is written afresh
+        root = parse_tree(data) if data else None
+    except ExpatError:  # Excel's own VML is not always well-formed XML; then it is written afresh
         root = None
     if root is None:
         return _vml_document(cells)
@@ -270,8 +271,6 @@ def _vml_document(cells: list[tuple[int, int]]) -> bytes:
     )
     root.children.extend(_shape(cell, 1025 + i) for i, cell in enumerate(cells))
     out: list[str] = []
-    from clinicops.connectors.xlsx.xml_nodes import write_node
-
     write_node(root, out)
     return "".join(out).encode("utf-8")
 

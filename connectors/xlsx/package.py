@@ -63,6 +63,11 @@ class Package:
             self._trees[name] = parse_tree(self.read(name))
         return self._trees[name]
 
+    def put_tree(self, name: str, root: Node) -> None:
+        """A new XML part, given as a tree; written by :meth:`save`."""
+        self._new[name] = b""
+        self._trees[name] = root
+
     def touch(self, name: str) -> None:
         """Mark a part got through :meth:`tree` as changed."""
         self._new[name] = b""
@@ -122,8 +127,7 @@ class Package:
     def add_relationship(self, part: str, rel_type: str, target: str) -> str:
         name = self.rels_name(part)
         if not self.has(name):
-            self.put(name, b"")
-            self._trees[name] = Node("Relationships", ["xmlns", PACKAGE_REL_NS])
+            self.put_tree(name, Node("Relationships", ["xmlns", PACKAGE_REL_NS]))
             self.add_content_default("rels", CT_RELS)
         root = self.tree(name)
         taken = {rel.get("Id") for rel in root.elements()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -360,8 +361,6 @@ class _Rewriter:
 
 
 def _count_below(sorted_numbers: list[int], number: int) -> int:
-    from bisect import bisect_left
-
     return bisect_left(sorted_numbers, number)
 
 
