@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -117,6 +118,13 @@ sync_runs = Table(
     Column("summary", Text),
 )
 
+
+# One record's new version, run for many records at once (executemany).
+_UPDATE_RECORD = (
+    update(records)
+    .where(and_(records.c.entity == bindparam("e"), records.c.id == bindparam("i")))
+    .values(version=bindparam("v"), deleted=bindparam("d"), data=bindparam("t"), updated_at=bindparam("u"))
+)
 
 # A creation's diff is left empty: its data is the whole of the change.
 CREATED_DIFF = "{}"
@@ -307,6 +315,52 @@ class StoreTx:
             )
         )
         return new_version
+
+    def save_many(
+        self,
+        entity: str,
+        changes: list[tuple[StoredRecord, dict[str, Any] | None, str | None]],
+        *,
+        source: str,
+        actor: str,
+    ) -> dict[str, int]:
+        """New versions of existing records, as :meth:`save` would write them one by one, in two
+        statements (one UPDATE and one INSERT, each run for every record); returns id -> version.
+
+        Every change must differ from its current record (the caller merged and compared).
+        """
+        now = self.stamp()
+        recs: list[dict[str, Any]] = []
+        vers: list[dict[str, Any]] = []
+        out: dict[str, int] = {}
+        for current, data, note in changes:
+            deleted = data is None
+            version = current.version + 1
+            payload = current.data if deleted else (data or {})
+            old = None if current.deleted else current.data
+            diff = field_diff(old, None if deleted else data) if old is not None or deleted else {}
+            text = dumps(payload)
+            recs.append({"e": entity, "i": current.id, "v": version, "d": deleted, "t": text, "u": now})
+            vers.append(
+                {
+                    "entity": entity,
+                    "id": current.id,
+                    "version": version,
+                    "at": now,
+                    "source": source,
+                    "actor": actor,
+                    "deleted": deleted,
+                    "data": text,
+                    "diff": dumps(diff),
+                    "note": note,
+                }
+            )
+            self.written[(entity, current.id)] = (version, deleted)
+            out[current.id] = version
+        if recs:
+            self.conn.execute(_UPDATE_RECORD, recs)
+            self._insert_many(versions, vers)
+        return out
 
     def insert_new(self, entity: str, rows: list[tuple[str, dict[str, Any]]], *, source: str, actor: str) -> None:
         """Bulk-create records known not to exist yet (first import of a large sheet)."""

@@ -46,7 +46,7 @@ from clinicops.core.references import NameIndex, Resolution
 from clinicops.core.reservations import match_reserved
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import StoreTx
+from clinicops.core.store import StoredRecord, StoreTx
 from clinicops.core.sync_report import SyncReport
 from clinicops.core.table_plan import RowState, TablePlan
 from clinicops.core.write_plan import WritePlanner
@@ -591,14 +591,15 @@ class SyncEngine:
     def _merge_changed(
         self, tx: StoreTx, view: PracticeView, plan: TablePlan, index: dict[str, tuple[int, bool]]
     ) -> None:
+        """Merge every changed row into its record; the store is written in one batch per kind of change."""
         entity = plan.entity
         changed = [rs for rs in plan.rows if rs.parsed is not None]
         if not changed:
             return
         stored = tx.get_many(entity.name, [rs.record_id for rs in changed if rs.record_id in index])
         base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in changed if rs.record_id in plan.base])
-        plugin_owned = entity.plugin_owned_fields
         creates: list[tuple[str, dict[str, Any]]] = []
+        updates: list[tuple[StoredRecord, dict[str, Any], str | None]] = []
         for rs in changed:
             rid = rs.record_id
             cur = stored.get(rid)
@@ -609,42 +610,57 @@ class SyncEngine:
             if cur is None or not cur.deleted:
                 plan.read_base.append(self._as_read(plan, rs, sheet, cur.version if cur else 0))
             if cur is None:
-                record = self._computed(view, entity, sheet)
-                creates.append((rid, record))
+                creates.append((rid, self._computed(view, entity, sheet)))
                 plan.created.add(rid)
                 continue
-            note = None
-            if cur.deleted:
-                if base is not None and sheet == base:
-                    continue
-                merged = sheet
-                note = "restored: edited in the sheet after it was deleted elsewhere"
-                self._conflict(plan, rid, "(record)", "sheet", "restored", "deleted")
-            else:
-                result = merge_record(base, cur.data, sheet, plugin_owned)
-                merged = result.record
-                for c in result.conflicts:
-                    f = entity.by_name.get(c.field)
-                    phi = bool(f and f.phi)
-                    self._conflict(plan, rid, c.field, c.winner, _safe(c.kept, phi), _safe(c.lost, phi))
-                if result.conflicts:
-                    note = "conflict: " + "; ".join(
-                        f"{c.field} kept {c.winner} value, lost {c.lost!r}" for c in result.conflicts
-                    )
-            if cur.deleted or merged != cur.data:
-                merged = self._computed(view, entity, merged)
-            if cur.deleted or merged != cur.data:
-                version = tx.save(
-                    entity.name, rid, merged, source=self.source, actor=self.actor, note=note, current=cur
-                )
-                plan.written[rid] = (version, merged)
-                plan.updated.add(rid)
-                self._access(view, entity, "update", rid, cur.data, merged)
+            change = self._merge_one(view, plan, cur, base, sheet)
+            if change is not None:
+                updates.append((cur, *change))
+        if updates:
+            versions = tx.save_many(entity.name, updates, source=self.source, actor=self.actor)
+            for cur, merged, _ in updates:
+                plan.written[cur.id] = (versions[cur.id], merged)
+                plan.updated.add(cur.id)
+                self._access(view, entity, "update", cur.id, cur.data, merged)
         if creates:
             tx.insert_new(entity.name, creates, source=self.source, actor=self.actor)
             plan.written.update((rid, (1, record)) for rid, record in creates)
             for rid, record in creates:
                 self._access(view, entity, "create", rid, None, record)
+
+    def _merge_one(
+        self,
+        view: PracticeView,
+        plan: TablePlan,
+        cur: StoredRecord,
+        base: dict[str, Any] | None,
+        sheet: dict[str, Any],
+    ) -> tuple[dict[str, Any], str | None] | None:
+        """The record's next version from one changed row, with its history note; None: no change."""
+        entity, rid = plan.entity, cur.id
+        note = None
+        if cur.deleted:
+            if base is not None and sheet == base:
+                return None
+            merged = sheet
+            note = "restored: edited in the sheet after it was deleted elsewhere"
+            self._conflict(plan, rid, "(record)", "sheet", "restored", "deleted")
+        else:
+            result = merge_record(base, cur.data, sheet, entity.plugin_owned_fields)
+            merged = result.record
+            for c in result.conflicts:
+                f = entity.by_name.get(c.field)
+                phi = bool(f and f.phi)
+                self._conflict(plan, rid, c.field, c.winner, _safe(c.kept, phi), _safe(c.lost, phi))
+            if result.conflicts:
+                note = "conflict: " + "; ".join(
+                    f"{c.field} kept {c.winner} value, lost {c.lost!r}" for c in result.conflicts
+                )
+        if cur.deleted or merged != cur.data:
+            merged = self._computed(view, entity, merged)
+        if cur.deleted or merged != cur.data:
+            return merged, note
+        return None
 
     def _as_read(self, plan: TablePlan, rs: RowState, sheet: dict[str, Any], version: int) -> dict[str, Any]:
         """The base a row moves to with the store's commit: what the sheet showed when read.
