@@ -81,22 +81,6 @@ class SheetsApi:
         except (gspread.exceptions.APIError, requests.RequestException) as exc:
             raise explain(exc, Where(self.spreadsheet_id, self.account, writing, tries)) from None
 
-    @classmethod
-    def create(
-        cls, client: gspread.Client, title: str, retry: RetryPolicy | None = None
-    ) -> tuple[SheetsApi, int | None]:
-        """``POST /v4/spreadsheets``, as Google creates them: the new spreadsheet's API and its first tab's id.
-
-        The request is counted like the sync's own: it is one of the requests the run made.
-        """
-        api = cls(client, "(new)", retry=retry)
-        body = {"properties": {"title": title}}
-        url = urls.SPREADSHEETS_API_V4_BASE_URL
-        answer = api._call("create", "post", url, writing=True, safe_to_repeat=False, params=COMPACT, json=body)
-        api.spreadsheet_id = str(answer["spreadsheetId"])
-        first = (answer.get("sheets") or [{}])[0].get("properties", {}).get("sheetId")
-        return api, None if first is None else int(first)
-
     def metadata(self, fields: str, ranges: list[str] | None = None) -> dict[str, Any]:
         """``GET spreadsheets/{id}`` with a field mask (and grid data only for ``ranges``)."""
         params: dict[str, Any] = {**COMPACT, "fields": fields}

@@ -63,10 +63,9 @@ class GSheetsBackend(Backend):
         },
     }
 
-    def __init__(self, api: SheetsApi, key: str, *, placeholder_sheet: int | None = None) -> None:
+    def __init__(self, api: SheetsApi, key: str) -> None:
         self.api = api
         self.key = key
-        self._placeholder = placeholder_sheet
         self._tabs: dict[str, Tab] | None = None
         self._have_ids = False
         self._random = random.Random()
@@ -178,13 +177,10 @@ class GSheetsBackend(Backend):
             writes,
             force=force,
             new_sheet_id=lambda: self._new_sheet_id(taken),
-            placeholder=self._placeholder,
         )
         self._tabs, self._have_ids = None, False
         for batch in batch_requests(plan):
             self.api.batch_update(batch, safe_to_repeat=not any("deleteDimension" in r for r in batch))
-            if any("deleteSheet" in r for r in batch):
-                self._placeholder = None
         for data in value_requests(plan):
             self.api.values_batch_update(data)
         return WriteResult(appended_refs=plan.appended)

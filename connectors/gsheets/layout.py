@@ -71,10 +71,6 @@ def add_sheet(sheet_id: int, title: str, rows: int, columns: int) -> dict[str, A
     return {"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": grid}}}
 
 
-def delete_sheet(sheet_id: int) -> dict[str, Any]:
-    return {"deleteSheet": {"sheetId": sheet_id}}
-
-
 def freeze_header(sheet_id: int) -> dict[str, Any]:
     return {
         "updateSheetProperties": {

@@ -71,15 +71,11 @@ def plan_writes(
     *,
     force: bool,
     new_sheet_id: Callable[[], int],
-    placeholder: int | None = None,
 ) -> WritePlan:
     """Both write requests for ``writes`` against the tabs as read (``tabs`` is updated)."""
     plan = WritePlan()
-    created = False
     for tw in writes:
-        created = _plan_table(plan, tabs, tw, force, new_sheet_id) or created
-    if created and placeholder is not None and any(t.sheet_id == placeholder and not t.values for t in tabs.values()):
-        plan.batch.append(layout.delete_sheet(placeholder))
+        _plan_table(plan, tabs, tw, force, new_sheet_id)
     return plan
 
 
