@@ -21,6 +21,7 @@ from clinicops.core import private_files
 from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES, Alert, days_text
 from clinicops.core.coercion.identifiers import npi_check_digit
+from clinicops.core.errors import ClinicopsError, NotFound
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.local_time import shown as local_time
 from clinicops.core.notify import Channel, Delivery, Message
@@ -42,9 +43,11 @@ __all__ = [
     "Alert",
     "ChangeSet",
     "Channel",
+    "ClinicopsError",
     "Delivery",
     "FieldProblem",
     "Message",
+    "NotFound",
     "PluginStorage",
     "PracticeView",
     "ScheduledTask",

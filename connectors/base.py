@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from clinicops.core.errors import ClinicopsError
 
-class BackendError(RuntimeError):
+
+class BackendError(ClinicopsError, RuntimeError):
     """A backend refused or failed; the message says what to do about it."""
 
 

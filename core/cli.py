@@ -15,56 +15,41 @@ from typing import Any
 import click
 import pluggy
 
-from clinicops.connectors.base import BackendError
 from clinicops.core import adopt as adopt_proposal
 from clinicops.core import adoption, hookspecs, operations, private_files, render, runner
 from clinicops.core.backend_registry import backend_class
 from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
+from clinicops.core.errors import ClinicopsError
 from clinicops.core.guests import Guests, describe
 from clinicops.core.local_time import shown
-from clinicops.core.lost_store import StoreLost
 from clinicops.core.plugin_manager import (
     ESSENTIAL,
     GROUP,
-    PluginError,
     available_plugins,
     loadable_plugins,
     plugin_hooks,
 )
 from clinicops.core.practice import Practice
 from clinicops.core.progress import Progress
-from clinicops.core.schema_registry import SchemaProblem
-from clinicops.core.sync import SyncError
 
 #: Entry-point group of modules that add commands to ``clinicops`` but are no part of a practice's work.
 TOOLS = "clinicops.tools"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-EXPECTED = (
-    ConfigError,
-    PluginError,
-    SyncError,
-    StoreLost,
-    BackendError,
-    SchemaProblem,
-    LookupError,
-    operations.PracticeExists,
-    OSError,  # a folder that can't be written, a workbook that can't be replaced: the OS says why
-)
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Expected failures become one sentence and exit code 1, never a traceback."""
+    """Expected failures (every :class:`ClinicopsError`) become their one sentence and exit code 1.
+
+    Nothing broader is caught: any other exception is a bug and keeps its traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except BrokenPipeError:
-            raise  # the reader went away (``clinicops status | head``): main() ends quietly
-        except EXPECTED as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise click.ClickException(str(message)) from None
+        except ClinicopsError as exc:
+            raise click.ClickException(str(exc)) from None
 
     return wrapper
 

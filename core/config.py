@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from clinicops.connectors.base import BackendError
 from clinicops.core.backend_registry import backend_class, settings_of
 from clinicops.core.clock import clock_from_settings
+from clinicops.core.errors import ClinicopsError
 
 CONFIG_NAME = "practice.toml"
 
@@ -81,7 +82,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(ClinicopsError, ValueError):
     """A practice.toml that cannot be used; the message names the file and the key."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clinicops.core.column_map import loose
-from clinicops.core.schema_registry import Entity
+from clinicops.core.schema_registry import Entity, UnknownEntity
 
 if TYPE_CHECKING:
     from clinicops.core.practice import Practice
@@ -33,8 +33,8 @@ def find_entity(practice: Practice, text: str) -> Entity:
         return found[0]
     choices = ", ".join(f"{e.name} ({_tab(practice, e)})" for e in (found or practice.registry))
     if found:
-        raise KeyError(f"'{text}' could mean several entities; use one of: {choices}")
-    raise KeyError(f"unknown entity '{text}' (no entity or tab has that name); use one of: {choices}")
+        raise UnknownEntity(f"'{text}' could mean several entities; use one of: {choices}")
+    raise UnknownEntity(f"unknown entity '{text}' (no entity or tab has that name); use one of: {choices}")
 
 
 def _tab(practice: Practice, entity: Entity) -> str:

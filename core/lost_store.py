@@ -26,10 +26,11 @@ from sqlalchemy import select
 from clinicops.connectors.base import SheetTable, normalize_header
 from clinicops.core import store
 from clinicops.core.access import AccessEvent
+from clinicops.core.errors import ClinicopsError
 from clinicops.core.schema_registry import Entity
 
 
-class StoreLost(RuntimeError):
+class StoreLost(ClinicopsError, RuntimeError):
     """The sheet says this practice has synced before, but its store is empty."""
 
 

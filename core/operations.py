@@ -17,6 +17,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
+from clinicops.core.errors import ClinicopsError, NotFound
 from clinicops.core.exports import export_events, phi_written
 from clinicops.core.practice import Practice
 from clinicops.core.progress import Progress, ReportingBackend
@@ -56,7 +57,15 @@ WORKBOOK_BACKEND = '''type = "xlsx"               # xlsx (local workbook), gshee
 path = "clinic.xlsx"'''
 
 
-class PracticeExists(FileExistsError):
+def make_folder(path: Path) -> None:
+    """The practice's folder, or one sentence saying why the system would not make it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClinicopsError(f"Cannot create the folder {path}: {exc.strerror or exc}") from None
+
+
+class PracticeExists(ClinicopsError, FileExistsError):
     pass
 
 
@@ -80,7 +89,7 @@ def init_practice(
     path = Path(path)
     if (path / CONFIG_NAME).exists():
         raise PracticeExists(f"{path / CONFIG_NAME} already exists; edit it or choose another folder")
-    path.mkdir(parents=True, exist_ok=True)
+    make_folder(path)
     body = backend_table(backend, backend_settings or {})
     config = CONFIG_TEMPLATE.format(name=name, timezone=timezone, backend=body)
     (path / CONFIG_NAME).write_text(config, encoding="utf-8")
@@ -111,7 +120,7 @@ def rebuild_workbook(practice: Practice) -> int:
     from clinicops.core.coercion import cell_writer_for
 
     if practice.config.backend["type"] != "xlsx":
-        raise LookupError("--rebuild writes the local workbook; this practice uses another backend")
+        raise NotFound("--rebuild writes the local workbook; this practice uses another backend")
     backend = open_backend(practice.config)
     if backend.path.exists():
         raise PracticeExists(f"{backend.path} exists; move it away first if it should be written afresh")
@@ -189,7 +198,7 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     path = Path(path)
     if (path / CONFIG_NAME).exists():
         raise PracticeExists(f"{path} already holds a practice; choose an empty folder for the demo")
-    path.mkdir(parents=True, exist_ok=True)
+    make_folder(path)
     source = resources.files("clinicops.examples").joinpath("demo", CONFIG_NAME)
     with resources.as_file(source) as src:
         shutil.copyfile(src, path / CONFIG_NAME)
@@ -289,18 +298,18 @@ def restore(
     with practice.view(source="cli", actor=actor) as view:
         versions = view.tx.history(entity, record_id)
         if not versions:
-            raise LookupError(f"No {entity} with id {record_id} in the store")
+            raise NotFound(f"No {entity} with id {record_id} in the store")
         live = [v for v in versions if not v.deleted]
         if version is None:
             target = live[-1] if live else None
         else:
             target = next((v for v in versions if v.version == version), None)
             if target is None:
-                raise LookupError(f"{entity} {record_id} has no version {version} (it has 1–{versions[-1].version})")
+                raise NotFound(f"{entity} {record_id} has no version {version} (it has 1–{versions[-1].version})")
             if target.deleted:
-                raise LookupError(f"version {version} of {entity} {record_id} is a deletion; pick an earlier one")
+                raise NotFound(f"version {version} of {entity} {record_id} is a deletion; pick an earlier one")
         if target is None:
-            raise LookupError(f"{entity} {record_id} has no version to restore")
+            raise NotFound(f"{entity} {record_id} has no version to restore")
         new_version = view.tx.save(
             entity, record_id, target.data, source="cli", actor=actor, note=f"restored version {target.version}"
         )

@@ -17,6 +17,7 @@ import pluggy
 from jsonschema import Draft202012Validator, validators
 
 from clinicops.core import hookspecs
+from clinicops.core.errors import ClinicopsError
 from clinicops.core.guests import describe
 
 GROUP = "clinicops"
@@ -27,7 +28,7 @@ ESSENTIAL: dict[str, str] = {
 }
 
 
-class PluginError(ValueError):
+class PluginError(ClinicopsError, ValueError):
     """A plugin that cannot be enabled as configured; the message names it."""
 
 

@@ -24,10 +24,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Join, MetaData, Table, inspect, text
 
+from clinicops.core.errors import ClinicopsError
+
 _prepared: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 
 
-class StorageError(ValueError):
+class StorageError(ClinicopsError, ValueError):
     """A plugin asked for a table that is not its own; the message names both."""
 
 

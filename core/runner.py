@@ -38,6 +38,7 @@ from jsonschema import Draft202012Validator
 from clinicops.core import operations
 from clinicops.core.clock import SystemClock
 from clinicops.core.config import ConfigError
+from clinicops.core.errors import NotFound
 from clinicops.core.plugin_manager import call_each
 from clinicops.core.practice import Practice
 from clinicops.core.sync import SyncBusy, SyncError
@@ -377,7 +378,7 @@ class Runner:
         for job in self.jobs:
             if job.id == job_id:
                 return job
-        raise LookupError(f"No scheduled job '{job_id}' (jobs: {', '.join(j.id for j in self.jobs)})")
+        raise NotFound(f"No scheduled job '{job_id}' (jobs: {', '.join(j.id for j in self.jobs)})")
 
     def run_due(self, now: dt.datetime | None = None) -> dict[str, str]:
         """Run every job that fired since the last look; job id -> outcome. A fake clock drives this."""

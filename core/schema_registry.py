@@ -21,6 +21,8 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from clinicops.core.errors import ClinicopsError, NotFound
+
 ERRORS_COLUMN = "Errors"
 
 # Keywords coercion does not enforce, so the compiled fast check must.
@@ -41,7 +43,11 @@ _CONSTRAINTS = frozenset(
 )
 
 
-class SchemaProblem(ValueError):
+class UnknownEntity(NotFound, KeyError):
+    """An entity name that no schema defines."""
+
+
+class SchemaProblem(ClinicopsError, ValueError):
     """A schema file that cannot be used, with the file named."""
 
 
@@ -210,7 +216,7 @@ class SchemaRegistry:
             return self._entities[name]
         except KeyError:
             known = ", ".join(sorted(self._entities))
-            raise KeyError(f"unknown entity '{name}' (known: {known})") from None
+            raise UnknownEntity(f"unknown entity '{name}' (known: {known})") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._entities

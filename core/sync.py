@@ -36,6 +36,7 @@ from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.computed_columns import ComputedColumns
+from clinicops.core.errors import ClinicopsError
 from clinicops.core.exports import export_events, phi_written, ref_ids
 from clinicops.core.guests import CORE, Guests
 from clinicops.core.ids import IdMinter
@@ -52,7 +53,7 @@ from clinicops.core.table_plan import RowState, TablePlan
 from clinicops.core.write_plan import WritePlanner
 
 
-class SyncError(RuntimeError):
+class SyncError(ClinicopsError, RuntimeError):
     """A sync that stopped on purpose; the message says why and what to do."""
 
 

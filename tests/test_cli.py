@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from clinicops.core.cli import cli
@@ -232,3 +233,23 @@ def test_history_reveal_needs_a_purpose_and_is_access_logged(xlsx_clinic: Clinic
         ).one()
     assert entry.action == "read" and entry.record_id == "P000001" and entry.purpose == "billing dispute"
     assert "email" in entry.fields.split(",") and "last_name" in entry.fields.split(",")
+
+
+def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["init", str(blocker / "practice")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: Cannot create the folder {blocker / 'practice'}: Not a directory")
+    assert "Traceback" not in result.output
+
+
+def test_only_clinicops_errors_are_turned_into_sentences() -> None:
+    from clinicops.core import cli as cli_module
+
+    @cli_module.friendly
+    def buggy() -> None:
+        raise LookupError("a bug, not a message for the user")
+
+    with pytest.raises(LookupError):
+        buggy()

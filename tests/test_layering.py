@@ -29,7 +29,7 @@ PACKAGES = {
 }
 EMULATORS = "clinicops.connectors.emulators"
 #: What a connector may take from the core: leaf utilities that know nothing of a practice or a sync.
-CONNECTOR_MAY_USE = frozenset({"clinicops.core.clock", "clinicops.core.private_files"})
+CONNECTOR_MAY_USE = frozenset({"clinicops.core.clock", "clinicops.core.errors", "clinicops.core.private_files"})
 
 
 def modules(folder: str) -> Iterator[tuple[str, Path]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from clinicops import NotFound
 from clinicops.plugins.reminders import ledger
 
 NAME = "reminders"
@@ -71,6 +72,6 @@ def add_commands(cli: click.Group) -> None:
         with practice.view(source="cli", actor="cli") as view:
             try:
                 row = ledger.resolve(view.storage(NAME), row_id, sent=sent, now=view.now(), who="cli")
-            except LookupError as exc:
+            except NotFound as exc:
                 raise click.ClickException(str(exc)) from None
         click.echo(f"Reminder {row.id} for appointment {row.appointment_id} is now '{row.state}'.")

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from clinicops import Delivery, PluginStorage
+from clinicops import Delivery, NotFound, PluginStorage
 from clinicops.plugins.reminders.planning import Reminder, Slot
 
 metadata = MetaData()
@@ -175,7 +175,7 @@ def resolve(storage: PluginStorage, row_id: int, *, sent: bool, now: dt.datetime
     so it is sent again while still useful)."""
     row = storage.execute(select(outbox).where(outbox.c.id == row_id)).first()
     if row is None:
-        raise LookupError(f"No reminder with ledger id {row_id}; 'clinicops reminders list' shows them")
+        raise NotFound(f"No reminder with ledger id {row_id}; 'clinicops reminders list' shows them")
     storage.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
