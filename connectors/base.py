@@ -81,6 +81,9 @@ class SheetTable:
         self.header = header
         self.other_headers = list(other_headers or [])
         self.digest = digest
+        # (row number, column index) of cells holding a formula with no computed value: they read as
+        # empty but are not; the sync reports them rather than take them for cleared cells.
+        self.uncached: frozenset[tuple[int, int]] = frozenset()
         self._rows = rows
         self._make_rows = make_rows
 

@@ -433,6 +433,8 @@ class SyncEngine:
         if vals is None:
             return
         record, problems = parser.parse(row.number, rid, vals)
+        if plan.table is not None and plan.table.uncached:
+            problems = self._with_uncached(plan, row, problems)
         known = b is not None or rid in plan.index
         if b is None and rid in reservations and rid in plan.index:
             plan.reconciled.add(rid)  # created from this row by a sync that did not finish: its base is the record
@@ -453,6 +455,27 @@ class SyncEngine:
             plan.add(RowState(row, rid, record))
         else:
             plan.fresh.append((row, record, content))
+
+    def _with_uncached(self, plan: TablePlan, row: SheetRow, problems: list[CellProblem]) -> list[CellProblem]:
+        """A formula the file holds without its computed value reads as empty: it is reported, never stored."""
+        assert plan.table is not None
+        headers = {c.field: c.header for c in plan.spec.columns}
+        found = [
+            CellProblem(
+                plan.entity.name,
+                plan.spec.title,
+                row.number,
+                headers.get(f.name, f.title),
+                "is a formula without a computed value (the program that saved the file did not calculate it)",
+                "the value itself, or the workbook saved again from Excel or LibreOffice, which calculate it",
+                None,
+                "formula-without-value",
+            )
+            for f, col in zip(plan.entity.fields, plan.field_cols, strict=True)
+            if col is not None and (row.number, col) in plan.table.uncached
+        ]
+        columns = {p.column for p in found}
+        return [*found, *(p for p in problems if p.column not in columns)]
 
     def _assign_ids(self, tx: StoreTx, plan: TablePlan, sheet_ids: set[str], reservations: dict[str, str]) -> None:
         """Ids for rows with a blank id: the one reserved for the row earlier, else a new one."""

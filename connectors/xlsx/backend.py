@@ -39,6 +39,7 @@ from clinicops.connectors.base import (
 )
 from clinicops.connectors.xlsx import layout
 from clinicops.connectors.xlsx.package import Package
+from clinicops.connectors.xlsx.uncached import uncached_formulas
 from clinicops.connectors.xlsx.workbook_edit import WorkbookEditor
 from clinicops.core import private_files
 from clinicops.core.clock import SystemClock
@@ -128,6 +129,7 @@ class XlsxBackend(Backend):
         except Exception as exc:  # calamine raises its own error types per format problem
             raise BackendError(f"Cannot read {self.path.name}: {exc}") from None
         names = {normalize_header(n): n for n in book.sheet_names}
+        parts = self._sheet_parts()
         out: dict[str, SheetTable | None] = {}
         self._headers = {}
         for spec in specs:
@@ -144,13 +146,22 @@ class XlsxBackend(Backend):
                 ) from None
             header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
             self._headers[normalize_header(name)] = header
-            out[spec.entity] = SheetTable(
+            out[spec.entity] = table = SheetTable(
                 title=name,
                 header=header,
                 make_rows=functools.partial(_rows, grid, len(header)),
                 digest=hashlib.md5(repr(grid).encode("utf-8"), usedforsecurity=False).hexdigest(),
             )
+            if normalize_header(name) in parts:
+                table.uncached = uncached_formulas(self.path, parts[normalize_header(name)])
         return out
+
+    def _sheet_parts(self) -> dict[str, str]:
+        """Each tab's worksheet part in the zip, to look for formulas without a computed value."""
+        try:
+            return {normalize_header(e.title): e.part for e in Package(str(self.path)).sheets()}
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
+            return {}
 
     # writing -----------------------------------------------------------------
 
