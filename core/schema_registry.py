@@ -235,13 +235,21 @@ def _check_meta(schema: dict[str, Any], origin: str) -> None:
         raise SchemaProblem(f"{origin}: not a valid JSON Schema: {exc.message}") from None
 
 
+# What a practice may change about a field it did not define: how it is shown and found.
+PRESENTATION = frozenset({"x-title", "x-header-aliases", "description", "x-order"})
+
+
 def _extend(base: dict[str, Any], extra: dict[str, Any], origin: str) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, prop in extra.get("properties", {}).items():
         if key in merged["properties"]:
-            raise SchemaProblem(
-                f"{origin}: field '{key}' already exists in '{base['title']}'; add fields, don't redefine them"
-            )
+            if set(prop) - PRESENTATION:
+                raise SchemaProblem(
+                    f"{origin}: field '{key}' already exists in '{base['title']}'; a practice may re-title it "
+                    f"({', '.join(sorted(PRESENTATION))}) or add fields, not change what it holds"
+                )
+            merged["properties"][key] = {**merged["properties"][key], **prop}
+            continue
         merged["properties"][key] = prop
     merged["required"] = list(dict.fromkeys([*merged.get("required", []), *extra.get("required", [])]))
     _check_meta(merged, origin)
@@ -276,6 +284,12 @@ def load_folder(folder: Path) -> list[tuple[dict[str, Any], str]]:
     """A practice's own schema files, each with its path for error messages."""
     if not folder.is_dir():
         return []
+    strays = sorted(p.name for p in folder.glob("*.json") if not p.name.endswith(".schema.json"))
+    if strays:
+        raise SchemaProblem(
+            f"{folder / strays[0]}: schema files are read only when named NAME.schema.json; "
+            f"rename it (for example to {strays[0].removesuffix('.json')}.schema.json)"
+        )
     out = []
     for path in sorted(folder.glob("*.schema.json")):
         try:

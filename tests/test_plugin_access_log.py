@@ -293,6 +293,7 @@ def test_report_by_patient_covers_their_records_and_is_itself_logged(demo: Path)
     assert "patient P000012" in result.output and "appointment A" in result.output and "claim CLM" in result.output
     assert "dr.lee" in result.output and "history" in result.output
     assert "P000013" not in result.output
+    assert " EST " in result.output and "UTC" not in result.output  # New York time for New York's office
     last = log_rows(demo)[-1]
     assert last[2:9] == ("privacy.officer", "user", "cli", "read", "access_log", "patient:P000012", last[8])
     empty = audit("report", "-p", str(demo), "--from", "2026-10-01", "--to", "2026-10-31", "--patient", "P000012")

@@ -93,3 +93,25 @@ def test_practice_cannot_redefine_a_builtin_field(tmp_path: Path) -> None:
     registry = SchemaRegistry(builtin_schemas())
     with pytest.raises(SchemaProblem, match="already exists"):
         registry.add({"title": "patient", "properties": {"email": {"type": "integer"}}}, origin="mine.json")
+
+
+def test_practice_may_re_title_a_builtin_field_but_not_change_what_it_holds(tmp_path: Path) -> None:
+    registry = SchemaRegistry(builtin_schemas())
+    registry.add({"title": "patient", "properties": {"email": {"x-title": "E-mail address"}}}, origin="mine")
+    email = registry["patient"].by_name["email"]
+    assert (
+        email.title == "E-mail address"
+        and email.kind == SchemaRegistry(builtin_schemas())["patient"].by_name["email"].kind
+    )
+    with pytest.raises(SchemaProblem, match="may re-title it"):
+        registry.add({"title": "patient", "properties": {"email": {"x-title": "Mail", "format": "uri"}}}, origin="m")
+
+
+def test_a_schema_file_not_named_schema_json_is_named_not_ignored(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "referral.json").write_text("{}")
+    with pytest.raises(
+        SchemaProblem, match=r"referral\.json: schema files are read only when named NAME\.schema\.json"
+    ):
+        Practice.open(tmp_path)

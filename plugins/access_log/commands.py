@@ -143,7 +143,7 @@ def add_commands(cli: click.Group) -> None:
                 found = audit.access_report(
                     view, start.date(), end.date(), by=_who(by), patient=patient, actor=actor, as_csv=fmt == "csv"
                 )
-                zone = practice.config.timezone.key
+                zone = practice.config.timezone
         finally:
             practice.close()
         if fmt == "csv":
@@ -153,8 +153,8 @@ def add_commands(cli: click.Group) -> None:
             return
         subject = f"patient {patient} and their records" if patient else f"actor {actor}" if actor else "all records"
         count = f"{len(found)} {'entry' if len(found) == 1 else 'entries'}"
-        title = f"Access to {subject}, {start:%Y-%m-%d} to {end:%Y-%m-%d} ({zone} days): {count}"
-        _emit(title + ("\n" + report.to_table(found) if found else "") + "\n", output)
+        title = f"Access to {subject}, {start:%Y-%m-%d} to {end:%Y-%m-%d} ({zone.key} days): {count}"
+        _emit(title + ("\n" + report.to_table(found, zone) if found else "") + "\n", output)
 
     @audit_group.command(name="export")
     @practice_option

@@ -18,10 +18,11 @@ import io
 import re
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 
-from clinicops import render_table
+from clinicops import local_time, render_table
 from clinicops.plugins.access_log import ledger
 
 CSV_HEADERS = (
@@ -37,7 +38,7 @@ CSV_HEADERS = (
     "purpose",
     "outcome",
 )
-TABLE_HEADERS = ["Seq", "Time (UTC)", "Actor", "Role", "Source", "Action", "Record", "Fields", "Purpose", "Outcome"]
+TABLE_HEADERS = ["Seq", "Time", "Actor", "Role", "Source", "Action", "Record", "Fields", "Purpose", "Outcome"]
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _TABLE_FIELDS = 3
@@ -114,11 +115,12 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_table(entries: Iterable[dict[str, Any]]) -> str:
+def to_table(entries: Iterable[dict[str, Any]], zone: ZoneInfo) -> str:
+    """The report for people: times where the practice is, with the zone's abbreviation (the CSV keeps UTC)."""
     rows = [
         [
             e["seq"],
-            e["at"][:19].replace("T", " "),
+            local_time(e["at"], zone),
             e["actor"],
             e["role"],
             e["source"],
