@@ -1,4 +1,4 @@
-"""One sync of a practice with its backend, exactly as DESIGN.md's data flow.
+"""One sync of a practice with its backend, step by step as ``docs/architecture.md#one-sync-step-by-step`` tells it.
 
 read (one batched call) → coerce + validate → three-way merge into the store → plugins
 (computed fields, alerts) → write back (ids, computed fields, error notes, alerts) in as

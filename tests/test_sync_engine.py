@@ -1,4 +1,4 @@
-"""The sync engine on a real workbook on disk: every rule of DESIGN.md's data flow."""
+"""The sync engine on a real workbook on disk: every rule of the sync in ``docs/architecture.md``."""
 
 from __future__ import annotations
 

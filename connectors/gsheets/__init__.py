@@ -15,7 +15,7 @@ file other users can read (mode & 0o077) is refused. Share the spreadsheet with 
 service account's email as an editor. ``endpoint_url`` sends every request to another API
 root, e.g. an emulator (no credentials are used then; see :mod:`.endpoint`).
 
-Requests per sync, whatever the number of rows (the floor, DESIGN.md):
+Requests per sync, whatever the number of rows (the floor; ``docs/architecture.md#backends``):
 
 - one ``values:batchGet`` for all tabs (``FORMULA`` rendering: unformatted values, dates
   as serial numbers, and a formula's text instead of its result);
