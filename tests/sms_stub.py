@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import itertools
 import json
 import threading
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
+
+from clinicops.core.clock import SystemClock
 
 UNSUBSCRIBED = 21610
 
@@ -52,7 +53,7 @@ class TwilioStub:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    return SystemClock().now().strftime("%a, %d %b %Y %H:%M:%S +0000")  # the provider's own clock
 
 
 def _handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:

@@ -22,6 +22,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from clinicops.core.clock import SystemClock
+
 
 @dataclass(frozen=True)
 class Received:
@@ -57,7 +59,7 @@ class SmtpServer:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
-        received = Received(tuple(envelope.rcpt_tos), message, dt.datetime.now(dt.UTC))  # type: ignore[arg-type]
+        received = Received(tuple(envelope.rcpt_tos), message, SystemClock().now())  # the server's own clock
         with self._lock:
             self.messages.append(received)
         if self.on_message is not None:

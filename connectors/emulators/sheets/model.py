@@ -9,11 +9,12 @@ sheet is a shallow copy of its cell map, which is what makes a batch cheap to ro
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+
+from clinicops.core.clock import SystemClock
 
 from .a1 import CellSpan, format_cells, format_range, parse_cells, quote_title, split_range, unparsable
 from .errors import ApiError, invalid
@@ -34,8 +35,8 @@ def new_spreadsheet_id() -> str:
 
 
 def now_rfc3339() -> str:
-    """The current UTC time as Drive reports ``createdTime``/``modifiedTime``."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current UTC time as Drive reports ``createdTime``/``modifiedTime``: Google's own clock, no practice's."""
+    return SystemClock().now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def random_id() -> int:
