@@ -13,7 +13,7 @@ from clinicops.core.schema_registry import SchemaRegistry, builtin_schemas
 from clinicops.examples.demo_clinic import generate_demo
 
 REGISTRY = SchemaRegistry(builtin_schemas())
-CTX = CoerceContext(timezone=ZoneInfo("America/New_York"))
+CTX = CoerceContext(timezone=ZoneInfo("America/New_York"), reference_year=2026)
 
 
 def parser(entity: str, known: set[str] | None = None) -> RowParser:

@@ -3,7 +3,7 @@
 Every column gets a coercer built once from its field's JSON Schema and the practice's
 :class:`CoerceContext`::
 
-    ctx = CoerceContext(timezone=ZoneInfo("America/New_York"), phone_region="US")
+    ctx = CoerceContext(timezone=ZoneInfo("America/New_York"), phone_region="US", reference_year=2026)
     coerce = coercer_for({"type": "string", "format": "date"}, ctx)
     coerce("3/4/2026")      # "2026-03-04"
     coerce("  ")            # None: a blank cell

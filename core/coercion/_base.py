@@ -28,10 +28,6 @@ DateOrder = Literal["MDY", "DMY", "YMD"]
 DATE_ORDERS: Final = ("MDY", "DMY", "YMD")
 
 
-def _current_year() -> int:
-    return date.today().year
-
-
 @dataclass(frozen=True, slots=True)
 class CoerceContext:
     """The practice's locale: everything a cell's meaning depends on besides the cell.
@@ -41,14 +37,14 @@ class CoerceContext:
     ISO 3166 region a phone number without a country code belongs to. ``date_order``
     says how ``3/4/2026`` reads (``MDY``: 4 March; ``DMY``: 3 April; ``YMD`` for
     ``26/3/4``). ``reference_year`` anchors two-digit years (see
-    :mod:`clinicops.core.coercion.dates`); it defaults to the current year when the
-    context is made, so a coercer built from the context never looks at the clock.
+    :mod:`clinicops.core.coercion.dates`); the caller always gives it (a practice passes its
+    clock's year), so coercion never looks at a clock and reads ``3/4/26`` the same on any day.
     """
 
     timezone: tzinfo = UTC
     phone_region: str = "US"
     date_order: DateOrder = "MDY"
-    reference_year: int = field(default_factory=_current_year)
+    reference_year: int = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if self.date_order not in DATE_ORDERS:
