@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import select
 
 from clinicops.connectors.base import SheetTable, normalize_header
-from clinicops.core import store
 from clinicops.core.access import AccessEvent
 from clinicops.core.errors import ClinicopsError
+from clinicops.core.records import records
 from clinicops.core.schema_registry import Entity
 
 
@@ -83,7 +83,7 @@ def check(
 
 def _is_new(tx: Any) -> bool:
     conn = tx.conn
-    return conn.execute(select(store.records.c.id).limit(1)).first() is None and tx.last_run() is None
+    return conn.execute(select(records.c.id).limit(1)).first() is None and tx.sync.last_run() is None
 
 
 def _first_id(

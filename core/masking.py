@@ -14,8 +14,8 @@ import re
 from typing import Any
 
 from clinicops.core.problems import display_value
+from clinicops.core.records import Version
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import Version
 
 # One conflict in a version's note: "email kept sheet value, lost 'x@y.org'" (the lost value as a repr).
 _CONFLICT = re.compile(

@@ -21,7 +21,7 @@ from clinicops.core.errors import ClinicopsError, NotFound
 from clinicops.core.exports import export_events, phi_written
 from clinicops.core.practice import Practice
 from clinicops.core.progress import Progress, ReportingBackend
-from clinicops.core.store import Version
+from clinicops.core.records import Version
 from clinicops.core.sync import SyncEngine, choice_sources, table_spec
 from clinicops.core.sync_report import SyncReport
 
@@ -233,7 +233,7 @@ def write_demo_rows(practice: Practice, rows: dict[str, list[dict[str, Any]]]) -
 def status(practice: Practice) -> dict[str, Any]:
     """Last sync, record counts, open alerts and the errors still waiting in the sheet."""
     with practice.view() as view:
-        last = view.tx.last_run()
+        last = view.tx.sync.last_run()
         counts = {e.name: view.tx.count(e.name) for e in practice.entities() if e.name != "alert"}
         alerts = [a for a in view.records("alert") if a.get("status") in ("open", "acknowledged")]
         sections = [s for found in practice.pm.hook.status_sections(practice=view) for s in (found or [])]

@@ -43,11 +43,12 @@ from clinicops.core.ids import IdMinter
 from clinicops.core.merge import merge_record
 from clinicops.core.practice import Practice, PracticeView
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
+from clinicops.core.records import StoredRecord
 from clinicops.core.references import NameIndex, Resolution
 from clinicops.core.reservations import match_reserved
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import StoredRecord, StoreTx
+from clinicops.core.store import StoreTx
 from clinicops.core.sync_report import SyncReport
 from clinicops.core.table_plan import RowState, TablePlan
 from clinicops.core.write_plan import WritePlanner
@@ -211,8 +212,8 @@ class SyncEngine:
                     return report
                 for plan in plans:
                     if plan.skipped is None:
-                        tx.set_pending(self.key, plan.entity.name, {**plan.reserved, **plan.carried})
-                        tx.put_base(self.key, plan.entity.name, plan.read_base)
+                        tx.sync.set_pending(self.key, plan.entity.name, {**plan.reserved, **plan.carried})
+                        tx.sync.put_base(self.key, plan.entity.name, plan.read_base)
                 trans.commit()
             except BaseException:
                 if trans.is_active:
@@ -243,16 +244,16 @@ class SyncEngine:
         with store.transaction() as tx:
             for plan, tw in zip(plans, writes, strict=True):
                 name = plan.entity.name
-                tx.put_base(self.key, name, plan.base_updates)
-                tx.drop_base(self.key, name, plan.drop_base)
+                tx.sync.put_base(self.key, name, plan.base_updates)
+                tx.sync.drop_base(self.key, name, plan.drop_base)
                 if plan.skipped is None:
-                    tx.set_pending(self.key, name, plan.carried)
+                    tx.sync.set_pending(self.key, name, plan.carried)
                     self._remember_tab(tx, plan, tw, report)
             if report.wrote:
                 self._log_exports(tx, exports)
             report.requests = self.backend.requests
             report.backend_stats = self.backend.stats()
-            tx.record_run(self.key, started, "ok", report.as_dict())
+            tx.sync.record_run(self.key, started, "ok", report.as_dict())
         for entity in entities:
             if entity.name in found:
                 column_map.record(entity, bindings[entity.name])
@@ -352,14 +353,14 @@ class SyncEngine:
             return plan
         if may_skip and self._untouched(tx, plan):
             return plan
-        plan.base = tx.base(self.key, entity.name)
+        plan.base = tx.sync.base(self.key, entity.name)
         if table is None and plan.base:
             return self._vanished(plan, report)
-        state = tx.table_state(self.key, entity.name)
+        state = tx.sync.table_state(self.key, entity.name)
         plan.last_row = state[2].get("last_row") if state else None
         self._current = entity.name
         plan.index = tx.index(entity.name)
-        reservations = tx.pending(self.key, entity.name)
+        reservations = tx.sync.pending(self.key, entity.name)
         pk_col = plan.field_cols[[f.name for f in entity.fields].index(entity.primary_key)]
         rows = plan.table.rows if plan.table else []
         plan.read_extent = rows[-1].number if rows else 1
@@ -576,11 +577,12 @@ class SyncEngine:
         keep = plan.table is not None and tw.is_empty() and not plan.layout_missing and not er.errors
         digest = plan.table.digest if keep and plan.table else None
         last_row = plan.read_extent + len(tw.appends) - len(tw.deletes)
-        tx.put_table_state(
+        tx.sync.put_table_state(
             self.key,
             plan.entity.name,
             digest,
             {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row},
+            marker=tx.marker(plan.entity.name),
         )
 
     def _untouched(self, tx: StoreTx, plan: TablePlan) -> bool:
@@ -591,7 +593,7 @@ class SyncEngine:
         table = plan.table
         if table is None or table.digest is None or plan.layout_missing:
             return False
-        state = tx.table_state(self.key, plan.entity.name)
+        state = tx.sync.table_state(self.key, plan.entity.name)
         if state is None or state[0] != table.digest or state[1] != tx.marker(plan.entity.name):
             return False
         plan.skipped = state[2]
@@ -621,7 +623,8 @@ class SyncEngine:
         if not changed:
             return
         stored = tx.get_many(entity.name, [rs.record_id for rs in changed if rs.record_id in index])
-        base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in changed if rs.record_id in plan.base])
+        based = [rs.record_id for rs in changed if rs.record_id in plan.base]
+        base_data = tx.sync.base_data(self.key, entity.name, based)
         creates: list[tuple[str, dict[str, Any]]] = []
         updates: list[tuple[StoredRecord, dict[str, Any], str | None]] = []
         for rs in changed:

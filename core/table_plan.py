@@ -13,7 +13,7 @@ from clinicops.connectors.base import SheetRow, SheetTable, TableSpec
 from clinicops.core.column_map import Binding
 from clinicops.core.problems import CellProblem
 from clinicops.core.schema_registry import Entity
-from clinicops.core.store import BaseEntry
+from clinicops.core.sync_state import BaseEntry
 
 
 @dataclass(slots=True)

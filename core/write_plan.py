@@ -13,8 +13,9 @@ from typing import Any
 
 from clinicops.connectors.base import Annotation, TableWrite
 from clinicops.core.coercion import CoerceContext, cell_writer_for
+from clinicops.core.records import StoredRecord
 from clinicops.core.row_parser import content_hash, is_blank
-from clinicops.core.store import StoredRecord, StoreTx
+from clinicops.core.store import StoreTx
 from clinicops.core.table_plan import RowState, TablePlan
 
 
@@ -57,7 +58,7 @@ class WritePlanner:
             if index.get(rid) == (version, False)
         }
         stored = {**known, **tx.get_many(entity.name, [rs.record_id for rs in todo if rs.record_id not in known])}
-        base_data = tx.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
+        base_data = tx.sync.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
         stable = self.stable_refs
         writers = [cell_writer_for(f.schema, self.ctx) for f in fields]
         headers = {c.field: c.header for c in spec.columns}  # a field without a column is never written

@@ -1,0 +1,193 @@
+"""What each backend and the store last agreed on: the sync engine's own bookkeeping.
+
+``sync_base`` remembers, per backend, what the store and that backend last agreed on;
+it is the *base* of the three-way merge and moves only after the backend confirmed a
+write. ``pending_rows`` holds the ids reserved for new rows whose id has not reached the
+backend yet, ``sync_tables`` each tab's fingerprint (so an untouched tab is skipped
+without reading a row) and ``sync_runs`` one line per sync. None of it is a record: it
+can be rebuilt by a sync, while the versioned records (``core/records.py``) cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select
+
+from clinicops.core.clock import Clock, utc_text
+from clinicops.core.store_sql import chunks, dumps, fetch_rows, insert_many, metadata
+
+sync_base = Table(
+    "sync_base",
+    metadata,
+    Column("backend", String(256), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("raw_hash", String(64)),
+    Column("store_version", Integer, nullable=False),
+    Column("remote_id", String(128)),
+)
+
+pending_rows = Table(
+    "pending_rows",
+    metadata,
+    Column("backend", String(256), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+)
+
+# Per backend and tab: the fingerprint of the whole tab and the store's last version seq
+# when they last agreed, so an untouched tab is skipped without reading a row.
+sync_tables = Table(
+    "sync_tables",
+    metadata,
+    Column("backend", String(256), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("marker", Integer, nullable=False),
+    Column("report", Text, nullable=False),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("backend", String(256), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("outcome", String(32), nullable=False),
+    Column("summary", Text),
+)
+
+
+class BaseEntry(NamedTuple):
+    """What one backend and the store last agreed on for one record (a tuple: 100k load fast)."""
+
+    raw_hash: str | None
+    store_version: int
+    remote_id: str | None
+
+
+class SyncState:
+    """The sync bookkeeping inside one transaction (the same one as the records it describes)."""
+
+    def __init__(self, conn: Connection, clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+
+    # sync base ---------------------------------------------------------------
+
+    def base(self, backend: str, entity: str) -> dict[str, BaseEntry]:
+        q = select(sync_base.c.id, sync_base.c.raw_hash, sync_base.c.store_version, sync_base.c.remote_id).where(
+            and_(sync_base.c.backend == backend, sync_base.c.entity == entity)
+        )
+        return {i: BaseEntry(h, v, r) for i, h, v, r in fetch_rows(self.conn, q)}
+
+    def base_data(self, backend: str, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(list(ids), 500):
+            q = select(sync_base.c.id, sync_base.c.data).where(
+                and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id.in_(chunk))
+            )
+            out.update((r.id, json.loads(r.data)) for r in self.conn.execute(q))
+        return out
+
+    def put_base(self, backend: str, entity: str, rows: list[dict[str, Any]]) -> None:
+        """Replace base entries: each row has id, data, raw_hash, store_version, remote_id."""
+        if not rows:
+            return
+        self.drop_base(backend, entity, [r["id"] for r in rows])
+        payload = [
+            {
+                "backend": backend,
+                "entity": entity,
+                "id": r["id"],
+                "data": dumps(r["data"]),
+                "raw_hash": r.get("raw_hash"),
+                "store_version": r["store_version"],
+                "remote_id": r.get("remote_id"),
+            }
+            for r in rows
+        ]
+        insert_many(self.conn, sync_base, payload)
+
+    def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
+        for chunk in chunks(list(ids), 500):
+            self.conn.execute(
+                delete(sync_base).where(
+                    and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id.in_(chunk))
+                )
+            )
+
+    # ids reserved for rows whose id has not reached the backend yet ----------
+
+    def pending(self, backend: str, entity: str) -> dict[str, str]:
+        """id -> the content hash of the row it was reserved for, in an earlier, unfinished sync."""
+        q = select(pending_rows.c.id, pending_rows.c.content_hash).where(
+            and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity)
+        )
+        return {i: h for i, h in fetch_rows(self.conn, q)}
+
+    def set_pending(self, backend: str, entity: str, reserved: dict[str, str]) -> None:
+        """Replace an entity's reservations with ``reserved`` (id -> row content hash)."""
+        self.conn.execute(
+            delete(pending_rows).where(and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity))
+        )
+        rows = [{"backend": backend, "entity": entity, "id": i, "content_hash": h} for i, h in reserved.items()]
+        insert_many(self.conn, pending_rows, rows)
+
+    # whole tabs ---------------------------------------------------------------
+
+    def table_state(self, backend: str, entity: str) -> tuple[str, int, dict[str, Any]] | None:
+        q = select(sync_tables.c.digest, sync_tables.c.marker, sync_tables.c.report).where(
+            and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity)
+        )
+        row = self.conn.execute(q).first()
+        return (row.digest, row.marker, json.loads(row.report)) if row else None
+
+    def put_table_state(
+        self, backend: str, entity: str, digest: str | None, report: dict[str, Any], *, marker: int
+    ) -> None:
+        """Remember a tab's fingerprint with the store's version ``marker`` now, and what the
+        sync saw of it.
+
+        ``digest`` None forgets the fingerprint (the tab is read row by row next time) and
+        keeps the report.
+        """
+        self.conn.execute(
+            delete(sync_tables).where(and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity))
+        )
+        self.conn.execute(
+            insert(sync_tables).values(
+                backend=backend, entity=entity, digest=digest or "", marker=marker, report=dumps(report)
+            )
+        )
+
+    # runs -------------------------------------------------------------------
+
+    def record_run(self, backend: str, started_at: str, outcome: str, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            insert(sync_runs).values(
+                backend=backend,
+                started_at=started_at,
+                finished_at=utc_text(self.clock.now(), micro=True),
+                outcome=outcome,
+                summary=dumps(summary),
+            )
+        )
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.conn.execute(select(sync_runs).order_by(sync_runs.c.seq.desc()).limit(1)).first()
+        if not row:
+            return None
+        return {
+            "backend": row.backend,
+            "started_at": row.started_at,
+            "finished_at": row.finished_at,
+            "outcome": row.outcome,
+            "summary": json.loads(row.summary or "{}"),
+        }
