@@ -230,6 +230,8 @@ class Records:
 
         Every change must differ from its current record (the caller merged and compared).
         """
+        if not changes:
+            return {}
         now = self.stamp()
         recs: list[dict[str, Any]] = []
         vers: list[dict[str, Any]] = []

@@ -6,7 +6,8 @@ or none, is a cell error listing the candidates. Names are compared as sets of w
 without titles (``Dr.``), credentials (``MD``) or punctuation, so word order and commas
 do not matter. A last name alone is enough for entities without protected health
 information (providers, staff); a patient needs first and last name, and a patient's
-candidates are listed by id only, never by name.
+candidates are listed by id only, never by name. ``ReferenceCheck`` answers both questions
+a sync asks of a reference: does the record exist, and which record does a name mean.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from clinicops.core.schema_registry import Entity
+from clinicops.core.records import Records
+from clinicops.core.schema_registry import Entity, SchemaRegistry
 
 TITLES = frozenset({"dr", "doctor", "mr", "mrs", "ms", "miss", "prof"})
 CREDENTIALS = frozenset({"md", "do", "np", "pa", "pac", "rn", "lpn", "dds", "dmd", "phd", "fnp", "aprn", "crna", "ma"})
@@ -99,3 +101,51 @@ def describe(target: str, resolution: Resolution) -> tuple[str, str]:
             f"the id or the name of an existing {noun}",
         )
     return f"no {noun} has this id or name", f"the id or the name of an existing {noun}"
+
+
+class ReferenceCheck:
+    """Whether a reference points at a record, and which record a typed name means, for one sync.
+
+    Each target's ids and names are read from the store when first asked for, and forgotten
+    once the tab that may change them has been read (:meth:`forget`). A self-reference (a
+    patient's guarantor) may also point at a row of the tab being read, not yet stored
+    (:meth:`reading`). Targets the practice does not keep are not checked.
+    """
+
+    def __init__(self, registry: SchemaRegistry, records: Records) -> None:
+        self.registry = registry
+        self.records = records
+        self._known: dict[str, set[str]] = {}
+        self._names: dict[str, NameIndex] = {}
+        self._reading = ""
+        self._sheet_ids: set[str] = set()
+
+    def reading(self, entity: str, sheet_ids: set[str]) -> None:
+        """The tab of ``entity`` is being read; ``sheet_ids`` are the ids typed in it."""
+        self._reading = entity
+        self._sheet_ids = sheet_ids
+
+    def forget(self, entity: str) -> None:
+        """``entity``'s records may have changed: read its ids and names again when next asked."""
+        self._known.pop(entity, None)
+        self._names.pop(entity, None)
+
+    def exists(self, target: str, value: str) -> bool:
+        """References point at records the store holds, or (self-references) rows of the same tab."""
+        if target not in self.registry:
+            return True
+        if target == self._reading and value in self._sheet_ids:
+            return True
+        known = self._known.get(target)
+        if known is None:
+            known = {k for k, (_, deleted) in self.records.index(target).items() if not deleted}
+            self._known[target] = known
+        return value in known
+
+    def resolve(self, target: str, text: str) -> Resolution:
+        """A reference typed as a name: the one record of ``target`` it fits, or the candidates."""
+        index = self._names.get(target)
+        if index is None:
+            index = NameIndex(self.registry[target], (r.data for r in self.records.all(target)))
+            self._names[target] = index
+        return index.resolve(text)

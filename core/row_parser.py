@@ -15,6 +15,7 @@ from typing import Any
 from fastjsonschema import JsonSchemaValueException
 
 from clinicops.core.coercion import CellError, CoerceContext, coercer_for
+from clinicops.core.coercion.cell_text import CONTROL, MAX_CELL_CHARS, check_cell_text
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.references import Resolution, describe
 from clinicops.core.schema_registry import Entity, Field
@@ -69,7 +70,9 @@ class RowParser:
         self.fields = [f for f in entity.fields if f.name != entity.primary_key]
         # (position in the row, field, coercer), decided once per table
         self.columns = [
-            (i, f, coercer_for(f.schema, ctx)) for i, f in enumerate(entity.fields) if f.name != entity.primary_key
+            (i, f, coercer_for(f.schema, ctx, cell_checked=False))
+            for i, f in enumerate(entity.fields)
+            if f.name != entity.primary_key
         ]
         self.ref_fields = [f for f in self.fields if f.ref]
 
@@ -86,11 +89,15 @@ class RowParser:
             record[self.entity.primary_key] = record_id
         problems: list[CellProblem] = []
         bad: set[str] = set()
+        has_control = CONTROL.search
         for i, f, coerce in self.columns:
             raw = cells[i]
             if raw is None or raw == "":
                 continue
             try:
+                # What no cell can hold, checked inline: one C scan for the common cell.
+                if isinstance(raw, str) and (len(raw) >= MAX_CELL_CHARS or has_control(raw) is not None):
+                    check_cell_text(raw)
                 value = coerce(raw)
             except CellError as err:
                 problems.append(self._problem(number, f, raw, err.problem, err.expected))

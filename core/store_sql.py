@@ -9,10 +9,11 @@ statements are still compiled by SQLAlchemy for the connection's dialect.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, insert
+from sqlalchemy import Connection, MetaData, Table, and_, bindparam, delete, insert
 
 metadata = MetaData()
 
@@ -41,12 +42,34 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if not rows:
         return
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    args: Any = [tuple(r[k] for k in compiled.positiontup) for r in rows] if compiled.positional else rows
+    _execute_many(conn, compiled, rows)
+
+
+def delete_many(conn: Connection, table: Table, keys: list[dict[str, Any]]) -> None:
+    """Delete the rows whose columns equal each of ``keys`` (column -> value), in one statement
+    run through the driver's executemany: no ``IN`` lists to build, however many rows."""
+    if not keys:
+        return
+    where = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys[0]))
+    compiled = delete(table).where(where).compile(dialect=conn.dialect)
+    _execute_many(conn, compiled, [{f"key_{k}": v for k, v in key.items()} for key in keys])
+
+
+def _execute_many(conn: Connection, compiled: Any, rows: list[dict[str, Any]]) -> None:
+    args: Any = list(map(_getter(compiled.positiontup), rows)) if compiled.positional else rows
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.executemany(str(compiled), args)
     finally:
         cursor.close()
+
+
+def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values in the statement's parameter order, as a tuple (even for one name)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

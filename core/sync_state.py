@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import chunks, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import chunks, delete_many, dumps, fetch_rows, insert_many, metadata
 
 sync_base = Table(
     "sync_base",
@@ -116,12 +116,7 @@ class SyncState:
         insert_many(self.conn, sync_base, payload)
 
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
-        for chunk in chunks(list(ids), 500):
-            self.conn.execute(
-                delete(sync_base).where(
-                    and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id.in_(chunk))
-                )
-            )
+        delete_many(self.conn, sync_base, [{"backend": backend, "entity": entity, "id": i} for i in ids])
 
     # ids reserved for rows whose id has not reached the backend yet ----------
 

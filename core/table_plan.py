@@ -1,68 +1,58 @@
-"""What one sync intends for one table: the rows read, what each became, what to change.
+"""What one sync decided for one tab, pass by pass; each pass's answer is immutable.
 
-Built by the inbound pass (sheet → store), completed by the write planner (store →
-sheet), then applied. Plain data, so both passes stay functions of it.
+``TableRead`` is the tab as read and where each field sits in it; ``Inbound`` is what the
+inbound pass (sheet → store, ``core/inbound.py``) made of its rows and stored;
+``TablePlan`` joins the two with the deletes the engine then applied. The write planner
+(``core/write_plan.py``) reads a plan and answers with a ``WriteDecision`` of its own. A
+pass never changes the answer of the one before it, so each can be read on its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from clinicops.connectors.base import SheetRow, SheetTable, TableSpec
 from clinicops.core.column_map import Binding
 from clinicops.core.problems import CellProblem
+from clinicops.core.row_parser import clean_id
 from clinicops.core.schema_registry import Entity
 from clinicops.core.sync_state import BaseEntry
 
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(slots=True)
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY
+
+
+@dataclass(frozen=True, slots=True)
 class RowState:
+    """A row that stands for its record in this sync."""
+
     row: SheetRow
     record_id: str
     parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
-    new: bool = False
+    new: bool = False  # its id is written into the row by this sync
+    content: str = ""  # the row's content hash as read
 
 
-@dataclass
-class TablePlan:
+@dataclass(frozen=True)
+class TableRead:
+    """One tab as this sync read it, and which column holds which field."""
+
     entity: Entity
     spec: TableSpec
     table: SheetTable | None
-    field_cols: list[int | None]
+    field_cols: tuple[int | None, ...]  # per entity field, its column in the tab (None: no column)
     errors_col: int | None
-    base: dict[str, BaseEntry]
-    rows: list[RowState] = field(default_factory=list)
-    held: list[tuple[SheetRow, list[CellProblem]]] = field(default_factory=list)
-    held_ids: set[str] = field(default_factory=set)
-    seen: dict[str, int] = field(default_factory=dict)
-    reserved: dict[str, str] = field(default_factory=dict)  # new id -> its row's content hash
-    carried: dict[str, str] = field(default_factory=dict)  # ids of held-back new rows, kept reserved
-    fresh: list[tuple[SheetRow, dict[str, Any], str]] = field(default_factory=list)  # valid rows with a blank id
-    held_fresh: list[tuple[SheetRow, dict[str, Any], str]] = field(default_factory=list)  # held, blank id
-    reconciled: set[str] = field(default_factory=set)  # rows found again for records an unfinished sync created
-    orphans: list[str] = field(default_factory=list)  # records an unfinished sync created whose row is gone
-    vanished: bool = False  # the tab was synced before and is missing now: left alone, never a delete
-    last_row: int | None = None  # the tab's last row as the previous sync left it
-    read_extent: int = 1  # the last row number read in this sync
-    to_delete: list[str] = field(default_factory=list)
-    drop_base: list[str] = field(default_factory=list)
-    hold_deletes: bool = False
-    row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
-    skipped: dict[str, Any] | None = None  # the tab is exactly as last synced: what that sync reported
-    created: set[str] = field(default_factory=set)
-    updated: set[str] = field(default_factory=set)
-    deleted: set[str] = field(default_factory=set)
-    base_updates: list[dict[str, Any]] = field(default_factory=list)
-    read_base: list[dict[str, Any]] = field(default_factory=list)  # rows as read, stored with the commit
-    appended_ids: list[str] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    written: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # what this sync stored
-    index: dict[str, tuple[int, bool]] = field(default_factory=dict)  # the store's ids before this sync
-    binding: Binding | None = None  # which column holds which field
-    lost: dict[str, str] = field(default_factory=dict)  # field -> header of its column, now gone: left untouched
+    binding: Binding
+    lost: Mapping[str, str] = field(default_factory=_empty)  # field -> header of its column, now gone: left untouched
 
-    @property
+    @cached_property
     def layout_missing(self) -> bool:
         """True when the backend still has to add a tab or a column (never one for a lost field)."""
         if self.table is None or self.errors_col is None:
@@ -71,23 +61,63 @@ class TablePlan:
         wanted = {c.field for c in self.spec.columns}
         return any(c is None and fields[i].name in wanted for i, c in enumerate(self.field_cols))
 
-    def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
-        self.held.append((row, problems))
-        if record_id:
-            self.held_ids.add(record_id)
+    @cached_property
+    def pk_col(self) -> int | None:
+        """The column of the record ids."""
+        names = [f.name for f in self.entity.fields]
+        return self.field_cols[names.index(self.entity.primary_key)]
 
-    def add(self, state: RowState) -> None:
-        """A row that stands for its record in this sync."""
-        self.seen[state.record_id] = state.row.number
-        self.row_at[state.record_id] = len(self.rows)
-        self.rows.append(state)
+    def id_in(self, row: SheetRow) -> str:
+        """The id typed on a row ("" when blank or there is no id column)."""
+        col = self.pk_col
+        return clean_id(row.values[col]) if col is not None and col < len(row.values) else ""
 
-    def demote(self, record_id: str) -> RowState:
-        """Take back the row that stood for a record (it turned out to be a copy)."""
-        at = self.row_at.pop(record_id)
-        state = self.rows.pop(at)
-        for rid, pos in self.row_at.items():
-            if pos > at:
-                self.row_at[rid] = pos - 1
-        del self.seen[record_id]
-        return state
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the inbound pass made of one tab: which row is which record, what it stored, what waits."""
+
+    base: Mapping[str, BaseEntry] = field(default_factory=_empty)  # what this backend and the store last agreed on
+    # the store's ids before this sync: (version, deleted)
+    index: Mapping[str, tuple[int, bool]] = field(default_factory=_empty)
+    rows: tuple[RowState, ...] = ()
+    held: tuple[tuple[SheetRow, tuple[CellProblem, ...]], ...] = ()  # rows held back, with why
+    held_ids: frozenset[str] = frozenset()
+    seen: Mapping[str, int] = field(default_factory=_empty)  # id -> the row number it was read on
+    reserved: Mapping[str, str] = field(default_factory=_empty)  # new id -> its row's content hash
+    carried: Mapping[str, str] = field(default_factory=_empty)  # ids of held-back new rows, kept reserved
+    to_delete: tuple[str, ...] = ()  # records whose row is gone
+    drop_base: tuple[str, ...] = ()  # bases of records that are gone from the store too
+    notes: tuple[str, ...] = ()  # sentences for the report
+    created: frozenset[str] = frozenset()
+    updated: frozenset[str] = frozenset()
+    conflicts: tuple[dict[str, Any], ...] = ()
+    # id -> (version, data) this pass stored
+    written: Mapping[str, tuple[int, dict[str, Any]]] = field(default_factory=_empty)
+    read_base: tuple[dict[str, Any], ...] = ()  # rows as read, stored as their base with the commit
+    skipped: Mapping[str, Any] | None = None  # the tab was left alone: what the last sync reported
+    vanished: bool = False  # the tab was synced before and is missing now: never a delete
+    read_extent: int = 1  # the last row number read
+    problems: tuple[CellProblem, ...] = field(default=())
+
+    @classmethod
+    def skip(cls, report: Mapping[str, Any], **known: Any) -> Inbound:
+        """The tab is left as it is (unchanged since the last sync, or unreadable): nothing decided."""
+        return cls(skipped=MappingProxyType(dict(report)), **known)
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """One tab: as read, what inbound made of it, and the records deleted because their row is gone."""
+
+    read: TableRead
+    inbound: Inbound
+    deleted: frozenset[str] = frozenset()
+
+    @property
+    def entity(self) -> Entity:
+        return self.read.entity
+
+    @property
+    def skipped(self) -> bool:
+        return self.inbound.skipped is not None

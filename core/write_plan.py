@@ -4,19 +4,66 @@ For every row: the fields whose store value differs from what the sheet shows (n
 computed fields, changes from plugins or another backend), rows to remove (records deleted
 elsewhere) and records to add; then the Errors column and the notes on bad cells. Each
 row's fingerprint after the write is predicted, so the next sync recognises it untouched.
+The planner reads a ``TablePlan`` and answers with a ``WriteDecision``; it changes neither
+the plan nor the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from clinicops.connectors.base import Annotation, TableWrite
 from clinicops.core.coercion import CoerceContext, cell_writer_for
-from clinicops.core.records import StoredRecord
+from clinicops.core.records import Records, StoredRecord
 from clinicops.core.row_parser import content_hash, is_blank
-from clinicops.core.store import StoreTx
-from clinicops.core.table_plan import RowState, TablePlan
+from clinicops.core.sync_state import SyncState
+from clinicops.core.table_plan import RowState, TablePlan, TableRead
+
+
+@dataclass(frozen=True)
+class WriteDecision:
+    """What the write planner decided for one tab."""
+
+    write: TableWrite
+    appended_ids: tuple[str, ...] = ()  # the record of each appended row, in order
+    updated: frozenset[str] = frozenset()  # records whose row gets a changed cell from the store
+    removed: frozenset[str] = frozenset()  # records deleted elsewhere whose row is removed
+    drop_base: tuple[str, ...] = ()  # their bases
+    base_updates: tuple[dict[str, Any], ...] = field(default=())  # each written row's base once confirmed
+
+    @property
+    def created(self) -> frozenset[str]:
+        return frozenset(self.appended_ids)
+
+
+class _Columns(NamedTuple):
+    """Per entity field, how its value is written; per field with a column, the column's header."""
+
+    writers: list[Callable[[Any], Any]]
+    headers: dict[str, str]
+
+
+@dataclass
+class _Decided:
+    """The planner's working answer for one tab."""
+
+    write: TableWrite
+    appended_ids: list[str] = field(default_factory=list)
+    updated: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    base_updates: list[dict[str, Any]] = field(default_factory=list)
+
+    def frozen(self) -> WriteDecision:
+        return WriteDecision(
+            self.write,
+            tuple(self.appended_ids),
+            frozenset(self.updated),
+            frozenset(self.removed),
+            tuple(sorted(self.removed)),
+            tuple(self.base_updates),
+        )
 
 
 class WritePlanner:
@@ -35,130 +82,145 @@ class WritePlanner:
         self._read_back = read_back or _same
         self.stable_refs = stable_refs
 
-    def plan(self, tx: StoreTx, plan: TablePlan) -> TableWrite:
-        if plan.skipped is not None:
-            return TableWrite(spec=plan.spec)
-        entity, spec = plan.entity, plan.spec
-        pk = entity.primary_key
-        fields = entity.fields
-        index = dict(plan.index)
-        index.update((rid, state) for (name, rid), state in tx.written.items() if name == entity.name)
-        tw = TableWrite(spec=spec)
-        todo: list[RowState] = []
-        for rs in plan.rows:
-            state = index.get(rs.record_id)
-            if rs.parsed is None:
-                b = plan.base[rs.record_id]
-                if state == (b.store_version, False):
-                    continue
-            todo.append(rs)
+    def plan(self, records: Records, state: SyncState, plan: TablePlan) -> WriteDecision:
+        read, inbound = plan.read, plan.inbound
+        decided = _Decided(TableWrite(spec=read.spec))
+        if inbound.skipped is not None:
+            return decided.frozen()
+        name = read.entity.name
+        index = dict(inbound.index)
+        index.update((rid, st) for (entity, rid), st in records.written.items() if entity == name)
+        todo = [rs for rs in inbound.rows if rs.parsed is not None or index.get(rs.record_id) != _agreed(plan, rs)]
         known = {
-            rid: StoredRecord(entity.name, rid, version, False, data, "")
-            for rid, (version, data) in plan.written.items()
+            rid: StoredRecord(name, rid, version, False, data, "")
+            for rid, (version, data) in inbound.written.items()
             if index.get(rid) == (version, False)
         }
-        stored = {**known, **tx.get_many(entity.name, [rs.record_id for rs in todo if rs.record_id not in known])}
-        base_data = tx.sync.base_data(self.key, entity.name, [rs.record_id for rs in todo if rs.parsed is None])
-        stable = self.stable_refs
-        writers = [cell_writer_for(f.schema, self.ctx) for f in fields]
-        headers = {c.field: c.header for c in spec.columns}  # a field without a column is never written
+        stored = {**known, **records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in known])}
+        base_data = state.base_data(self.key, name, [rs.record_id for rs in todo if rs.parsed is None])
+        columns = _Columns(
+            [cell_writer_for(f.schema, self.ctx) for f in read.entity.fields],
+            {c.field: c.header for c in read.spec.columns},  # a field without a column is never written
+        )
         for rs in todo:
-            rid = rs.record_id
-            sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
-            cur = stored.get(rid)
-            if cur is None or cur.deleted:
-                if rs.parsed is None or (rid in plan.base and sheet == base_data.get(rid, sheet)):
-                    tw.deletes.append(rs.row.ref)
-                    plan.deleted.add(rid)
-                    plan.drop_base.append(rid)
-                continue
-            after: list[Any] | None = list(rs.row.values)
-            for i, f in enumerate(fields):
-                if f.name not in headers:
-                    continue
-                if f.name == pk:
-                    cell = rid if rs.new else None
-                    if cell is None:
-                        continue
-                else:
-                    want = cur.data.get(f.name)
-                    if want == sheet.get(f.name):
-                        continue
-                    cell = None if want is None else writers[i](want)
-                    if rid not in plan.created:
-                        plan.updated.add(rid)
-                tw.cells.append((rs.row.ref, headers[f.name], cell))
-                after = _predict(after, plan.field_cols[i], self._read_back(cell))
-            plan.base_updates.append(
-                {
-                    "id": rid,
-                    "data": cur.data,
-                    "raw_hash": self._after_hash(plan, after),
-                    "store_version": cur.version,
-                    "remote_id": str(rs.row.ref) if stable else None,
-                }
-            )
-        in_sheet = set(plan.seen) | plan.held_ids | set(plan.base)
+            self._row(plan, rs, stored.get(rs.record_id), base_data, columns, decided)
+        in_sheet = set(inbound.seen) | inbound.held_ids | set(inbound.base)
         missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
-        width = len(plan.table.header) if plan.table else 0
-        for cur in self._sorted(tx.get_many(entity.name, missing)):
-            cells: dict[str, Any] = {}
-            row_after: list[Any] | None = [""] * width if plan.table else None
-            for i, f in enumerate(fields):
-                value = cur.data.get(f.name)
-                if value is None or f.name not in headers:
-                    continue
-                cell = value if f.name == pk else writers[i](value)
-                cells[headers[f.name]] = cell
-                row_after = _predict(row_after, plan.field_cols[i], self._read_back(cell))
-            tw.appends.append(cells)
-            plan.appended_ids.append(cur.id)
-            plan.created.add(cur.id)
-            plan.base_updates.append(
-                {
-                    "id": cur.id,
-                    "data": cur.data,
-                    "raw_hash": self._after_hash(plan, row_after),
-                    "store_version": cur.version,
-                }
-            )
-        self._error_cells(plan, tw)
-        return tw
+        for cur in _sorted(records.get_many(name, missing)):
+            self._append(read, cur, columns, decided)
+        _error_cells(plan, decided.write)
+        return decided.frozen()
 
-    @staticmethod
-    def _after_hash(plan: TablePlan, after: list[Any] | None) -> str | None:
-        """The hash the row will have once written: valid rows end with an empty Errors cell.
-
-        None when it cannot be known (a column is being added); the next sync then checks
-        the row once and remembers its real hash.
-        """
-        if after is None or plan.layout_missing:
-            return None
-        col = plan.errors_col
-        if col is not None and col < len(after):
-            after[col] = ""
-        return content_hash(after)
-
-    @staticmethod
-    def _sorted(records: dict[str, StoredRecord]) -> list[StoredRecord]:
-        return [records[k] for k in sorted(records)]
-
-    def _error_cells(self, plan: TablePlan, tw: TableWrite) -> None:
-        """Make the Errors column say what is wrong on each row, and nothing on the others."""
-        if plan.table is None:
+    def _row(
+        self,
+        plan: TablePlan,
+        rs: RowState,
+        cur: StoredRecord | None,
+        base_data: Mapping[str, dict[str, Any]],
+        columns: _Columns,
+        decided: _Decided,
+    ) -> None:
+        """The cells of one row the store changed (a new id, computed or edited fields), or its removal."""
+        read, rid = plan.read, rs.record_id
+        sheet = rs.parsed if rs.parsed is not None else base_data.get(rid, {})
+        if cur is None or cur.deleted:
+            if rs.parsed is None or (rid in plan.inbound.base and sheet == base_data.get(rid, sheet)):
+                decided.write.deletes.append(rs.row.ref)
+                decided.removed.add(rid)
             return
-        wanted = {row.number: "; ".join(p.message for p in probs) for row, probs in plan.held}
-        col = plan.errors_col
-        mismatch = False
-        for row in plan.table.rows:
-            have = row.values[col] if col is not None and col < len(row.values) else None
-            have_text = "" if is_blank(have) else str(have).strip()
-            want = wanted.get(row.number, "")
-            if have_text != want:
-                tw.cells.append((row.ref, plan.spec.errors_header, want or None))
-                mismatch = True
-        if mismatch:
-            tw.annotations = [Annotation(row.ref, p.column, p.message) for row, probs in plan.held for p in probs]
+        writers, headers = columns
+        after: list[Any] | None = list(rs.row.values)
+        cells_before = len(decided.write.cells)
+        for i, f in enumerate(read.entity.fields):
+            if f.name not in headers:
+                continue
+            if f.name == read.entity.primary_key:
+                if not rs.new:
+                    continue
+                cell: Any = rid
+            else:
+                want = cur.data.get(f.name)
+                if want == sheet.get(f.name):
+                    continue
+                cell = None if want is None else writers[i](want)
+                if rid not in plan.inbound.created:
+                    decided.updated.add(rid)
+            decided.write.cells.append((rs.row.ref, headers[f.name], cell))
+            after = _predict(after, read.field_cols[i], self._read_back(cell))
+        decided.base_updates.append(
+            {
+                "id": rid,
+                "data": cur.data,
+                "raw_hash": _after_hash(read, after, rs if len(decided.write.cells) == cells_before else None),
+                "store_version": cur.version,
+                "remote_id": str(rs.row.ref) if self.stable_refs else None,
+            }
+        )
+
+    def _append(self, read: TableRead, cur: StoredRecord, columns: _Columns, decided: _Decided) -> None:
+        """A record the sheet lacks becomes a new row at the end."""
+        writers, headers = columns
+        cells: dict[str, Any] = {}
+        after: list[Any] | None = [""] * len(read.table.header) if read.table else None
+        for i, f in enumerate(read.entity.fields):
+            value = cur.data.get(f.name)
+            if value is None or f.name not in headers:
+                continue
+            cell = value if f.name == read.entity.primary_key else writers[i](value)
+            cells[headers[f.name]] = cell
+            after = _predict(after, read.field_cols[i], self._read_back(cell))
+        decided.write.appends.append(cells)
+        decided.appended_ids.append(cur.id)
+        decided.base_updates.append(
+            {"id": cur.id, "data": cur.data, "raw_hash": _after_hash(read, after), "store_version": cur.version}
+        )
+
+
+def _agreed(plan: TablePlan, rs: RowState) -> tuple[int, bool] | None:
+    """For a row as last synced: the record's state its base matches (nothing to write when it still is)."""
+    if rs.parsed is not None:
+        return None
+    return (plan.inbound.base[rs.record_id].store_version, False)
+
+
+def _after_hash(read: TableRead, after: list[Any] | None, was: RowState | None = None) -> str | None:
+    """The hash the row will have once written: valid rows end with an empty Errors cell.
+
+    None when it cannot be known (a column is being added); the next sync then checks
+    the row once and remembers its real hash. A row the write leaves as it was (``was``)
+    keeps the hash it was read with.
+    """
+    if after is None or read.layout_missing:
+        return None
+    col = read.errors_col
+    if col is not None and col < len(after):
+        after[col] = ""
+    if was is not None and was.content and after == was.row.values:
+        return was.content
+    return content_hash(after)
+
+
+def _sorted(records: dict[str, StoredRecord]) -> list[StoredRecord]:
+    return [records[k] for k in sorted(records)]
+
+
+def _error_cells(plan: TablePlan, tw: TableWrite) -> None:
+    """Make the Errors column say what is wrong on each row, and nothing on the others."""
+    read = plan.read
+    if read.table is None:
+        return
+    wanted = {row.number: "; ".join(p.message for p in probs) for row, probs in plan.inbound.held}
+    col = read.errors_col
+    mismatch = False
+    for row in read.table.rows:
+        have = row.values[col] if col is not None and col < len(row.values) else None
+        have_text = "" if is_blank(have) else str(have).strip()
+        want = wanted.get(row.number, "")
+        if have_text != want:
+            tw.cells.append((row.ref, read.spec.errors_header, want or None))
+            mismatch = True
+    if mismatch:
+        tw.annotations = [Annotation(row.ref, p.column, p.message) for row, probs in plan.inbound.held for p in probs]
 
 
 def _same(value: Any) -> Any:

@@ -165,16 +165,47 @@ def make_parser(order: DateOrder, first_year: int, expected: str, noun: str) -> 
     ``first_year`` starts the window for two-digit years; ``noun`` names what the column
     holds ("a date", "a date and time") in the generic problem.
     """
-    hint = _ORDER_HINTS[order]
+    return _DateParser(order, first_year, expected, noun).parse
 
-    def full_year(text: str) -> int:
+
+class _DateParser:
+    """Date text of one column's settings: numeric in the practice's order, digits, or month names."""
+
+    def __init__(self, order: DateOrder, first_year: int, expected: str, noun: str) -> None:
+        self.order = order
+        self.hint = _ORDER_HINTS[order]
+        self.first_year = first_year
+        self.expected = expected
+        self.noun = noun
+
+    def parse(self, text: str) -> date:
+        m = _NUMERIC.fullmatch(text)
+        if m is not None:
+            return self.numeric(m)
+        if text.isdigit() and text.isascii():
+            return self.digits(text)
+        lowered = text.lower()
+        m = _MONTH_FIRST.fullmatch(lowered)
+        if m is not None:
+            weekday, month_name, day, year = m.groups()
+            return self.named(weekday, month_name, day, year)
+        m = _DAY_FIRST.fullmatch(lowered)
+        if m is not None:
+            weekday, day, month_name, year = m.groups()
+            return self.named(weekday, month_name, day, year)
+        if _NUMERIC_NO_YEAR.fullmatch(text):
+            raise CellError("the year is missing", self.expected)
+        raise CellError(problem_for(text, f"this is not {self.noun}"), self.expected)
+
+    def full_year(self, text: str) -> int:
         if len(text) == 4:
             return int(text)
         if len(text) == 2:
-            return first_year + (int(text) - first_year) % 100
-        raise CellError("the year needs four digits (or two)", expected)
+            return self.first_year + (int(text) - self.first_year) % 100
+        raise CellError("the year needs four digits (or two)", self.expected)
 
-    def build(year: int, month: int, day: int, month_hint: str = "") -> date:
+    def build(self, year: int, month: int, day: int, month_hint: str = "") -> date:
+        expected = self.expected
         if not 1 <= month <= 12:
             raise CellError(f"the month must be between 1 and 12{month_hint}", expected)
         if not 1 <= day <= 31:
@@ -185,63 +216,43 @@ def make_parser(order: DateOrder, first_year: int, expected: str, noun: str) -> 
             raise CellError(f"{MONTH_NAMES[month]} {year} has no day {day}", expected)
         return date(year, month, day)
 
-    def numeric(m: re.Match[str]) -> date:
+    def numeric(self, m: re.Match[str]) -> date:
         first, _, middle, last = m.groups()
+        hint = self.hint
         if len(first) == 4:
             if len(last) > 2:
-                raise CellError(f"this is not {noun}", expected)
-            return build(int(first), int(middle), int(last), " (year/month/day)")
-        if order == "MDY":
-            return build(full_year(last), int(first), int(middle), hint)
-        if order == "DMY":
-            return build(full_year(last), int(middle), int(first), hint)
+                raise CellError(f"this is not {self.noun}", self.expected)
+            return self.build(int(first), int(middle), int(last), " (year/month/day)")
+        if self.order == "MDY":
+            return self.build(self.full_year(last), int(first), int(middle), hint)
+        if self.order == "DMY":
+            return self.build(self.full_year(last), int(middle), int(first), hint)
         if len(last) > 2:
-            raise CellError(f"this is not {noun}{hint}", expected)
-        return build(full_year(first), int(middle), int(last), hint)
+            raise CellError(f"this is not {self.noun}{hint}", self.expected)
+        return self.build(self.full_year(first), int(middle), int(last), hint)
 
-    def named(weekday: str | None, month_name: str, day: str, year: str) -> date:
+    def named(self, weekday: str | None, month_name: str, day: str, year: str) -> date:
         month = _MONTHS.get(month_name)
         if month is None:
-            raise CellError(f"this is not {noun}", expected)
-        result = build(full_year(year), month, int(day))
+            raise CellError(f"this is not {self.noun}", self.expected)
+        result = self.build(self.full_year(year), month, int(day))
         if weekday is not None:
             number = _WEEKDAYS.get(weekday)
             if number is None:
-                raise CellError(f"this is not {noun}", expected)
+                raise CellError(f"this is not {self.noun}", self.expected)
             if number != result.weekday():
                 raise CellError(
                     f"the weekday does not match the date, which is a {_WEEKDAY_NAMES[result.weekday()]}",
-                    expected,
+                    self.expected,
                 )
         return result
 
-    def digits(text: str) -> date:
+    def digits(self, text: str) -> date:
         if len(text) == 5 and text[0] != "0":
-            return serial_parts(int(text), expected)[0]
+            return serial_parts(int(text), self.expected)[0]
         if len(text) == 8:
-            return build(int(text[:4]), int(text[4:6]), int(text[6:]), " (YYYYMMDD)")
-        raise CellError(f"a number alone is not {noun}; type the full date", expected)
-
-    def parse(text: str) -> date:
-        m = _NUMERIC.fullmatch(text)
-        if m is not None:
-            return numeric(m)
-        if text.isdigit() and text.isascii():
-            return digits(text)
-        lowered = text.lower()
-        m = _MONTH_FIRST.fullmatch(lowered)
-        if m is not None:
-            weekday, month_name, day, year = m.groups()
-            return named(weekday, month_name, day, year)
-        m = _DAY_FIRST.fullmatch(lowered)
-        if m is not None:
-            weekday, day, month_name, year = m.groups()
-            return named(weekday, month_name, day, year)
-        if _NUMERIC_NO_YEAR.fullmatch(text):
-            raise CellError("the year is missing", expected)
-        raise CellError(problem_for(text, f"this is not {noun}"), expected)
-
-    return parse
+            return self.build(int(text[:4]), int(text[4:6]), int(text[6:]), " (YYYYMMDD)")
+        raise CellError(f"a number alone is not {self.noun}; type the full date", self.expected)
 
 
 def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:

@@ -26,7 +26,8 @@ Seconds are rounded; the sub-second noise of serial numbers is not information.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from ._base import SPACE, CellError, CoerceContext, Coercer, Writer, unsupported
@@ -108,12 +109,61 @@ def _naive_utc(moment: datetime) -> datetime:
 
 def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     """A coercer for a date-time column: UTC ``YYYY-MM-DDTHH:MM:SSZ``, or ``None`` if blank."""
-    zone = ctx.timezone
     expected = expected_datetime(ctx)
-    parse_date = make_parser(ctx.date_order, window_start(schema, ctx), expected, "a date and time")
+    canonical = _canonical_for(ctx.timezone, expected)
+    from_text = _text_reader(ctx, schema, canonical, expected)
     from_iso = datetime.fromisoformat
-    combine = datetime.combine
 
+    def coerce_datetime(raw: Any) -> str | None:
+        if raw.__class__ is str:
+            if raw[-1:] == "Z" and _CANONICAL.fullmatch(raw):
+                try:
+                    from_iso(raw[:-1])
+                    return raw
+                except ValueError:
+                    pass
+            elif len(raw) >= 16 and raw[4] == "-" and raw[10] in "T ":
+                try:
+                    moment = from_iso(raw)
+                except ValueError:
+                    moment = None
+                if moment is not None:
+                    return canonical(moment)
+            text = raw.strip(SPACE)
+            if not text:
+                return None
+            return from_text(text)
+        if raw.__class__ is datetime:
+            return canonical(raw)
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            return coerce_datetime(str(raw))
+        return _from_value(raw, canonical, expected)
+
+    return coerce_datetime
+
+
+def _from_value(raw: Any, canonical: Callable[[datetime], str], expected: str) -> str:
+    """A cell that is not text: a date-time, a date (at midnight) or a serial number."""
+    if isinstance(raw, datetime):
+        return canonical(raw)
+    if isinstance(raw, date):
+        return canonical(datetime.combine(raw, time(0)))
+    if isinstance(raw, bool):
+        raise CellError("a yes/no value is not a date and time", expected)
+    if isinstance(raw, int | float):
+        if 1 <= raw < MAX_SERIAL:
+            return canonical(_SERIAL_EPOCH + timedelta(0, round(raw * 86400)))
+        day, seconds = serial_parts(raw, expected)
+        return canonical(datetime.combine(day, time(0)) + timedelta(seconds=seconds))
+    if isinstance(raw, time):
+        raise CellError("there is a time but no date", expected)
+    raise unsupported(raw)
+
+
+def _canonical_for(zone: tzinfo, expected: str) -> Callable[[datetime], str]:
+    """A moment as the store keeps it: UTC to the second; a naive one is a time in ``zone``."""
     fixed_offset = zone.utcoffset(None)
 
     def to_utc(local: datetime) -> datetime:
@@ -157,6 +207,14 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
             raise CellError("the year must be between 1 and 9999", expected) from None
         return moment.isoformat() + "Z"
 
+    return canonical
+
+
+def _text_reader(
+    ctx: CoerceContext, schema: dict[str, Any], canonical: Callable[[datetime], str], expected: str
+) -> Callable[[str], str]:
+    """Date-time text as typed: the common numeric form fast, anything else part by part."""
+    parse_date = make_parser(ctx.date_order, window_start(schema, ctx), expected, "a date and time")
     match_numeric = _NUMERIC_LOCAL.fullmatch if ctx.date_order != "YMD" else None
     month_group, day_group = (0, 1) if ctx.date_order == "MDY" else (1, 0)
 
@@ -194,7 +252,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
         clock = _clock(m[2], m[3], m[4], m[5], m[6])
         if isinstance(clock, str):
             raise CellError(clock, expected)
-        moment = combine(day, clock[0])
+        moment = datetime.combine(day, clock[0])
         if clock[1]:
             moment += _ONE_SECOND
         if m[7] is not None:
@@ -204,47 +262,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
             return canonical(moment - offset)
         return canonical(moment)
 
-    def coerce_datetime(raw: Any) -> str | None:
-        if raw.__class__ is str:
-            if raw[-1:] == "Z" and _CANONICAL.fullmatch(raw):
-                try:
-                    from_iso(raw[:-1])
-                    return raw
-                except ValueError:
-                    pass
-            elif len(raw) >= 16 and raw[4] == "-" and raw[10] in "T ":
-                try:
-                    moment = from_iso(raw)
-                except ValueError:
-                    moment = None
-                if moment is not None:
-                    return canonical(moment)
-            text = raw.strip(SPACE)
-            if not text:
-                return None
-            return from_text(text)
-        if raw.__class__ is datetime:
-            return canonical(raw)
-        if raw is None:
-            return None
-        if isinstance(raw, datetime):
-            return canonical(raw)
-        if isinstance(raw, date):
-            return canonical(combine(raw, time(0)))
-        if isinstance(raw, str):
-            return coerce_datetime(str(raw))
-        if isinstance(raw, bool):
-            raise CellError("a yes/no value is not a date and time", expected)
-        if isinstance(raw, int | float):
-            if 1 <= raw < MAX_SERIAL:
-                return canonical(_SERIAL_EPOCH + timedelta(0, round(raw * 86400)))
-            day, seconds = serial_parts(raw, expected)
-            return canonical(combine(day, time(0)) + timedelta(seconds=seconds))
-        if isinstance(raw, time):
-            raise CellError("there is a time but no date", expected)
-        raise unsupported(raw)
-
-    return coerce_datetime
+    return from_text
 
 
 def writer(schema: dict[str, Any], ctx: CoerceContext) -> Writer:

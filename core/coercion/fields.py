@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from . import arrays, booleans, dates, datetimes, emails, enums, identifiers, numbers, phones, text
 from ._base import CoerceContext, Coercer, Writer
-from .cell_text import check_cell_text, writable
+from .cell_text import CONTROL, MAX_CELL_CHARS, check_cell_text, writable
 
 Builder = Callable[[dict[str, Any], CoerceContext], Coercer | Writer]
 
@@ -84,24 +84,30 @@ def _item_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return items
 
 
-def coercer_for(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
+def coercer_for(schema: dict[str, Any], ctx: CoerceContext, *, cell_checked: bool = True) -> Coercer:
     """The coercer of a column: ``coerce(raw)`` → canonical value, or ``None`` when blank.
 
     Build it once per column and call it for every cell; it raises
     :class:`~clinicops.core.coercion.CellError` for a cell it cannot read.
+    ``cell_checked=False`` leaves out the check of what any cell can hold (``check_cell_text``)
+    for a caller that makes it inline, saving a call per cell on a large sheet.
     """
     kind = kind_of(schema)
     if kind == "array":
         items = _item_schema(schema)
-        return _checked(arrays.coercer(schema, ctx, coercer_for(items, ctx)))
-    return _checked(KINDS[kind][0](schema, ctx))
+        coerce = arrays.coercer(schema, ctx, coercer_for(items, ctx))
+    else:
+        coerce = KINDS[kind][0](schema, ctx)
+    return _checked(coerce) if cell_checked else coerce
 
 
 def _checked(coerce: Coercer) -> Coercer:
     """A coercer that first refuses text no cell can hold (control characters, over-long text)."""
+    has_control = CONTROL.search
 
     def checked(raw: Any) -> Any:
-        if isinstance(raw, str):
+        # The common cell (short text, nothing to refuse) is passed with one scan in C.
+        if isinstance(raw, str) and (len(raw) >= MAX_CELL_CHARS or has_control(raw) is not None):
             check_cell_text(raw)
         return coerce(raw)
 
