@@ -29,6 +29,7 @@ from clinicops.core.plugin_storage import PluginStorage, StorageError
 from clinicops.core.practice import PracticeView
 from clinicops.core.problems import FieldProblem
 from clinicops.core.render import table as render_table
+from clinicops.core.report_sections import Chart, Definition, Figure, ReportPeriod, ReportSection, Series
 from clinicops.core.sync_report import ChangeSet
 from clinicops.core.tasks import ScheduledTask, StatusSection
 
@@ -43,14 +44,20 @@ __all__ = [
     "Alert",
     "ChangeSet",
     "Channel",
+    "Chart",
     "ClinicopsError",
+    "Definition",
     "Delivery",
     "FieldProblem",
+    "Figure",
     "Message",
     "NotFound",
     "PluginStorage",
     "PracticeView",
+    "ReportPeriod",
+    "ReportSection",
     "ScheduledTask",
+    "Series",
     "StatusSection",
     "StorageError",
     "__version__",

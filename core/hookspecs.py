@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from clinicops.core.plugin_storage import PluginStorage
     from clinicops.core.practice import PracticeView
     from clinicops.core.problems import FieldProblem
+    from clinicops.core.report_sections import ReportPeriod, ReportSection
     from clinicops.core.sync_report import ChangeSet
     from clinicops.core.tasks import ScheduledTask, StatusSection
 
@@ -92,3 +93,8 @@ def prepare_storage(storage: PluginStorage) -> None:
 @hookspec
 def status_sections(practice: PracticeView) -> list[StatusSection] | None:
     """Return ``StatusSection``s for ``clinicops status`` (e.g. people with an expired required credential)."""
+
+
+@hookspec
+def report_sections(practice: PracticeView, period: ReportPeriod) -> list[ReportSection] | None:
+    """Return ``ReportSection``s (figures with definitions, chart data) for the manager's report and Dashboard."""

@@ -430,6 +430,35 @@ def test_hook_register_channels_and_status_sections(clinic: Clinic) -> None:
     assert {"title": "Patients by city", "headers": ["City", "count"], "rows": [["Boston", 5]]} in info["sections"]
 
 
+def test_hook_report_sections_adds_a_plugin_section_and_leaves_out_a_failing_one(xlsx_clinic: Clinic) -> None:
+    from clinicops import Chart, Definition, Figure, ReportSection, Series, hookimpl
+    from clinicops.core import metrics
+
+    class Visits:
+        @hookimpl
+        def report_sections(self, practice, period):
+            count = len(practice.records("patient"))
+            figure = Figure("visits.patients", "Patients", count, "patients", Definition("patients on file"))
+            chart = Chart("Patients", "bar", (Series("patients", (("all", float(count)),)),))
+            return [ReportSection("visits.patients", "Patients", (figure,), (chart,), order=1)]
+
+    class Broken:
+        @hookimpl
+        def report_sections(self, practice, period):
+            raise KeyError("Hopper")
+
+    xlsx_clinic.practice.pm.register(Visits(), name="visits")
+    xlsx_clinic.practice.pm.register(Broken(), name="broken")
+    xlsx_clinic.sync()
+    with xlsx_clinic.practice.view() as view:
+        found = metrics.collect(view, metrics.period_for(view.today()))
+    assert found.sections[0].key == "visits.patients"
+    assert found.figures()["visits.patients"].value == 5
+    assert "core.alerts" in {s.key for s in found.sections}
+    assert [f.split(" at ")[0] for f in found.failures] == ["broken: KeyError"]
+    assert "Hopper" not in str(found.as_json())
+
+
 def test_hook_register_tasks_are_collected_from_plugins(clinic: Clinic) -> None:
     from clinicops.core.hookspecs import hookimpl
     from clinicops.core.tasks import ScheduledTask
