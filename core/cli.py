@@ -17,6 +17,7 @@ import pluggy
 
 from clinicops.core import adopt as adopt_proposal
 from clinicops.core import adoption, hookspecs, operations, private_files, render, runner
+from clinicops.core.alerts import SEVERITIES
 from clinicops.core.backend_registry import backend_class
 from clinicops.core.config import ConfigError, load_config
 from clinicops.core.entity_names import find_entity
@@ -248,10 +249,14 @@ def validate(practice_dir: Path, as_json: bool) -> None:
 
 @cli.command()
 @practice_option
+@click.option("--full", is_flag=True, help="Also print each plugin's tables (A/R by payer, purchase orders…).")
 @json_option
 @friendly
-def status(practice_dir: Path, as_json: bool) -> None:
-    """Last sync, record counts, open alerts and cells still waiting to be fixed.
+def status(practice_dir: Path, full: bool, as_json: bool) -> None:
+    """Last sync, record counts, open alerts by plugin and severity, cells still waiting to be fixed.
+
+    --json adds the report's headline figures (those of 'clinicops report') and the plugins'
+    tables, which --full prints.
 
     Example: clinicops status -p ./maple-street
     """
@@ -266,15 +271,78 @@ def status(practice_dir: Path, as_json: bool) -> None:
     click.echo(f"Last sync: {shown(last['finished_at'], zone)} ({last['outcome']})" if last else "Last sync: never")
     titles = {e.name: e.title for e in practice.entities()}
     click.echo(render.table(["Table", "records"], [[titles.get(k, k), v] for k, v in info["records"].items()]))
-    click.echo(f"\nOpen alerts: {len(info['alerts'])}")
-    if info["alerts"]:
-        click.echo(render.alerts_table(info["alerts"]))
-    for section in info["sections"]:
+    click.echo(f"\nOpen alerts: {info['open_alerts']}")
+    if info["alerts_by_plugin"]:
+        click.echo(render.alert_counts(info["alerts_by_plugin"]))
+        click.echo(f"  list them with 'clinicops alerts --open -p {practice_dir}'")
+    for section in info["sections"] if full else []:
         click.echo(f"\n{section['title']}")
         click.echo(render.table(section["headers"], section["rows"]) if section["rows"] else "  none")
     if info["errors"]:
         click.echo(f"\nCells to fix: {len(info['errors'])} (see the Errors column in the sheet)")
     _warn_loose_modes(practice)
+
+
+@cli.command()
+@practice_option
+@click.option("--plugin", default=None, help="Only this plugin's alerts (core for the engine's own).")
+@click.option("--severity", type=click.Choice(SEVERITIES), default=None, help="Only alerts of this severity.")
+@click.option("--open", "open_only", is_flag=True, help="Only alerts still open (open or acknowledged).")
+@json_option
+@friendly
+def alerts(practice_dir: Path, plugin: str | None, severity: str | None, open_only: bool, as_json: bool) -> None:
+    """Alerts, most severe first, oldest first within a severity.
+
+    Example: clinicops alerts --open --plugin billing -p ./maple-street
+    """
+    practice = open_practice(practice_dir)
+    found = operations.alerts(practice, plugin=plugin, severity=severity, open_only=open_only)
+    if as_json:
+        click.echo(json.dumps({"count": len(found), "alerts": found}, indent=2, default=str))
+        return
+    click.echo(f"{len(found)} alert{'' if len(found) == 1 else 's'}")
+    if found:
+        click.echo(render.alerts_table(found, limit=len(found)))
+
+
+@cli.command()
+@practice_option
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (default: 90 days before --to)."
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (default: today).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="report.html",
+    show_default=True,
+    help="The page to write.",
+)
+@json_option
+@friendly
+def report(practice_dir: Path, start: dt.datetime | None, end: dt.datetime | None, out: Path, as_json: bool) -> None:
+    """The manager's report: figures and charts on one page, for a phone, a screen or print.
+
+    The page needs no network and names no patient. --json prints its figures, sections and
+    chart data as one object (the page is written too).
+
+    Example: clinicops report -p ./maple-street --from 2026-01-01 --to 2026-03-31 --out q1.html
+    """
+    practice = open_practice(practice_dir)
+    try:
+        found, page = operations.report(practice, start.date() if start else None, end.date() if end else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from/--to") from None
+    try:
+        out.write_text(page, encoding="utf-8")  # no PHI on the page: an ordinary file
+    except OSError as exc:
+        raise ClinicopsError(f"Cannot write the report to {out}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(json.dumps({**found.as_json(), "page": str(out)}, indent=2, default=str))
+        return
+    click.echo(f"{found.practice}: report for {found.period.label} written to {out}")
+    rows = [[f.label, f.shown()] for s in found.sections for f in s.figures]
+    click.echo(render.table(["Figure", "value"], rows))
 
 
 @cli.command()
@@ -418,7 +486,7 @@ def run_demo(
     _print_report(practice, report, as_json, silent)
     if not talk:
         return
-    click.echo(render.alerts_by_plugin(operations.status(practice)["alerts"], per_plugin=2))
+    click.echo(render.alerts_by_plugin(operations.alerts(practice, open_only=True), per_plugin=2))
     if backend is None:
         click.echo(f"\nOpen {path / 'clinic.xlsx'} to see the notes on bad cells and the Alerts tab;")
         click.echo(f"edit it and run 'clinicops sync -p {path}' again.")

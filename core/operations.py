@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from clinicops.connectors.base import Backend, TableWrite
-from clinicops.core import masking, private_files
+from clinicops.core import masking, metrics, private_files, report_core, report_page
 from clinicops.core.access import AccessEvent
+from clinicops.core.alerts import SEVERITIES
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
@@ -231,26 +232,55 @@ def write_demo_rows(practice: Practice, rows: dict[str, list[dict[str, Any]]]) -
 
 
 def status(practice: Practice) -> dict[str, Any]:
-    """Last sync, record counts, open alerts and the errors still waiting in the sheet."""
+    """Last sync, record counts, open alerts by plugin and severity, the errors still waiting in
+    the sheet, and the report's headline figures for its default period (the same numbers as
+    ``clinicops report``)."""
     with practice.view() as view:
         last = view.tx.sync.last_run()
         counts = {e.name: view.tx.count(e.name) for e in practice.entities() if e.name != "alert"}
-        alerts = [a for a in view.records("alert") if a.get("status") in ("open", "acknowledged")]
+        alerts = report_core.open_alerts(view)
         sections = [s for found in practice.pm.hook.status_sections(practice=view) for s in (found or [])]
-    severity_rank = {"critical": 0, "warning": 1, "info": 2}
-    alerts.sort(key=lambda a: (severity_rank.get(a.get("severity", "info"), 3), a.get("plugin", ""), a["id"]))
+        found = metrics.collect(view, metrics.period_for(view.today()))
     summary = (last or {}).get("summary", {})
     return {
         "practice": practice.config.name,
         "last_sync": {k: last[k] for k in ("finished_at", "outcome", "backend")} if last else None,
         "records": counts,
-        "alerts": alerts,
+        "open_alerts": len(alerts),
+        "alerts_by_plugin": report_core.alert_counts(alerts),
         "errors": summary.get("errors", []),
+        "figures": {k: f.value for k, f in found.figures().items()},
+        "period": {"from": found.period.start.isoformat(), "to": found.period.end.isoformat()},
         "sections": [
             {"title": s.title, "headers": list(s.headers), "rows": [list(r) for r in s.rows]} for s in sections
         ],
         "warnings": private_files.loose_modes(practice.config.data_dir),
     }
+
+
+def alerts(
+    practice: Practice, *, plugin: str | None = None, severity: str | None = None, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """Alerts, most severe first and oldest first within a severity; filtered by plugin,
+    severity, and to those still open (``open`` or ``acknowledged``)."""
+    with practice.view() as view:
+        found = view.records("alert")
+    rank = {name: n for n, name in enumerate(reversed(SEVERITIES))}
+    chosen = [
+        a
+        for a in found
+        if (plugin is None or a.get("plugin") == plugin)
+        and (severity is None or a.get("severity") == severity)
+        and (not open_only or a.get("status") in report_core.OPEN)
+    ]
+    return sorted(chosen, key=lambda a: (rank.get(a.get("severity", ""), 9), a.get("first_seen") or "", a["id"]))
+
+
+def report(practice: Practice, start: dt.date | None = None, end: dt.date | None = None) -> tuple[metrics.Metrics, str]:
+    """The report's figures for a period (default: the 90 days to today) and its page."""
+    with practice.view() as view:
+        found = metrics.collect(view, metrics.period_for(view.today(), start, end))
+    return found, report_page.render(found, practice.now(), practice.config.timezone)
 
 
 def current_user() -> str:

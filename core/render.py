@@ -96,6 +96,12 @@ def alerts_table(alerts: list[dict[str, Any]], limit: int = 40) -> str:
     return text
 
 
+def alert_counts(counts: dict[str, dict[str, int]]) -> str:
+    """Open alerts as a table: a row per plugin (oldest alert first), a column per severity."""
+    rows = [[plugin, c.get("critical", 0), c.get("warning", 0), c.get("info", 0)] for plugin, c in counts.items()]
+    return table(["Plugin", "critical", "warning", "info"], rows)
+
+
 def alerts_by_plugin(alerts: list[dict[str, Any]], per_plugin: int = 2) -> str:
     """A count per plugin, then the most pressing few of each: a first look at everything."""
     by_plugin: dict[str, list[dict[str, Any]]] = {}

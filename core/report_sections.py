@@ -88,7 +88,7 @@ class Figure:
         if self.unit == "USD":
             return f"${self.value:,.2f}"
         if self.unit == "days":
-            return f"{self.value:.1f} days"
+            return f"{self.value:.1f} days" if isinstance(self.value, float) else f"{self.value:,} days"
         return f"{self.value:,}" if isinstance(self.value, int) else f"{self.value:,.1f}"
 
 

@@ -11,6 +11,10 @@ The Credentials tab is the list of record. A practice that only fills in the lic
 DEA expiry columns of the Providers tab is covered too: those dates are checked when the
 Credentials tab has no row of that kind for that provider, so nothing is reported twice.
 ``clinicops status`` lists everyone working with an expired required credential.
+
+The report counts, as of today and for people still working: credentials *due in 90 days*
+(expiring today or within the next 90 days) and *expired* ones still required, with the
+ones due charted by month and kind.
 """
 
 from __future__ import annotations
@@ -20,7 +24,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clinicops import Alert, StatusSection, days_text, hookimpl
+from clinicops import (
+    Alert,
+    Chart,
+    Definition,
+    Figure,
+    ReportPeriod,
+    ReportSection,
+    Series,
+    StatusSection,
+    days_text,
+    hookimpl,
+)
 
 NAME = "credentials"
 
@@ -37,6 +52,7 @@ KIND_NAMES = {
 
 # Provider-tab columns checked when the Credentials tab has no row of that kind.
 PROVIDER_COLUMNS = {"license": "license_expiry", "dea": "dea_expiry"}
+DUE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,49 @@ def status_sections(practice: Any) -> list[StatusSection]:
         if i.required and i.expires < today and _active(practice, i)
     )
     return [StatusSection("Working with an expired required credential", ("Who", "credential", "expired on"), rows)]
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    today = period.today
+    held = [i for i in _held(practice) if _active(practice, i)]
+    due = [i for i in held if 0 <= (i.expires - today).days <= DUE_DAYS]
+    expired = [i for i in held if i.required and i.expires < today]
+    as_of = f"as of {today.isoformat()}"
+    working = "people no longer working (inactive providers, former staff)"
+    figures = (
+        Figure(
+            "credentials.due_90d",
+            "Credentials due in 90 days",
+            len(due),
+            "credentials",
+            Definition("credentials expiring today or within 90 days", period=as_of, exclusions=working),
+        ),
+        Figure(
+            "credentials.expired",
+            "Required credentials expired",
+            len(expired),
+            "credentials",
+            Definition("required credentials past their expiry date", period=as_of, exclusions=working),
+        ),
+    )
+    months = sorted({i.expires.strftime("%Y-%m") for i in due})
+    kinds = sorted({i.kind for i in due})
+    chart = Chart(
+        "Credentials due in the next 90 days, by month",
+        "stacked",
+        tuple(
+            Series(
+                KIND_NAMES.get(kind, kind),
+                tuple(
+                    (m, float(sum(i.kind == kind and i.expires.strftime("%Y-%m") == m for i in due))) for m in months
+                ),
+            )
+            for kind in kinds
+        ),
+        "credentials",
+    )
+    return [ReportSection("credentials.due", "Credentials", figures, (chart,), order=400)]
 
 
 def _held(practice: Any) -> Iterator[Held]:

@@ -28,6 +28,12 @@ hand, reorder point, par level, pack size, packs, quantity, unit cost, line tota
 by vendor in name order, each vendor followed by a total line, and a grand total at the
 end. Lines are numbered in that order; an item without a vendor is under ``(no vendor)``,
 one without a unit cost has no line total and is left out of the totals.
+
+**The report** (``report_sections``), as of today whatever the report period, since stock
+is only known as it is now: *stock value* is on hand × unit cost over lots not expired
+(rows without a unit cost left out); *stock-outs* are items (rows of one name) with no
+usable stock; *lots expiring in 90 days* are lots with stock on hand whose expiry date is
+today or within the next 90 days.
 """
 
 from __future__ import annotations
@@ -39,11 +45,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinicops import Alert, StatusSection, hookimpl
+from clinicops import Alert, Chart, Definition, Figure, ReportPeriod, ReportSection, Series, StatusSection, hookimpl
 
 NAME = "inventory"
 ORDER = "purchase_order_line"
 NO_VENDOR = "(no vendor)"
+EXPIRING_DAYS = 90
 
 
 @hookimpl
@@ -106,6 +113,57 @@ def status_sections(practice: Any) -> list[StatusSection]:
         if line["kind"] != "item"
     ]
     return [StatusSection("Suggested purchase orders", ("Vendor", "Lines", "Total"), rows)]
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    today = period.today
+    rows = practice.records("inventory_item")
+    usable = [r for r in rows if (_days_left(r, today) or 0) >= 0]
+    value: dict[str, Decimal] = {}
+    for row in usable:
+        if row.get("unit_cost") is not None:
+            category = row.get("category") or "(no category)"
+            value[category] = value.get(category, Decimal(0)) + Decimal(row["unit_cost"]) * row["on_hand"]
+    expiring = [r for r in rows if r["on_hand"] > 0 and 0 <= (_days_left(r, today) or -1) <= EXPIRING_DAYS]
+    months = sorted({r["expiry"][:7] for r in expiring})
+    as_of = f"as of {today.isoformat()}"
+    figures = (
+        Figure(
+            "inventory.value",
+            "Stock value",
+            float(sum(value.values(), Decimal(0))),
+            "USD",
+            Definition("on hand × unit cost", period=as_of, exclusions="expired lots and rows without a unit cost"),
+        ),
+        Figure(
+            "inventory.stock_outs",
+            "Stock-outs",
+            sum(1 for item in _items(rows, today) if item.usable <= 0),
+            "items",
+            Definition("items with no usable stock (expired lots not counted)", period=as_of),
+        ),
+        Figure(
+            "inventory.expiring_lots",
+            "Lots expiring in 90 days",
+            len(expiring),
+            "lots",
+            Definition("lots with stock on hand expiring within 90 days", period=as_of, exclusions="empty lots"),
+        ),
+    )
+    by_category = Chart(
+        "Stock value by category",
+        "bar",
+        (Series("value", tuple((k, float(v)) for k, v in sorted(value.items()))),),
+        "USD",
+    )
+    by_month = Chart(
+        "Lots expiring in the next 90 days, by month",
+        "bar",
+        (Series("lots", tuple((m, float(sum(r["expiry"][:7] == m for r in expiring))) for m in months)),),
+        "lots",
+    )
+    return [ReportSection("inventory.stock", "Inventory", figures, (by_category, by_month), order=300)]
 
 
 # --------------------------------------------------------------------------- items

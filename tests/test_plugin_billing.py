@@ -509,13 +509,17 @@ def test_the_summary_tab_is_rebuilt_over_staff_edits_and_follows_the_calendar(cl
 def test_status_shows_the_alerts_and_accounts_receivable(clinic: Clinic) -> None:
     clinic.sheet.append("Claims", [sent(40, billed="1234.50"), claim_row(date_of_service=days_ago(85))])
     clinic.sync()
-    result = CliRunner().invoke(cli, ["status", "-p", str(clinic.folder)])
+    result = CliRunner().invoke(cli, ["status", "--full", "-p", str(clinic.folder)])
     assert result.exit_code == 0, result.output
-    assert "still a draft: 5 days left to file it" in result.output
+    assert "still a draft" not in result.output  # status counts alerts; 'clinicops alerts' lists them
+    listed = CliRunner().invoke(cli, ["alerts", "--open", "--plugin", "billing", "-p", str(clinic.folder)]).output
+    assert "still a draft: 5 days left to file it" in listed
     ar = result.output.split("Accounts receivable\n", 1)[1].splitlines()
     assert ar[1].split() == ["Aetna", "1", "1,234.50", "0.00", "90.0"]  # its only charge is its A/R
-    info = json.loads(CliRunner().invoke(cli, ["status", "--json", "-p", str(clinic.folder)]).output)
-    assert [a["id"] for a in info["alerts"]] == ["billing:CLM000002:timely-filing:7d"]
+    info = json.loads(CliRunner().invoke(cli, ["alerts", "--open", "--json", "-p", str(clinic.folder)]).output)
+    assert [a["id"] for a in info["alerts"] if a["plugin"] == "billing"] == ["billing:CLM000002:timely-filing:7d"]
+    status = json.loads(CliRunner().invoke(cli, ["status", "--json", "-p", str(clinic.folder)]).output)
+    assert sum(status["alerts_by_plugin"]["billing"].values()) == 1
 
 
 def test_disabling_billing_removes_its_alerts(clinic: Clinic) -> None:
@@ -605,8 +609,10 @@ def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_i
         assert summary["All payers"]["Open claims"] == len(in_ar)
         assert money(summary["All payers"]["A/R total"]) == sum(money(c["billed_amount"]) for c in in_ar)
 
-        result = CliRunner().invoke(cli, ["status", "-p", str(tmp_path)])
-        assert "Accounts receivable" in result.output and "days left to file it" in result.output
+        result = CliRunner().invoke(cli, ["status", "--full", "-p", str(tmp_path)])
+        assert "Accounts receivable" in result.output
+        listed = CliRunner().invoke(cli, ["alerts", "--plugin", "billing", "-p", str(tmp_path)])
+        assert "days left to file it" in listed.output
 
         practice.close()
         set_plugin(tmp_path, "billing", False)

@@ -302,7 +302,7 @@ def test_the_purchase_order_is_grouped_by_vendor_with_totals(clinic: Clinic) -> 
         == order(clinic)[3]
     )
 
-    result = CliRunner().invoke(cli, ["status", "-p", str(clinic.folder)])
+    result = CliRunner().invoke(cli, ["status", "--full", "-p", str(clinic.folder)])
     section = result.output.split("Suggested purchase orders\n", 1)[1].splitlines()
     assert [line.split("  ")[-1].strip() for line in section[1:5]] == ["360.00", "64.00", "0.00", "424.00"]
 

@@ -52,9 +52,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops import Alert, FieldProblem, StatusSection, days_text, hookimpl
+from clinicops import Alert, FieldProblem, ReportSection, StatusSection, days_text, hookimpl
 
-from . import codes, receivables
+from . import codes, receivables, report
 from .receivables import NO_PAYER, payer_name, reason_key
 
 NAME = "billing"
@@ -191,6 +191,11 @@ def collect_alerts(practice: Any) -> list[Alert]:
 @hookimpl
 def refresh_tables(practice: Any) -> None:
     practice.replace_table(SUMMARY, receivables.summary_rows(practice.records("claim"), practice.today()), plugin=NAME)
+
+
+@hookimpl
+def report_sections(practice: Any, period: Any) -> list[ReportSection]:
+    return report.sections(practice.records("claim"), period, lambda claim: bool(_code_problems(practice, claim)))
 
 
 @hookimpl

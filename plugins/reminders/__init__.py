@@ -19,8 +19,8 @@ import datetime as dt
 import weakref
 from typing import Any
 
-from clinicops import Alert, ScheduledTask, StatusSection, hookimpl
-from clinicops.plugins.reminders import alerts, commands, ledger, noshows, sending
+from clinicops import Alert, ReportSection, ScheduledTask, StatusSection, hookimpl
+from clinicops.plugins.reminders import alerts, commands, ledger, noshows, report, sending
 from clinicops.plugins.reminders.settings import SCHEMA, Settings
 
 NAME = "reminders"
@@ -96,6 +96,11 @@ def status_sections(practice: Any) -> list[StatusSection]:
         ),
         StatusSection("Reminders in the ledger (last week)", ("State", "Count"), sorted(counts.items())),
     ]
+
+
+@hookimpl
+def report_sections(practice: Any, period: Any) -> list[ReportSection]:
+    return [report.section(practice, period)]
 
 
 @hookimpl

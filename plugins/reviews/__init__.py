@@ -18,6 +18,9 @@ Reviews are ``performance_review`` rows (the Performance reviews tab).
 
 Staff on leave get no new review and no due-date alerts until they are back.
 
+The report counts, as of today, open reviews (scheduled or in progress) due within the next
+90 days and those already overdue, with the ones due charted by month.
+
 Settings (``[plugins.reviews]``, all optional):
 
 - ``cycle_months`` (default 12): months between reviews after the first.
@@ -34,12 +37,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops import Alert, StatusSection, hookimpl
+from clinicops import Alert, Chart, Definition, Figure, ReportPeriod, ReportSection, Series, StatusSection, hookimpl
 from clinicops.plugins.reviews import scoring
 from clinicops.plugins.reviews.cycles import OPEN, date_of, is_new_hire_review, next_cycle, review_id
 
 NAME = "reviews"
 ENTITY = "performance_review"
+DUE_DAYS = 90
 
 
 @hookimpl
@@ -215,6 +219,41 @@ def status_sections(practice: Any) -> list[StatusSection]:
             when = f"{_days(-left)} overdue" if left < 0 else "today" if left == 0 else f"in {_days(left)}"
             rows.append((review["id"], _who(member), _manager_name(member, review, staff), review["due_date"], when))
     return [StatusSection("Performance reviews due", ("Review", "Staff", "Manager", "Due", "When"), rows)]
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    if ENTITY not in practice.registry:
+        return []
+    today = period.today
+    open_reviews = [r for r in practice.records(ENTITY) if r.get("status") in OPEN and r.get("due_date")]
+    left = [(r, (dt.date.fromisoformat(r["due_date"]) - today).days) for r in open_reviews]
+    due = [r for r, days in left if 0 <= days <= DUE_DAYS]
+    as_of = f"as of {today.isoformat()}"
+    figures = (
+        Figure(
+            "reviews.due_90d",
+            "Reviews due in 90 days",
+            len(due),
+            "reviews",
+            Definition("open reviews due today or within 90 days", period=as_of, exclusions="completed and cancelled"),
+        ),
+        Figure(
+            "reviews.overdue",
+            "Reviews overdue",
+            sum(days < 0 for _, days in left),
+            "reviews",
+            Definition("open reviews past their due date", period=as_of, exclusions="completed and cancelled"),
+        ),
+    )
+    months = sorted({r["due_date"][:7] for r in due})
+    chart = Chart(
+        "Reviews due in the next 90 days, by month",
+        "bar",
+        (Series("reviews", tuple((m, float(sum(r["due_date"][:7] == m for r in due))) for m in months)),),
+        "reviews",
+    )
+    return [ReportSection("reviews.due", "Performance reviews", figures, (chart,), order=410)]
 
 
 def _overall(practice: Any, record: dict[str, Any]) -> float | None:
