@@ -61,6 +61,7 @@ __all__ = [
     "StatusSection",
     "StorageError",
     "__version__",
+    "collect_report",
     "days_text",
     "friendly",
     "hookimpl",
@@ -70,15 +71,28 @@ __all__ = [
     "open_practice",
     "practice_option",
     "private_files",
+    "render_report",
     "render_table",
+    "report_period",
 ]
 
 # The command-line helpers a plugin's commands share with the core's, so both read alike;
 # loaded on first use, as the CLI itself loads plugins.
 _CLI_HELPERS = ("friendly", "json_option", "open_practice", "practice_option")
+# The report's figures and page, loaded on first use: drawing charts needs matplotlib.
+_REPORT = {
+    "collect_report": ("clinicops.core.metrics", "collect"),
+    "report_period": ("clinicops.core.metrics", "period_for"),
+    "render_report": ("clinicops.core.report_page", "render"),
+}
 
 
 def __getattr__(name: str) -> object:
+    if name in _REPORT:
+        from importlib import import_module
+
+        module, attribute = _REPORT[name]
+        return getattr(import_module(module), attribute)
     if name in _CLI_HELPERS:
         from clinicops.core import cli
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from clinicops.connectors.base import Backend, TableWrite
-from clinicops.core import masking, metrics, private_files, report_core, report_page
+from clinicops.core import masking, metrics, private_files, report_core
 from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES
 from clinicops.core.backend_registry import open_backend
@@ -278,6 +278,8 @@ def alerts(
 
 def report(practice: Practice, start: dt.date | None = None, end: dt.date | None = None) -> tuple[metrics.Metrics, str]:
     """The report's figures for a period (default: the 90 days to today) and its page."""
+    from clinicops.core import report_page  # draws with matplotlib: loaded only for a report
+
     with practice.view() as view:
         found = metrics.collect(view, metrics.period_for(view.today(), start, end))
     return found, report_page.render(found, practice.now(), practice.config.timezone)

@@ -11,12 +11,10 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from clinicops.core import metrics
-from clinicops.core.clock import PinnedClock
 from clinicops.core.practice import Practice
 
 from .conftest import write_config
@@ -121,15 +119,21 @@ def records() -> Iterator[tuple[str, dict[str, Any]]]:
         yield "alert", {"id": rid, "plugin": plugin, "severity": severity, "status": status, "first_seen": seen}
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> metrics.Metrics:
-    folder: Path = tmp_path_factory.mktemp("figures")
-    write_config(folder, plugins=PLUGINS, entities=ENTITIES)
-    noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=ZoneInfo("America/New_York"))
-    practice = Practice.open(folder, clock=PinnedClock(noon.astimezone(dt.UTC)))
+def fixed_practice(folder: Path) -> Path:
+    """The practice above in ``folder``, its clock pinned to noon on 2026-03-31, records in its store."""
+    write_config(folder, plugins=PLUGINS, entities=ENTITIES, extra='\n[clock]\nnow = "2026-03-31T12:00"\n')
+    practice = Practice.open(folder)
     with practice.view() as view:
         for entity, record in records():
             view.save(entity, record, plugin="test")
+    practice.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> metrics.Metrics:
+    practice = Practice.open(fixed_practice(tmp_path_factory.mktemp("figures")))
+    assert practice.today() == TODAY
     with practice.view() as view:
         found = metrics.collect(view, metrics.period_for(view.today(), dt.date(2026, 3, 1), TODAY))
     practice.close()
