@@ -24,7 +24,7 @@ from clinicops.core.coercion.identifiers import npi_check_digit
 from clinicops.core.errors import ClinicopsError, NotFound
 from clinicops.core.hookspecs import hookimpl
 from clinicops.core.local_time import shown as local_time
-from clinicops.core.notify import Channel, Delivery, Message
+from clinicops.core.notify import Attachment, Channel, Delivery, Message
 from clinicops.core.plugin_storage import PluginStorage, StorageError
 from clinicops.core.practice import PracticeView
 from clinicops.core.problems import FieldProblem
@@ -42,6 +42,7 @@ __all__ = [
     "SEVERITIES",
     "AccessEvent",
     "Alert",
+    "Attachment",
     "ChangeSet",
     "Channel",
     "Chart",

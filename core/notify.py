@@ -13,12 +13,22 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the weekly digest's report page); channels that cannot carry one ignore it."""
+
+    filename: str
+    content_type: str  # "text/html"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     channel: str  # the channel's name: "email", "sms"
     to: str  # an address or an E.164 number
     subject: str
     body: str
     idempotency_key: str  # the same key is never delivered twice
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

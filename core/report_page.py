@@ -38,7 +38,8 @@ h2 { font-size: 1.15rem; margin: .3rem 0 .6rem; }
 .figure dt { font-size: .8rem; color: var(--muted); }
 .figure dd { margin: 0; font-size: 1.35rem; font-weight: 600; }
 .figure sup { font-size: .7rem; font-weight: 400; color: var(--muted); }
-figure.chart { margin: .8rem 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 0 1rem; }
+figure.chart { margin: .8rem 0; min-width: 0; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: .85rem; color: var(--muted); }
 ol.notes { font-size: .8rem; color: var(--muted); padding-left: 1.4rem; }
@@ -59,9 +60,11 @@ footer { margin-top: 2rem; font-size: .8rem; color: var(--muted); }
 {% for f in s.figures %}<div class="figure" id="figure-{{ f.key }}"><dt>{{ f.label }}</dt>
 <dd data-value="{{ f.value if f.value is not none else '' }}">{{ f.shown() }}<sup>{{ notes[f.key] }}</sup></dd></div>
 {% endfor %}</dl>
+<div class="charts">
 {% for c in s.charts %}<figure class="chart">{{ charts[s.key][loop.index0] | safe }}
 <figcaption>{{ c.title }}</figcaption></figure>
-{% endfor %}{% for n in s.notes %}<p class="note">{{ n }}</p>
+{% endfor %}</div>
+{% for n in s.notes %}<p class="note">{{ n }}</p>
 {% endfor %}<ol class="notes" start="{{ notes[s.figures[0].key] if s.figures else 1 }}">
 {% for f in s.figures %}<li>{{ f.label }}: {{ f.definition.sentence() }}</li>
 {% endfor %}</ol>

@@ -143,7 +143,7 @@ def test_email_file_mode_writes_one_eml_per_key_and_says_so_in_an_alert(tmp_path
 def test_daily_digest_mails_the_manager_the_alerts_opened_since_the_last_one(
     xlsx_clinic: Clinic, smtp: SmtpServer
 ) -> None:
-    extra = email_settings(smtp.port, digest_to="manager@clinic.example.org")
+    extra = email_settings(smtp.port, digest_to="manager@clinic.example.org", weekly_day="never")
     write_config(xlsx_clinic.folder, plugins=["credentials", "email"], extra=extra)
     xlsx_clinic.reopen()
     with time_machine.travel(dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC), tick=False) as clock:
@@ -269,3 +269,29 @@ def test_twilio_replies_are_read_across_pages(tmp_path: Path, twilio: TwilioStub
     adapter = TwilioAdapter(twilio.base_url, "TEST_TWILIO_SID", "TEST_TWILIO_TOKEN", twilio.number, 5)
     replies = adapter.receive()
     assert len(replies) == 130 and len({r.provider_id for r in replies}) == 130
+
+
+def test_weekly_report_mails_the_headline_figures_with_the_page_once_a_week(
+    xlsx_clinic: Clinic, smtp: SmtpServer
+) -> None:
+    extra = email_settings(smtp.port, digest_to="manager@clinic.example.org", weekly_day="monday")
+    write_config(xlsx_clinic.folder, plugins=["credentials", "email"], extra=extra)
+    xlsx_clinic.reopen()
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC), tick=False) as clock:  # a Monday
+        xlsx_clinic.sync()
+        runner = Runner(xlsx_clinic.practice)
+        digest = runner.job("email:daily-digest")
+        assert runner.run_job(digest) == "ok"
+        assert runner.run_job(digest) == "ok"  # the same Monday again: no second weekly email
+        clock.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))  # Tuesday: the daily digest only
+        runner.run_job(digest)
+        status = operations.status(xlsx_clinic.practice)
+    weekly = [m for m in smtp.to("manager@clinic.example.org") if "the week's report" in m.subject]
+    assert [m.subject for m in weekly] == ["Test Clinic: the week's report (2026-08-26 to 2026-11-23)"]
+    assert len(smtp.to("manager@clinic.example.org")) == 3  # two daily digests and one weekly report
+    mail = weekly[0].message
+    body = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"  Credentials due in 90 days: {status['figures']['credentials.due_90d']}" in body
+    [page] = [part for part in mail.iter_attachments() if part.get_filename() == "report-2026-11-23.html"]
+    html = page.get_content()
+    assert html.startswith("<!DOCTYPE html>") and 'id="credentials.due"' in html and "<svg" in html

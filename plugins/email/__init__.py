@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from clinicops import Alert, ScheduledTask, hookimpl
-from clinicops.plugins.email import digest
+from clinicops.plugins.email import digest, weekly
 from clinicops.plugins.email.channel import EmailSettings, FileChannel, SmtpChannel
 
 NAME = "email"
@@ -39,6 +39,11 @@ def plugin_settings_schema() -> dict[str, Any]:
             "digest_to": {"type": "string", "default": "", "description": "The manager's address; empty: no digest."},
             "digest_at": {"type": "string", "pattern": HHMM, "default": "07:00"},
             "digest_when_empty": {"type": "boolean", "default": True, "description": "Send even with nothing new."},
+            "weekly_day": {
+                "enum": [*weekly.WEEKDAYS, "never"],
+                "default": "monday",
+                "description": "The day the weekly report email goes to digest_to, at digest_at.",
+            },
         },
     }
 
@@ -64,7 +69,13 @@ def register_tasks(practice: Any) -> list[ScheduledTask]:
     settings = practice.settings(NAME)
     if not settings["digest_to"]:
         return []
-    return [ScheduledTask("daily-digest", run=digest.send_digest, daily_at=settings["digest_at"])]
+    return [ScheduledTask("daily-digest", run=daily_and_weekly, daily_at=settings["digest_at"])]
+
+
+def daily_and_weekly(practice: Any) -> None:
+    """The ``email:daily-digest`` task: the daily digest, and on ``weekly_day`` the weekly report too."""
+    digest.send_digest(practice)
+    weekly.send_weekly(practice)
 
 
 @hookimpl

@@ -83,6 +83,9 @@ def build(message: Message, settings: EmailSettings, now: dt.datetime) -> EmailM
     if settings.reply_to:
         msg["Reply-To"] = settings.reply_to
     msg.set_content(message.body)
+    for attachment in message.attachments:
+        kind, _, subtype = attachment.content_type.partition("/")
+        msg.add_attachment(attachment.data, maintype=kind, subtype=subtype, filename=attachment.filename)
     return msg
 
 
