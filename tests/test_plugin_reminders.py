@@ -404,7 +404,7 @@ def test_no_show_tracking_on_the_demo_practice(tmp_path: Path) -> None:
     practice = Practice.open(folder, clock=PinnedClock(local(2026, 11, 23, 7, 0), frozen=True))
     operations.sync(practice)
     info = operations.status(practice)
-    mine = {a["id"].split(":", 1)[1]: a for a in info["alerts"] if a["plugin"] == "reminders"}
+    mine = {a["id"].split(":", 1)[1]: a for a in operations.alerts(practice, plugin="reminders", open_only=True)}
     repeats = sorted(k for k in mine if k.startswith("repeat-no-show-"))
     assert repeats == ["repeat-no-show-P000024", "repeat-no-show-P000118", "repeat-no-show-P000168"]
     assert "Patient P000024 missed 3 appointments in the last 365 days" in mine[repeats[0]]["message"]
@@ -431,7 +431,7 @@ def test_no_show_tracking_on_the_demo_practice(tmp_path: Path) -> None:
     (folder / "practice.toml").write_text(without)
     later = PinnedClock(local(2026, 11, 23, 7, 5), frozen=True)
     operations.sync(Practice.open(folder, clock=later))
-    alerts = operations.status(Practice.open(folder, clock=later))["alerts"]
+    alerts = operations.alerts(Practice.open(folder, clock=later), open_only=True)
     assert alerts and not [a for a in alerts if a["plugin"] == "reminders"]
 
 
@@ -446,6 +446,7 @@ def test_plugins_json_lists_the_reminder_and_channel_plugins_with_their_hooks() 
         "register_commands",
         "register_schemas",
         "register_tasks",
+        "report_sections",
         "status_sections",
     ]
     assert hooks["email"] == [
