@@ -73,6 +73,7 @@ from clinicops.examples.demo_people import (
     plan_staff,
     review_rows,
 )
+from clinicops.examples.demo_upkeep import upkeep_tabs
 from clinicops.examples.demo_visits import WINDOW_DAYS, Claim, Visit, plan_claims, schedule
 
 ENTITIES = (
@@ -335,4 +336,13 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
         "performance_review": review_rows(staff, today, stream("reviews")),
     }
     _type_like_people_do(tables, today)
+    return tables
+
+
+def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Row]]:
+    """Everything the demo workbook holds: `generate_demo`'s sheets plus the tabs of the
+    back-office plugins the demo enables (equipment and compliance…), each from its own
+    seeded stream and module, keyed by entity name like the rest."""
+    tables = generate_demo(today, seed)
+    tables |= upkeep_tabs(today, random.Random(f"{seed}:upkeep"))
     return tables
