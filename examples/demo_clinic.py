@@ -60,6 +60,7 @@ from faker import Faker
 
 from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
+from clinicops.examples.demo_feedback import feedback_tabs
 from clinicops.examples.demo_people import (
     OFFICE_MANAGER,
     Emails,
@@ -341,8 +342,9 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
 
 def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Row]]:
     """Everything the demo workbook holds: `generate_demo`'s sheets plus the tabs of the
-    back-office plugins the demo enables (equipment and compliance…), each from its own
+    back-office plugins the demo enables (equipment, feedback, budget, schedule), each from its own
     seeded stream and module, keyed by entity name like the rest."""
     tables = generate_demo(today, seed)
     tables |= upkeep_tabs(today, random.Random(f"{seed}:upkeep"))
+    tables |= feedback_tabs(today, tables, random.Random(f"{seed}:feedback"))
     return tables

@@ -52,3 +52,14 @@ def test_the_demo_shows_every_equipment_alert(demo_alerts: dict[str, str]) -> No
     }
     # Two excursions in the log; the earlier one has its action written down.
     assert [v for k, v in demo_alerts.items() if k.endswith(":excursion")] == ["critical"]
+
+
+def test_the_demo_shows_every_feedback_alert(demo_alerts: dict[str, str]) -> None:
+    assert kinds(demo_alerts, "feedback") == {
+        "acknowledge",
+        "acknowledge-overdue",
+        "resolve-soon",
+        "overdue",
+        "privacy",
+    }
+    assert [v for k, v in demo_alerts.items() if k.startswith("feedback:") and k.endswith(":privacy")] == ["critical"]
