@@ -63,3 +63,10 @@ def test_the_demo_shows_every_feedback_alert(demo_alerts: dict[str, str]) -> Non
         "privacy",
     }
     assert [v for k, v in demo_alerts.items() if k.startswith("feedback:") and k.endswith(":privacy")] == ["critical"]
+
+
+def test_the_demo_shows_every_budget_alert(demo_alerts: dict[str, str]) -> None:
+    assert kinds(demo_alerts, "budget") == {"near", "over", "due", "overdue", "duplicate", "next-missing"}
+    assert (
+        "budget:2026-11:medical-supplies:near" in demo_alerts and "budget:2026-11:office-supplies:over" in demo_alerts
+    )
