@@ -62,6 +62,7 @@ from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_budget import budget_tabs
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
 from clinicops.examples.demo_feedback import feedback_tabs
+from clinicops.examples.demo_flow import flow_tabs
 from clinicops.examples.demo_people import (
     OFFICE_MANAGER,
     Emails,
@@ -349,4 +350,5 @@ def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, lis
     tables |= upkeep_tabs(today, random.Random(f"{seed}:upkeep"))
     tables |= feedback_tabs(today, tables, random.Random(f"{seed}:feedback"))
     tables |= budget_tabs(today, random.Random(f"{seed}:budget"))
+    tables |= flow_tabs(today, tables, random.Random(f"{seed}:flow"))
     return tables

@@ -70,3 +70,20 @@ def test_the_demo_shows_every_budget_alert(demo_alerts: dict[str, str]) -> None:
     assert (
         "budget:2026-11:medical-supplies:near" in demo_alerts and "budget:2026-11:office-supplies:over" in demo_alerts
     )
+
+
+def test_the_demo_shows_every_schedule_alert(demo_alerts: dict[str, str]) -> None:
+    found = {
+        key.split(":")[2] if key.count(":") >= 2 else key.split(":")[1]
+        for key in demo_alerts
+        if key.startswith("schedule:")
+    }
+    assert found >= {
+        "double-booked",
+        "room-double-booked",
+        "patient-double-booked",
+        "day-off",
+        "outside-hours",
+        "median-wait",
+    }
+    assert any(key.startswith("schedule:gap:") for key in demo_alerts)
