@@ -17,7 +17,6 @@ from typing import Any
 import tomlkit
 
 from clinicops.connectors.discover import read_tabs
-from clinicops.core import alerts
 from clinicops.core.adopt import TabProposal, propose
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME
@@ -70,7 +69,7 @@ def write_config(folder: Path, name: str, timezone: str, backend: str) -> None:
 
 def examine(practice: Practice) -> Adoption:
     """Propose bindings for every tab and preview the first sync with them (nothing is written)."""
-    skip = {alerts.ENTITY, *practice.plugin_entities}
+    skip = practice.computed_entities
     candidates = [e for e in practice.registry if e.name not in skip]
     tables = read_tabs(open_backend(practice.config))
     tabs = propose(candidates, tables, practice.coerce_context)

@@ -194,7 +194,7 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     ``backend`` replaces the demo's ``[backend]`` table (its workbook) with another, e.g. a
     spreadsheet on an emulator started for the demo.
     """
-    from clinicops.examples.demo_clinic import generate_demo
+    from clinicops.examples.demo_clinic import generate_workbook
 
     path = Path(path)
     if (path / CONFIG_NAME).exists():
@@ -208,7 +208,7 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     if today is not None:
         pin_clock(path / CONFIG_NAME, today)
     practice = Practice.open(path)
-    write_demo_rows(practice, generate_demo(practice.today()))
+    write_demo_rows(practice, generate_workbook(practice.today()))
     return practice
 
 

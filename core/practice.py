@@ -90,6 +90,19 @@ class Practice:
             timezone=c.timezone, phone_region=c.phone_region, date_order=c.date_order, reference_year=self.today().year
         )
 
+    @property
+    def computed_entities(self) -> set[str]:
+        """Tabs only clinicops fills: alerts and the plugins' tables whose every field a plugin computes.
+
+        A plugin may also add a tab staff keep (equipment, budget lines): that one is the
+        staff's like any built-in tab.
+        """
+        return {"alert"} | {
+            name
+            for name in self.plugin_entities
+            if name in self.registry and all(f.plugin_owned for f in self.registry[name].fields)
+        }
+
     def enabled_plugins(self) -> set[str]:
         return {name for name, plugin in self.pm.list_name_plugin() if plugin is not None}
 

@@ -278,7 +278,7 @@ class SyncEngine:
         entities = [r.entity for r in reads]
         tables = {r.entity.name: r.table for r in reads}
         id_headers = {r.entity.name: r.binding.header_for(r.entity.by_name[r.entity.primary_key]) for r in reads}
-        clinicops_tabs = {"alert", *self.practice.plugin_entities}
+        clinicops_tabs = self.practice.computed_entities
         lost_store.check(view, entities, tables, id_headers, clinicops_tabs=clinicops_tabs, adopted_by=self.adopted_by)
 
     def _write_back(self, settled: list[Settled], report: SyncReport) -> list[Settled]:

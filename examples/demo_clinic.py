@@ -59,7 +59,10 @@ import re
 from faker import Faker
 
 from clinicops.examples import demo_catalog as cat
+from clinicops.examples.demo_budget import budget_tabs
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
+from clinicops.examples.demo_feedback import feedback_tabs
+from clinicops.examples.demo_flow import flow_tabs
 from clinicops.examples.demo_people import (
     OFFICE_MANAGER,
     Emails,
@@ -73,6 +76,7 @@ from clinicops.examples.demo_people import (
     plan_staff,
     review_rows,
 )
+from clinicops.examples.demo_upkeep import upkeep_tabs
 from clinicops.examples.demo_visits import WINDOW_DAYS, Claim, Visit, plan_claims, schedule
 
 ENTITIES = (
@@ -335,4 +339,16 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
         "performance_review": review_rows(staff, today, stream("reviews")),
     }
     _type_like_people_do(tables, today)
+    return tables
+
+
+def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Row]]:
+    """Everything the demo workbook holds: `generate_demo`'s sheets plus the tabs of the
+    back-office plugins the demo enables (equipment, feedback, budget, schedule), each from its own
+    seeded stream and module, keyed by entity name like the rest."""
+    tables = generate_demo(today, seed)
+    tables |= upkeep_tabs(today, random.Random(f"{seed}:upkeep"))
+    tables |= feedback_tabs(today, tables, random.Random(f"{seed}:feedback"))
+    tables |= budget_tabs(today, random.Random(f"{seed}:budget"))
+    tables |= flow_tabs(today, tables, random.Random(f"{seed}:flow"))
     return tables

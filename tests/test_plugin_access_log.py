@@ -89,12 +89,12 @@ def test_chain_verifies_after_the_demo_sync_and_holds_one_entry_per_phi_record(d
     verdict = json.loads(result.output)
     with db(demo) as conn:
         phi_records = conn.execute(
-            "SELECT count(*) FROM records WHERE entity IN ('patient', 'appointment', 'claim')"
+            "SELECT count(*) FROM records WHERE entity IN ('patient', 'appointment', 'claim', 'feedback')"
         ).fetchone()[0]
     assert verdict["ok"] and verdict["missing_guards"] == []
     assert verdict["entries"] == verdict["head_seq"] == phi_records
     creates = {(r[6], r[5]) for r in log_rows(demo)}
-    assert creates == {("patient", "create"), ("appointment", "create"), ("claim", "create")}
+    assert creates == {("patient", "create"), ("appointment", "create"), ("claim", "create"), ("feedback", "create")}
 
 
 def test_the_database_refuses_to_change_or_delete_an_entry_or_a_checkpoint(demo: Path, tmp_path: Path) -> None:
@@ -529,7 +529,7 @@ def test_both_log_tables_dropped_is_a_failure_not_an_empty_log(demo: Path) -> No
     (demo / ANCHORS).unlink()  # the anchors gone too: the records it should have logged still say so
     result = audit("verify", "-p", str(demo))
     assert result.exit_code == 1
-    assert "the store holds no access log at all, but 2054 records with PHI" in result.output
+    assert "the store holds no access log at all, but 2111 records with PHI" in result.output
 
 
 def test_insert_or_replace_cannot_rewrite_an_entry_or_a_checkpoint(demo: Path) -> None:
