@@ -11,6 +11,7 @@ shows these rules at work without reshuffling anything else:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from clinicops.examples.demo_common import Row
@@ -29,6 +30,15 @@ def type_expiry_as_month_and_year(tables: dict[str, list[Row]], today: dt.date) 
     row = _stock_row(tables, MONTH_YEAR_ITEM)
     month = today + dt.timedelta(days=25)
     row["expiry"] = f"{month.month}/{month.year}"
+
+
+def full_dates(tables: dict[str, list[Row]]) -> None:
+    """Expiries typed as a month and year, as the last day of that month: for a database whose date fields
+    take only full dates (Airtable), where nobody could have typed one."""
+    for row in tables["inventory_item"]:
+        if isinstance(row["expiry"], str):
+            month, year = map(int, row["expiry"].split("/"))
+            row["expiry"] = dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def open_a_multi_dose_vial(tables: dict[str, list[Row]], today: dt.date) -> None:
