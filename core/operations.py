@@ -194,6 +194,7 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     ``backend`` replaces the demo's ``[backend]`` table (its workbook) with another, e.g. a
     spreadsheet on an emulator started for the demo.
     """
+    from clinicops.examples.demo_care import full_dates
     from clinicops.examples.demo_clinic import generate_workbook
 
     path = Path(path)
@@ -208,7 +209,10 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     if today is not None:
         pin_clock(path / CONFIG_NAME, today)
     practice = Practice.open(path)
-    write_demo_rows(practice, generate_workbook(practice.today()))
+    rows = generate_workbook(practice.today())
+    if backend is not None:  # typed fields take full dates only
+        full_dates(rows)
+    write_demo_rows(practice, rows)
     return practice
 
 

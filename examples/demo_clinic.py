@@ -43,7 +43,9 @@ Deliberate questionable facts (clean cells, work for the plugins)
   `demo_people.EXPIRY_OVERRIDES` for whose.
 - Inventory: 8 items at or below their reorder point (at least one out of stock and one
   exactly at the point); 2 expired lots; 5 lots expiring within 60 days (2 of them
-  vaccines) and 2 more vaccine lots within 90 days.
+  vaccines) and 2 more vaccine lots within 90 days; one more lot's expiry typed as a month
+  and year that ends within 60 days, and one opened multi-dose vial two days from its
+  beyond-use date (see `demo_care`).
 - Appointments: 3 patients with three no-shows each; 5 appointments of the past week
   still "scheduled", for no-show tracking to pick up.
 - Reviews: one overdue (S000003), four due within 30 days (S000002, S000009, S000011 and
@@ -58,6 +60,7 @@ import re
 
 from faker import Faker
 
+from clinicops.examples import demo_care
 from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_budget import budget_tabs
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
@@ -339,6 +342,8 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
         "performance_review": review_rows(staff, today, stream("reviews")),
     }
     _type_like_people_do(tables, today)
+    demo_care.type_expiry_as_month_and_year(tables, today)
+    demo_care.open_a_multi_dose_vial(tables, today)
     return tables
 
 

@@ -15,10 +15,28 @@ Credentials tab has no row of that kind for that provider, so nothing is reporte
 The report counts, as of today and for people still working: credentials *due in 90 days*
 (expiring today or within the next 90 days) and *expired* ones still required, with the
 ones due charted by month and kind.
+
+**Cycle sanity.** Each kind renews on a known cycle, so an expiry further out than one
+cycle is most likely a typo (2036 for 2026) that would keep a lapsed credential quiet for
+years: ``CR…:beyond-cycle`` (warning) asks someone to check the card. The cycle is counted
+from the ``Issued`` date when there is one, else from today, to the end of that month
+(cards and registrations expire at a month's end). The default cycles, per practice
+in ``cycle_years``:
+
+- DEA registration: 3 years (21 CFR 1301.13(e): practitioners register for 3 years).
+- CPR/BLS and ACLS: 2 years (American Heart Association course completion cards are valid
+  for two years).
+- OSHA bloodborne-pathogens training: 1 year (29 CFR 1910.1030(g)(2)(ii)(B): at least annually).
+- HIPAA training: 1 year, by practice policy (45 CFR 164.530(b) requires training without a
+  period; annual refreshers are the common policy).
+
+A kind without a cycle (state licenses differ by state and board) is not checked; a practice
+adds one, or turns a kind's check off with 0.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +68,9 @@ KIND_NAMES = {
     "malpractice": "malpractice insurance",
 }
 
+# The longest a renewal of each kind lasts, in years (see the module docstring for the sources).
+CYCLE_YEARS = {"dea": 3, "cpr-bls": 2, "acls": 2, "osha-training": 1, "hipaa-training": 1}
+
 # Provider-tab columns checked when the Credentials tab has no row of that kind.
 PROVIDER_COLUMNS = {"license": "license_expiry", "dea": "dea_expiry"}
 DUE_DAYS = 90
@@ -67,6 +88,7 @@ class Held:
     required: bool
     entity: str
     record_id: str
+    issued: dt.date | None = None
 
 
 @hookimpl
@@ -87,6 +109,13 @@ def plugin_settings_schema() -> dict[str, Any]:
                 "default": True,
                 "description": "Also warn about credentials not marked required.",
             },
+            "cycle_years": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 20},
+                "default": {},
+                "description": "Per kind, the longest one renewal lasts in years, over the built-in cycles; an "
+                "expiry further out is flagged as a probable typo. 0 turns the check off for a kind.",
+            },
         },
     }
 
@@ -97,6 +126,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
     thresholds = sorted(set(settings["warn_days"]))
     today = practice.today()
     names = _holder_names(practice)
+    cycles = CYCLE_YEARS | settings["cycle_years"]
     alerts = []
     for item in _held(practice):
         if not item.required and not settings["include_optional"]:
@@ -104,6 +134,9 @@ def collect_alerts(practice: Any) -> list[Alert]:
         left = (item.expires - today).days
         who = names.get((item.holder_type, item.holder_id), item.holder_id)
         what = KIND_NAMES.get(item.kind, item.kind)
+        beyond = _beyond_cycle(item, today, cycles, who, what)
+        if beyond:
+            alerts.append(beyond)
         if left < 0:
             alerts.append(
                 Alert(
@@ -129,6 +162,32 @@ def collect_alerts(practice: Any) -> list[Alert]:
             )
         )
     return alerts
+
+
+def cycle_end(start: dt.date, years: int) -> dt.date:
+    """The last day of the month ``years`` after ``start``: the furthest one renewal can run."""
+    year = start.year + years
+    return dt.date(year, start.month, calendar.monthrange(year, start.month)[1])
+
+
+def _beyond_cycle(item: Held, today: dt.date, cycles: dict[str, int], who: str, what: str) -> Alert | None:
+    years = cycles.get(item.kind)
+    if not years:
+        return None
+    start = item.issued or today
+    latest = cycle_end(start, years)
+    if item.expires <= latest:
+        return None
+    since = f"issued {start.isoformat()}" if item.issued else "from today"
+    return Alert(
+        key=f"{item.key}:beyond-cycle",
+        severity="warning",
+        message=f"{who}'s {what} expires on {item.expires.isoformat()}, more than {years} year"
+        f"{'s' if years != 1 else ''} ({since}); one renewal lasts {years} year{'s' if years != 1 else ''}. "
+        "Probably a typo: check the card and correct the date.",
+        entity=item.entity,
+        record_id=item.record_id,
+    )
 
 
 @hookimpl
@@ -201,6 +260,7 @@ def _held(practice: Any) -> Iterator[Held]:
                 required=cred.get("required", True) is not False,
                 entity="credential",
                 record_id=cred["id"],
+                issued=dt.date.fromisoformat(cred["issued"]) if cred.get("issued") else None,
             )
     for provider in practice.records("provider"):
         for kind, column in PROVIDER_COLUMNS.items():

@@ -22,6 +22,23 @@ still can be. Vaccines (category ``vaccine``) are warned about earlier,
 scheduled visits or to transfer them, as vaccine programs ask. A lot with nothing on hand
 raises nothing; a row without a lot number is keyed by its SKU alone.
 
+**Opened multi-dose vials.** A lot with an ``Opened`` date (the day its vial was first
+punctured) has a beyond-use date: ``opened_use_days`` (28) days after opening, or the number
+of days the item's own ``Days after opening`` states (the manufacturer's package insert
+decides: some vaccines allow fewer days, some none beyond the expiry). The rule comes from
+the CDC (Injection Safety, "Questions about multi-dose vials": an opened or punctured vial is
+dated and discarded within 28 days unless the manufacturer specifies a different date),
+USP <797>, and the CDC Vaccine Storage and Handling Toolkit and immunize.org, which tell
+staff to write the beyond-use date on the vial and never use it past the earlier of that
+date and the expiry. The lot's use-by date is therefore the earlier of the two:
+``INV…:lot-L:past-beyond-use`` (critical) the day after it, ``INV…:lot-L:beyond-use-within-Nd``
+(warning) within ``opened_warn_days`` of it, and the lot's doses stop counting as usable stock
+from then on. When the expiry comes first, the expiry alerts above speak instead.
+
+**Month and year.** An expiry typed as a month and year (``12/2026``, ``Dec 2026``,
+``2026-12``) means the last day of that month (CDC Vaccine Storage and Handling Toolkit);
+the column reads it so (``x-month-year`` in the item's schema).
+
 **The ``Purchase order`` tab** is the plugin's own table, rebuilt every sync (staff edits
 to it are overwritten): one line per item to reorder (vendor, SKU, item, unit, usable on
 hand, reorder point, par level, pack size, packs, quantity, unit cost, line total), grouped
@@ -45,7 +62,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinicops import Alert, Chart, Definition, Figure, ReportPeriod, ReportSection, Series, StatusSection, hookimpl
+from clinicops import Alert, Chart, Definition, Figure, ReportPeriod, ReportSection, Series, StatusSection, days_text, hookimpl
 
 NAME = "inventory"
 ORDER = "purchase_order_line"
@@ -70,6 +87,16 @@ def plugin_settings_schema() -> dict[str, Any]:
                 "default": 90,
                 "description": "The same for vaccine lots (category vaccine).",
             },
+            "opened_use_days": {
+                **days,
+                "default": 28,
+                "description": "Days an opened multi-dose vial may be used, unless the item states its own.",
+            },
+            "opened_warn_days": {
+                **days,
+                "default": 3,
+                "description": "Days before an opened vial's beyond-use date to warn about it.",
+            },
         },
     }
 
@@ -84,7 +111,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
     settings = practice.settings(NAME)
     today = practice.today()
     rows = practice.records("inventory_item")
-    alerts = [_reorder_alert(item) for item in _items(rows, today) if item.low]
+    alerts = [_reorder_alert(item) for item in _items(rows, today, settings) if item.low]
     for row in rows:
         alert = _expiry_alert(row, today, settings)
         if alert:
@@ -94,14 +121,13 @@ def collect_alerts(practice: Any) -> list[Alert]:
 
 @hookimpl
 def refresh_tables(practice: Any) -> None:
-    practice.replace_table(
-        ORDER, _order_lines(_items(practice.records("inventory_item"), practice.today())), plugin=NAME
-    )
+    items = _items(practice.records("inventory_item"), practice.today(), practice.settings(NAME))
+    practice.replace_table(ORDER, _order_lines(items), plugin=NAME)
 
 
 @hookimpl
 def status_sections(practice: Any) -> list[StatusSection]:
-    lines = _order_lines(_items(practice.records("inventory_item"), practice.today()))
+    lines = _order_lines(_items(practice.records("inventory_item"), practice.today(), practice.settings(NAME)))
     counts = Counter(line["vendor"] for line in lines if line["kind"] == "item")
     rows = [
         (
@@ -202,19 +228,37 @@ class Item:
         return math.ceil((par - self.usable) / self.pack) * self.pack
 
 
-def _items(rows: list[dict[str, Any]], today: dt.date) -> list[Item]:
+def _items(rows: list[dict[str, Any]], today: dt.date, settings: dict[str, Any]) -> list[Item]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:  # in SKU order
         grouped.setdefault(" ".join(row["name"].split()).casefold(), []).append(row)
     items = []
     for lots in grouped.values():
-        expired = sum(r["on_hand"] for r in lots if (_days_left(r, today) or 0) < 0)
+        expired = sum(r["on_hand"] for r in lots if (_days_left(r, today, settings) or 0) < 0)
         items.append(Item(lots, sum(r["on_hand"] for r in lots) - expired, expired))
     return items
 
 
-def _days_left(row: dict[str, Any], today: dt.date) -> int | None:
-    return (dt.date.fromisoformat(row["expiry"]) - today).days if row.get("expiry") else None
+def beyond_use(row: dict[str, Any], settings: dict[str, Any]) -> dt.date | None:
+    """An opened lot's beyond-use date: its opening day plus the item's days, or the practice's default."""
+    if not row.get("opened"):
+        return None
+    days = row.get("beyond_use_days") or settings["opened_use_days"]
+    return dt.date.fromisoformat(row["opened"]) + dt.timedelta(days=days)
+
+
+def use_by(row: dict[str, Any], settings: dict[str, Any]) -> tuple[dt.date, bool] | None:
+    """The last day the lot may be used, and whether that is its beyond-use date (not its expiry)."""
+    expiry = dt.date.fromisoformat(row["expiry"]) if row.get("expiry") else None
+    bud = beyond_use(row, settings)
+    if bud is not None and (expiry is None or bud < expiry):
+        return bud, True
+    return (expiry, False) if expiry is not None else None
+
+
+def _days_left(row: dict[str, Any], today: dt.date, settings: dict[str, Any]) -> int | None:
+    last = use_by(row, settings)
+    return None if last is None else (last[0] - today).days
 
 
 def _reorder_alert(item: Item) -> Alert:
@@ -242,16 +286,49 @@ def _reorder_alert(item: Item) -> Alert:
     )
 
 
-def _expiry_alert(row: dict[str, Any], today: dt.date, settings: dict[str, Any]) -> Alert | None:
-    left = _days_left(row, today)
-    if left is None or row["on_hand"] <= 0:
-        return None
-    vaccine = row.get("category") == "vaccine"
-    window = settings["vaccine_expiry_warn_days" if vaccine else "expiry_warn_days"]
+def _describe(row: dict[str, Any]) -> tuple[str, str]:
+    """The lot in words for a message, and the start of its alert keys."""
     lot = f"lot {row['lot']} of " if row.get("lot") else ""
     where = f" in {row['location']}" if row.get("location") else ""
     what = f"{lot}{row['name']} ({row['id']}, {row['on_hand']} on hand{where})"
-    prefix = f"{row['id']}:lot-{row['lot']}" if row.get("lot") else row["id"]
+    return what, f"{row['id']}:lot-{row['lot']}" if row.get("lot") else row["id"]
+
+
+def _beyond_use_alert(row: dict[str, Any], bud: dt.date, left: int, settings: dict[str, Any]) -> Alert | None:
+    what, prefix = _describe(row)
+    opened = f"opened on {row['opened']}, beyond-use date {bud.isoformat()}"
+    if left < 0:
+        return Alert(
+            key=f"{prefix}:past-beyond-use",
+            severity="critical",
+            message=f"Past its beyond-use date: {what} was {opened}, {days_text(-left)} ago. Discard the opened vial; "
+            "do not use it, whatever the expiry date says.",
+            entity="inventory_item",
+            record_id=row["id"],
+        )
+    window = settings["opened_warn_days"]
+    if left > window:
+        return None
+    when = "today" if left == 0 else f"in {days_text(left)}"
+    return Alert(
+        key=f"{prefix}:beyond-use-within-{window}d",
+        severity="warning",
+        message=f"Opened vial: {what} was {opened} ({when}). Use it first; discard what is left after that day.",
+        entity="inventory_item",
+        record_id=row["id"],
+    )
+
+
+def _expiry_alert(row: dict[str, Any], today: dt.date, settings: dict[str, Any]) -> Alert | None:
+    last = use_by(row, settings)
+    if last is None or row["on_hand"] <= 0:
+        return None
+    left = (last[0] - today).days
+    if last[1]:
+        return _beyond_use_alert(row, last[0], left, settings)
+    vaccine = row.get("category") == "vaccine"
+    window = settings["vaccine_expiry_warn_days" if vaccine else "expiry_warn_days"]
+    what, prefix = _describe(row)
     if left < 0:
         return Alert(
             key=f"{prefix}:expired",

@@ -43,6 +43,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "enum appointment status": STATUS,
     "npi": {"type": "string", "x-format": "npi"},
+    "expiry month and year": {"type": "string", "format": "date", "x-month-year": "last-day"},
 }
 TEXT = {"type": "string"}
 FORMULA_SECTION = "formula typed as text"

@@ -8,6 +8,7 @@ its own helper.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import itertools
 import json
@@ -217,15 +218,16 @@ def test_number_columns_hold_numbers_within_bounds(demo: Tables) -> None:
 # --------------------------------------------------------------------------- messy cells
 
 
-def test_one_date_is_typed_as_us_style_text(demo: Tables) -> None:
+def test_one_date_is_typed_as_us_style_text_and_one_expiry_as_month_and_year(demo: Tables) -> None:
     typed = [c for c in cells(demo, DATE_COLUMNS) if not isinstance(c[3], dt.date)]
-    assert [(e, n, i) for e, n, i, _ in typed] == [("patient", "date_of_birth", "P000012")]
+    assert [(e, n) for e, n, i, _ in typed] == [("patient", "date_of_birth"), ("inventory_item", "expiry")]
+    assert typed[0][2] == "P000012" and re.fullmatch(r"\d{1,2}/\d{4}", typed[1][3])
     month, day, year = map(int, US_TEXT_DATE.fullmatch(typed[0][3]).groups())
     assert dt.date(1935, 1, 1) <= dt.date(year, month, day) <= dt.date(2024, 12, 31)
 
 
 def test_every_other_date_cell_is_a_real_date_and_every_time_a_datetime(demo: Tables) -> None:
-    dates = [v for e, n, i, v in cells(demo, DATE_COLUMNS) if i != "P000012"]
+    dates = [v for e, n, i, v in cells(demo, DATE_COLUMNS) if i != "P000012" and not isinstance(v, str)]
     assert all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in dates)
     assert all(isinstance(v, dt.datetime) for *_, v in cells(demo, DATETIME_COLUMNS))
 
@@ -508,14 +510,26 @@ def test_eight_items_are_at_or_below_their_reorder_point(demo: Tables) -> None:
     assert all(item["reorder_point"] <= item["par_level"] for item in items)
 
 
+def expiry_of(item: dict[str, Any]) -> dt.date:
+    """A lot's expiry; one is typed as a month and year, which means that month's last day."""
+    if isinstance(item["expiry"], str):
+        month, year = map(int, item["expiry"].split("/"))
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return item["expiry"]
+
+
 def test_lot_expiries_give_the_expiry_alerts_work(demo: Tables, today: dt.date) -> None:
     lots = [item for item in demo["inventory_item"] if item["expiry"] is not None]
     assert all(item["lot"] for item in lots)
-    days_left = [(item["expiry"] - today).days for item in lots]
+    days_left = [(expiry_of(item) - today).days for item in lots]
     assert sum(d < 0 for d in days_left) == 2
-    assert sum(0 <= d <= 60 for d in days_left) == 5
+    assert sum(0 <= d <= 60 for d in days_left) == 6
+    [typed] = [item for item in lots if isinstance(item["expiry"], str)]
+    assert 25 <= (expiry_of(typed) - today).days <= 60
     vaccines = [item for item in lots if item["category"] == "vaccine"]
     assert sum((item["expiry"] - today).days <= 90 for item in vaccines) >= 2
+    [opened] = [item for item in lots if item["opened"] is not None]
+    assert (today - opened["opened"]).days == 26 and (opened["expiry"] - today).days > 28
     categories = {item["category"] for item in demo["inventory_item"]}
     assert categories == {"medical", "office", "vaccine", "medication", "lab", "cleaning"}
     assert all(v["lot"] for v in demo["inventory_item"] if v["category"] == "vaccine")

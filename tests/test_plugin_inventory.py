@@ -22,6 +22,7 @@ from clinicops.examples.demo_clinic import LOW_STOCK_ITEMS, generate_demo
 
 from .conftest import Clinic, write_config
 from .sheet_drivers import XlsxDriver
+from .test_demo_clinic import expiry_of
 from .test_plugin_billing import set_plugin
 
 TODAY = dt.date(2026, 3, 2)
@@ -59,6 +60,7 @@ def item(name: str = "Alcohol prep pads", **cells: Any) -> dict[str, Any]:
         "pack_size": "Pack size",
     }
     titles |= {"unit_cost": "Unit cost", "lot": "Lot", "expiry": "Expiry", "vendor": "Vendor", "category": "Category"}
+    titles |= {"opened": "Opened", "beyond_use_days": "Days after opening"}
     return row | {titles[k]: v for k, v in cells.items()}
 
 
@@ -244,6 +246,134 @@ def test_an_empty_lot_raises_nothing_and_a_row_without_a_lot_is_keyed_by_its_sku
     assert list(open_alerts(clinic)) == ["inventory:INV000002:expired"]
 
 
+# --------------------------------------------------------------------------- month and year, opened vials
+
+
+def test_an_expiry_typed_as_month_and_year_means_the_last_day_of_that_month(clinic: Clinic) -> None:
+    # CDC Vaccine Storage and Handling Toolkit: an expiration date with only a month and year
+    # means the product may be used through the last day of that month.
+    clinic.sheet.append(
+        "Inventory",
+        [
+            item("Lidocaine 1% injection", category="medication", reorder_point=None, lot="L1", expiry="4/2026"),
+            item("Tetanus-diphtheria vaccine", category="vaccine", reorder_point=None, lot="V1", expiry="May 2026"),
+            item("Saline flush", reorder_point=None, lot="S1", expiry="2026-05"),
+            item("Gauze", reorder_point=None, lot="G1", expiry="13/2026"),
+        ],
+    )
+    report = clinic.sync()
+    assert [clinic.record("inventory_item", f"INV00000{n}")["expiry"] for n in (1, 2, 3)] == [
+        "2026-04-30",
+        "2026-05-31",
+        "2026-05-31",
+    ]
+    alerts = open_alerts(clinic)
+    assert set(alerts) == {
+        "inventory:INV000001:lot-L1:expires-within-60d",  # 59 days from 2026-03-02
+        "inventory:INV000002:lot-V1:expires-within-90d",
+    }
+    assert "expires on 2026-04-30 (in 59 days)" in alerts["inventory:INV000001:lot-L1:expires-within-60d"]["message"]
+    [error] = [e for e in report.errors if e.column == "Expiry"]
+    assert "month" in error.problem and "12/2026 (its last day)" in error.expected
+    assert clinic.sheet.rows("Inventory")[3]["Expiry"] == "13/2026"  # what was typed stays
+
+
+def test_an_opened_multi_dose_vial_is_discarded_28_days_after_opening(clinic: Clinic) -> None:
+    # CDC Injection Safety, "Questions about multi-dose vials" (and USP <797>): an opened vial
+    # is dated and discarded within 28 days unless the manufacturer specifies otherwise.
+    clinic.sheet.append(
+        "Inventory",
+        [
+            item(
+                "Lidocaine 1% multi-dose vial",
+                category="medication",
+                on_hand=2,
+                reorder_point=2,
+                par_level=6,
+                pack_size=1,
+                lot="MD0001A",
+                expiry=in_days(300),
+                opened=TODAY,
+            ),
+        ],
+    )
+    key = "inventory:INV000001:lot-MD0001A"
+    expected = [
+        (24, set()),  # 4 days left
+        (25, {f"{key}:beyond-use-within-3d"}),
+        (28, {f"{key}:beyond-use-within-3d"}),  # the 28th day is the last
+        (29, {f"{key}:past-beyond-use", "inventory:INV000001:out-of-stock"}),
+    ]
+    for day, keys in expected:
+        with on(in_days(day)):
+            clinic.sync()
+            assert set(open_alerts(clinic)) - {"inventory:INV000001:reorder"} == keys, day
+    past = open_alerts(clinic)[f"{key}:past-beyond-use"]
+    assert past["severity"] == "critical"
+    assert past["message"] == (
+        "Past its beyond-use date: lot MD0001A of Lidocaine 1% multi-dose vial (INV000001, 2 on hand in Supply room) "
+        f"was opened on {TODAY.isoformat()}, beyond-use date {in_days(28).isoformat()}, 1 day ago. Discard the opened "
+        "vial; do not use it, whatever the expiry date says."
+    )
+    [line] = [r for r in order(clinic) if r["Kind"] == "item"]
+    assert (line["Usable on hand"], line["Quantity"]) == (0, 6)  # the discarded doses are not usable stock
+
+
+def test_the_days_an_item_states_after_opening_replace_the_28_day_default(clinic: Clinic) -> None:
+    # CDC Injection Safety FAQ: "unless the manufacturer specifies a different (shorter or longer)
+    # date for that opened vial"; the package insert's figure goes in Days after opening.
+    clinic.sheet.append(
+        "Inventory",
+        [
+            item(
+                "Vaccine A",
+                category="vaccine",
+                reorder_point=None,
+                lot="A1",
+                expiry=in_days(300),
+                opened=TODAY,
+                beyond_use_days=14,
+            ),
+            item(
+                "Vaccine B",
+                category="vaccine",
+                reorder_point=None,
+                lot="B1",
+                expiry=in_days(300),
+                opened=TODAY,
+                beyond_use_days=35,
+            ),
+        ],
+    )
+    with on(in_days(15)):
+        clinic.sync()
+        assert set(open_alerts(clinic)) == {"inventory:INV000001:lot-A1:past-beyond-use"}
+    with on(in_days(36)):
+        clinic.sync()
+        assert set(open_alerts(clinic)) == {
+            "inventory:INV000001:lot-A1:past-beyond-use",
+            "inventory:INV000002:lot-B1:past-beyond-use",
+        }
+
+
+@pytest.mark.parametrize("clinic", ["\n[plugins.inventory]\nopened_use_days = 10\n"], indirect=True)
+def test_a_lot_is_never_used_past_the_earlier_of_its_expiry_and_its_beyond_use_date(clinic: Clinic) -> None:
+    # Immunize.org / CDC toolkit: the beyond-use date replaces the expiry only when it comes first.
+    clinic.sheet.append(
+        "Inventory",
+        [
+            item("Early expiry", category="medication", reorder_point=None, lot="E1", expiry=in_days(5), opened=TODAY),
+            item("Late expiry", category="medication", reorder_point=None, lot="L1", expiry=in_days(90), opened=TODAY),
+        ],
+    )
+    with on(in_days(11)):
+        clinic.sync()
+        assert set(open_alerts(clinic)) == {
+            "inventory:INV000001:lot-E1:expired",  # expiry on day 5 came before the beyond-use date (day 10)
+            "inventory:INV000002:lot-L1:past-beyond-use",  # the practice's 10 days, not the expiry
+        }
+
+
 # --------------------------------------------------------------------------- the purchase order
 
 
@@ -358,13 +488,14 @@ def test_the_demo_stock_room_shows_every_kind_of_alert_and_loses_them_when_inven
     rows = generate_demo(DEMO_DAY)["inventory_item"]
 
     def left(row: dict[str, Any]) -> int | None:
-        return (row["expiry"] - DEMO_DAY).days if row["expiry"] else None
+        return (expiry_of(row) - DEMO_DAY).days if row["expiry"] else None
 
     expired = [r for r in rows if (left(r) or 0) < 0]
     low = [r for r in rows if r["on_hand"] <= r["reorder_point"]]
     soon = [r for r in rows if r["expiry"] and 0 <= left(r) <= (90 if r["category"] == "vaccine" else 60)]
-    assert (len(low), len(expired), len(soon)) == (LOW_STOCK_ITEMS, 2, 7)  # as the demo's docstring promises
+    assert (len(low), len(expired), len(soon)) == (LOW_STOCK_ITEMS, 2, 8)  # as the demo's docstring promises
     assert len([r for r in soon if r["category"] == "vaccine" and left(r) > 60]) == 2
+    [opened] = [r for r in rows if r["opened"]]
 
     with on(DEMO_DAY):
         operations.create_demo(tmp_path, today=DEMO_DAY)
@@ -383,6 +514,7 @@ def test_the_demo_stock_room_shows_every_kind_of_alert_and_loses_them_when_inven
                 f"inventory:{r['id']}:lot-{r['lot']}:expires-within-{90 if r['category'] == 'vaccine' else 60}d"
                 for r in soon
             }
+            | {f"inventory:{opened['id']}:lot-{opened['lot']}:beyond-use-within-3d"}
         )
         lines = XlsxDriver(tmp_path / "clinic.xlsx").rows("Purchase order")
         assert sorted(r["SKU"] for r in lines if r["Kind"] == "item") == sorted(restock)

@@ -27,6 +27,7 @@ def test_a_calc_workbook_keeps_its_image_chart_notes_formats_and_formulas(tmp_pa
     before = members(book)
     patients = sheet_part(book, "Patients")
     patient_cells = cells(book, "Patients")
+    inventory_cells = cells(book, "Inventory")
     report = operations.sync(practice)
     practice.close()
     assert report.wrote and not report.errors, report.errors
@@ -34,7 +35,12 @@ def test_a_calc_workbook_keeps_its_image_chart_notes_formats_and_formulas(tmp_pa
     assert set(before) <= set(after)
     changed = {name for name in before if before[name] != after[name]}
     alerts = sheet_part(book, "Alerts")
-    assert changed <= {patients, alerts, "xl/styles.xml"}, changed
+    inventory = sheet_part(book, "Inventory")
+    assert changed <= {patients, alerts, inventory, "xl/styles.xml"}, changed
+    now_inventory = cells(book, "Inventory")
+    added = [now_inventory[ref] for ref in sorted(now_inventory.keys() - inventory_cells.keys())]
+    assert all(b"<s:t>Opened</s:t>" in c or b"<s:t>Days after opening</s:t>" in c for c in added), added  # new headers
+    assert all(now_inventory[ref] == value for ref, value in inventory_cells.items())
     assert {"xl/media/image1.png", "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"} <= set(before) - changed
     now = cells(book, "Patients")
     written = {ref for ref in patient_cells.keys() | now.keys() if now.get(ref) != patient_cells.get(ref)}

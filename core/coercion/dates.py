@@ -26,6 +26,14 @@ after (2026: 1946 to 2045), so ``3/4/26`` is 2026 and ``7/1/55`` is 1955. A fiel
 marked ``"x-two-digit-year": "past"`` (dates of birth) uses the 100 years up to the
 reference year instead (2026: 1927 to 2026), so ``3/4/30`` is 1930. Either way a
 birth date more than a century back needs four digits.
+
+A field marked ``"x-month-year": "last-day"`` (an expiry date) also takes a month and a
+year alone, as vaccine and drug labels print them (``12/2026``, ``2026-12``,
+``Dec 2026``, ``December, 2026``), and reads it as the last day of that month: the CDC's
+Vaccine Storage and Handling Toolkit says a vial whose expiration date shows only a month
+and year may be used through the last day of that month. Elsewhere a month and a year
+are not a date. (A spreadsheet that itself turns ``Dec 2026`` into 1 December stores that
+date; clinicops cannot tell, so type such an expiry as text or as the last day.)
 """
 
 from __future__ import annotations
@@ -117,6 +125,10 @@ _MIDNIGHT: Final = re.compile(
     r"(?:0?0:00(?::00(?:\.0+)?)?|12:00(?::00(?:\.0+)?)?\s*a\.?m\.?)", re.IGNORECASE | re.ASCII
 )
 
+_MONTH_YEAR: Final = re.compile(r"([0-9]{1,2})[/.-]([0-9]{4})|([0-9]{4})[/.-]([0-9]{1,2})", re.ASCII)
+_NAMED_MONTH_YEAR: Final = re.compile(r"([a-z]+)\.?(?:,\s*|[\s-]*)([0-9]{4})", re.ASCII)
+MONTH_YEAR_RULES: Final = ("last-day",)
+
 _MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 """Days in each month of a common year; only 29 February needs the calendar."""
 
@@ -133,6 +145,23 @@ def window_start(schema: dict[str, Any], ctx: CoerceContext) -> int:
     if rule not in TWO_DIGIT_YEAR_WINDOWS:
         raise ValueError("x-two-digit-year must be 'recent' or 'past'")
     return ctx.reference_year - TWO_DIGIT_YEAR_WINDOWS[rule]
+
+
+def month_year_end(text: str, expected: str) -> date | None:
+    """The last day of the month a month-and-year text names, or None when it names none."""
+    m = _MONTH_YEAR.fullmatch(text)
+    if m is not None:
+        month, year = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
+    else:
+        m = _NAMED_MONTH_YEAR.fullmatch(text.lower())
+        if m is None or m[1] not in _MONTHS:
+            return None
+        month, year = _MONTHS[m[1]], int(m[2])
+    if not 1 <= month <= 12:
+        raise CellError("the month must be between 1 and 12", expected)
+    if year < 1:
+        raise CellError("the year must be between 1 and 9999", expected)
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def expected_date(order: DateOrder) -> str:
@@ -255,10 +284,25 @@ class _DateParser:
         raise CellError(f"a number alone is not {self.noun}; type the full date", self.expected)
 
 
+def _or_month_end(parse: ParseDate, expected: str) -> ParseDate:
+    def parse_or_month_end(text: str) -> date:
+        end = month_year_end(text, expected)
+        return parse(text) if end is None else end
+
+    return parse_or_month_end
+
+
 def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     """A coercer for a date column: ``YYYY-MM-DD`` text, or ``None`` when blank."""
     expected = expected_date(ctx.date_order)
+    month_year = schema.get("x-month-year")
+    if month_year is not None and month_year not in MONTH_YEAR_RULES:
+        raise ValueError("x-month-year must be 'last-day'")
+    if month_year:
+        expected += ", or a month and year such as 12/2026 (its last day)"
     parse = make_parser(ctx.date_order, window_start(schema, ctx), expected, "a date")
+    if month_year:
+        parse = _or_month_end(parse, expected)
     from_iso = date.fromisoformat
     zone = ctx.timezone
     time_of_day = "this column holds a date only, without a time of day"
