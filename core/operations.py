@@ -194,7 +194,7 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     ``backend`` replaces the demo's ``[backend]`` table (its workbook) with another, e.g. a
     spreadsheet on an emulator started for the demo.
     """
-    from clinicops.examples.demo_care import full_dates
+    from clinicops.examples.demo_care import demo_files, full_dates
     from clinicops.examples.demo_clinic import generate_workbook
 
     path = Path(path)
@@ -213,6 +213,11 @@ def create_demo(path: Path, today: dt.date | None = None, backend: dict[str, Any
     if backend is not None:  # typed fields take full dates only
         full_dates(rows)
     write_demo_rows(practice, rows)
+    for name, text in demo_files(rows, practice.today()).items():
+        target = practice.config.data_dir / name
+        private_files.make_dir(practice.config.data_dir)
+        private_files.make_dir(target.parent)
+        private_files.create_file(target).write_text(text, encoding="utf-8")
     return practice
 
 

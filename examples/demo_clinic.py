@@ -46,6 +46,9 @@ Deliberate questionable facts (clean cells, work for the plugins)
   vaccines) and 2 more vaccine lots within 90 days; one more lot's expiry typed as a month
   and year that ends within 60 days, and one opened multi-dose vial two days from its
   beyond-use date (see `demo_care`).
+- Texts (see `demo_care`): four patients' replies in the SMS inbox (a revocation in other
+  words, a request to cancel a visit, "Cancel" alone, STOP then START), and a patient in
+  San Diego whose 2 h reminder falls in quiet hours where she lives.
 - Appointments: 3 patients with three no-shows each; 5 appointments of the past week
   still "scheduled", for no-show tracking to pick up.
 - Reviews: one overdue (S000003), four due within 30 days (S000002, S000009, S000011 and
@@ -344,6 +347,7 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
     _type_like_people_do(tables, today)
     demo_care.type_expiry_as_month_and_year(tables, today)
     demo_care.open_a_multi_dose_vial(tables, today)
+    demo_care.move_a_patient_west(tables, today)
     return tables
 
 

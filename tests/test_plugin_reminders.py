@@ -383,14 +383,15 @@ def test_an_sms_reminder_goes_through_the_file_outbox_and_a_stop_reply_ends_them
         clock.move_to(local(2026, 11, 25, 12, 30))
         runner.run_job(runner.job("reminders:send-reminders"))
         xlsx_clinic.sync()
-    [text] = [
+    [text, confirmation] = [
         json.loads(line) for line in (xlsx_clinic.folder / "data" / "sms" / "outbox.jsonl").read_text().splitlines()
     ]
     assert text["to"] == "+16175550102" and text["key"].endswith(":2880m:sms")
     assert text["body"] == (
-        "Test Clinic: reminder of your appointment with Dr. Ada Lovelace on Wednesday, November 25, 2026 at "
-        "2:30 PM EST. To confirm, cancel or reschedule, call the office. Reply STOP to opt out."
+        "Test Clinic: reminder of your appointment with Dr. Ada Lovelace, Wed Nov 25, 2:30 PM EST. To change it, "
+        "call the office. Reply STOP to opt out."
     )
+    assert confirmation["body"] == "Test Clinic: you will get no more texts from us. Reply START to get them again."
     assert xlsx_clinic.record("patient", "P000002")["reminder_consent"] == "none"
     [row] = [r for r in xlsx_clinic.sheet.rows("Patients") if r["MRN"] == "P000002"]
     assert row["Reminder consent"] == "none"
@@ -456,7 +457,7 @@ def test_plugins_json_lists_the_reminder_and_channel_plugins_with_their_hooks() 
         "register_channels",
         "register_tasks",
     ]
-    assert hooks["sms"] == hooks["email"]
+    assert hooks["sms"] == sorted([*hooks["email"], "refresh_tables", "register_commands"])
 
 
 # --------------------------------------------------------------------------- the acceptance run

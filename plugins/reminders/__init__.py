@@ -1,12 +1,16 @@
 """Appointment reminders and no-show tracking.
 
 Reminders go out at configured offsets before each appointment (48 h and 2 h by default),
-by the patient's preferred channel and only with their consent, never during quiet hours,
+by the patient's preferred channel and only with their consent, never during quiet hours
+where the patient is (8 a.m. to 9 p.m. in their own time zone, from their address's state,
+else their phone's area code, else the practice's: 47 CFR 64.1200(c)(1); an alert shows a
+reminder held back by them), texts within 160 characters (FCC 15-72's concise messages),
 never to a cancelled or finished appointment, and never twice for the same appointment,
 start time and offset: see :mod:`.ledger` for the at-most-once outbox and :mod:`.planning`
 for the rules. Channels (email, SMS) are other plugins, found through ``register_channels``.
-A patient who texts STOP is turned to ``reminder_consent = none`` by the SMS plugin; staff
-can set the same in the sheet; both are honoured from the next run.
+A patient who revokes consent by text (STOP, or any of the ways the FCC's 2024 order
+recognises) is turned to ``reminder_consent = none`` by the SMS plugin; staff can set the
+same in the sheet; both are honoured from the next run.
 
 No-show tracking flags appointments nobody closed out, counts each patient's no-shows
 (an alert at the threshold) and shows the no-show rate per provider per week in

@@ -13,9 +13,11 @@ from clinicops import Alert
 from clinicops.plugins.reminders import ledger, noshows, planning
 from clinicops.plugins.reminders.messages import Templates
 from clinicops.plugins.reminders.settings import Settings
+from clinicops.plugins.reminders.zones import patient_zones as zones_of
 
 NAME = "reminders"
 UNKNOWN_FOR = dt.timedelta(days=14)  # a reminder of unknown fate is shown until settled, or this long after the visit
+LOOK_AHEAD = dt.timedelta(days=7)  # quiet-hour holds are shown for appointments this close
 
 
 def collect(practice: Any) -> list[Alert]:
@@ -25,8 +27,9 @@ def collect(practice: Any) -> list[Alert]:
     return [
         *_ledger_alerts(ledger.rows(practice.storage(NAME), since=now - UNKNOWN_FOR), settings, now, practice.timezone),
         *_channel_alerts(practice, appointments, settings, now),
-        *_template_alerts(Templates(practice.root / settings.templates_dir)),
+        *_template_alerts(Templates(practice.root / settings.templates_dir, settings.sms_max_chars)),
         *_no_show_alerts(appointments, settings, now, practice.timezone),
+        *_quiet_hour_alerts(practice, appointments, settings, now),
     ]
 
 
@@ -135,3 +138,60 @@ def _no_show_alerts(appointments: list[dict[str, Any]], settings: Settings, now:
             )
         )
     return out
+
+
+def _quiet_hour_alerts(
+    practice: Any, appointments: list[dict[str, Any]], settings: Settings, now: dt.datetime
+) -> list[Alert]:
+    """Reminders that quiet hours where the patient is (not where the practice is) will hold back."""
+    tz = practice.timezone
+    patients = {p["id"]: p for p in practice.records("patient")}
+    available = set(practice.channels())
+    out = []
+    for appt in appointments:
+        start = planning.parse_start(appt.get("start"))
+        patient = patients.get(appt.get("patient_id") or "")
+        if appt.get("status") not in planning.ACTIVE or start is None or not now < start <= now + LOOK_AHEAD:
+            continue
+        if patient is None or planning.choose_channel(patient, available, settings.fallback) is None:
+            continue
+        for offset in settings.offsets:
+            due = start - offset
+            if due < now or planning.in_quiet_hours(due.astimezone(tz).time(), settings.quiet):
+                continue
+            if planning.quiet_for(patient, due, tz, settings.quiet):
+                out.append(_held(appt, patient, start, due, offset, settings, tz))
+    return out
+
+
+def _held(
+    appt: dict[str, Any],
+    patient: dict[str, Any],
+    start: dt.datetime,
+    due: dt.datetime,
+    offset: dt.timedelta,
+    settings: Settings,
+    tz: Any,
+) -> Alert:
+    zones, source = zones_of(patient, tz)
+    there = zones[0]
+    resume = planning.quiet_ends(patient, due, tz, settings.quiet)
+    fate = (
+        f"it waits until {_clock(resume, there)} there ({_clock(resume, tz)} here)"
+        if resume < start
+        else "quiet hours there last until the visit starts, so it is not sent"
+    )
+    return Alert(
+        key=f"quiet-{appt['id']}-{appt['start']}-{int(offset.total_seconds() // 60)}m",
+        severity="info",
+        message=f"The {_hours(int(offset.total_seconds() // 60))} reminder for appointment {appt['id']} comes due at "
+        f"{_clock(due, tz)}, which is {_clock(due, there)} where patient {patient['id']} is ({there.key}, from "
+        f"{source}): inside quiet hours there, so {fate}.",
+        entity="appointment",
+        record_id=appt["id"],
+    )
+
+
+def _clock(moment: dt.datetime, zone: Any) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"

@@ -7,8 +7,10 @@ Rules, each a line of :func:`due`:
 - An offset is due once ``start - offset`` has passed. When several are due, only the
   smallest counts: a 48 h reminder that could not go out before the 2 h one was due is
   superseded, so a patient never gets two reminders at once.
-- Quiet hours (practice-local) send nothing; a reminder that came due then goes out when
-  they end if the appointment has not started, otherwise never.
+- Quiet hours are the patient's: nothing goes to a patient while it is quiet hours where
+  they are (their address's state, else their phone's area code, else the practice's zone;
+  every zone when there are two: see :mod:`.zones`, 47 CFR 64.1200(c)(1)). A reminder that
+  came due then goes out when they end if the appointment has not started, otherwise never.
 - The patient must have consented to the channel (``reminder_consent``) and have its
   address; the preferred channel comes first, another consented one only if ``fallback``.
 - A slot (appointment, start, offset) already in the ledger is not planned again. The start
@@ -28,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clinicops.plugins.reminders.settings import Settings
+from clinicops.plugins.reminders.zones import patient_zones
 
 ACTIVE = ("scheduled", "confirmed")
 CHANNELS = ("sms", "email")
@@ -35,6 +38,7 @@ CONSENTED = {"sms": {"sms"}, "email": {"email"}, "both": {"sms", "email"}}
 ADDRESS_FIELD = {"sms": "phone", "email": "email"}
 
 Slot = tuple[str, str, int]  # appointment id, start as stored, offset in minutes
+Quiet = tuple[dt.time, dt.time] | None
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,33 @@ def parse_start(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def in_quiet_hours(local: dt.time, quiet: tuple[dt.time, dt.time] | None) -> bool:
+def in_quiet_hours(local: dt.time, quiet: Quiet) -> bool:
     if quiet is None:
         return False
     start, end = quiet
     if start <= end:
         return start <= local < end
     return local >= start or local < end
+
+
+def quiet_for(patient: dict[str, Any], moment: dt.datetime, practice: ZoneInfo, quiet: Quiet) -> bool:
+    """Whether ``moment`` falls in quiet hours in any of the patient's time zones."""
+    zones, _ = patient_zones(patient, practice)
+    return any(in_quiet_hours(moment.astimezone(zone).time(), quiet) for zone in zones)
+
+
+def quiet_ends(patient: dict[str, Any], moment: dt.datetime, practice: ZoneInfo, quiet: Quiet) -> dt.datetime:
+    """When quiet hours that hold at ``moment`` have ended in every one of the patient's zones."""
+    if quiet is None:
+        return moment
+    latest = moment
+    for zone in patient_zones(patient, practice)[0]:
+        local = moment.astimezone(zone)
+        if not in_quiet_hours(local.time(), quiet):
+            continue
+        day = local.date() + dt.timedelta(days=1 if quiet[0] > quiet[1] and local.time() >= quiet[0] else 0)
+        latest = max(latest, dt.datetime.combine(day, quiet[1], tzinfo=zone))
+    return latest
 
 
 def choose_channel(patient: dict[str, Any], available: Iterable[str], fallback: bool) -> tuple[str, str] | None:
@@ -133,8 +157,6 @@ def due_slots(
     appointments: Iterable[dict[str, Any]], *, now: dt.datetime, tz: ZoneInfo, settings: Settings, taken: set[Slot]
 ) -> list[tuple[dict[str, Any], dt.datetime, dt.timedelta]]:
     """(appointment, start, offset) whose reminder is due now and not in the ledger, patients aside."""
-    if in_quiet_hours(now.astimezone(tz).time(), settings.quiet):
-        return []
     out = []
     for appt in appointments:
         if appt.get("status") not in ACTIVE:
@@ -166,7 +188,7 @@ def due(
     out: list[tuple[dt.datetime, Reminder]] = []
     for appt, start, offset in due_slots(appointments, now=now, tz=tz, settings=settings, taken=taken):
         patient = patients.get(appt.get("patient_id") or "")
-        if patient is None:
+        if patient is None or quiet_for(patient, now, tz, settings.quiet):
             continue
         choice = choose_channel(patient, available, settings.fallback)
         if choice is None:

@@ -56,7 +56,7 @@ def send_due(practice: Any) -> Outcome:
         )
     outcome = Outcome()
     if todo:
-        templates = Templates(practice.root / settings.templates_dir)
+        templates = Templates(practice.root / settings.templates_dir, settings.sms_max_chars)
         providers = {p["id"]: p for p in practice.records("provider")}
         by_id = {a["id"]: a for a in appointments}
         for reminder in todo:

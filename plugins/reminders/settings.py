@@ -23,7 +23,8 @@ SCHEMA: dict[str, Any] = {
             "type": "string",
             "pattern": f"^({HHMM}-{HHMM})?$",
             "default": "21:00-08:00",
-            "description": "Practice-local hours with no messages; a reminder due then waits for the end.",
+            "description": "Hours with no messages where the patient is (TCPA: 8 a.m. to 9 p.m. at their location); "
+            "a reminder due then waits for the end.",
         },
         "check_every_minutes": {"type": "integer", "minimum": 1, "maximum": 60, "default": 5},
         "fallback": {
@@ -54,6 +55,13 @@ SCHEMA: dict[str, Any] = {
             "description": "Minutes after an appointment's end before one still scheduled/confirmed is flagged.",
         },
         "rate_weeks": {"type": "integer", "minimum": 1, "maximum": 104, "default": 6},
+        "sms_max_chars": {
+            "type": "integer",
+            "minimum": 0,
+            "default": 160,
+            "description": "Longest reminder text, in characters (one SMS segment; FCC 15-72 asks for concise "
+            "messages); a longer one is shortened. 0: no limit.",
+        },
     },
 }
 
@@ -73,6 +81,7 @@ class Settings:
     no_show_window: dt.timedelta
     overdue_after: dt.timedelta
     rate_weeks: int
+    sms_max_chars: int
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Settings:
@@ -94,6 +103,7 @@ class Settings:
             no_show_window=dt.timedelta(days=raw["no_show_window_days"]),
             overdue_after=dt.timedelta(minutes=raw["overdue_after_minutes"]),
             rate_weeks=raw["rate_weeks"],
+            sms_max_chars=raw["sms_max_chars"],
         )
 
     @property

@@ -5,8 +5,16 @@ reads replies from an inbox file there, for demos and tests; an alert says texts
 really sent. ``adapter = "twilio"`` uses Twilio's REST API (or any service that speaks it,
 at ``twilio_base_url``), with the account SID and token from the environment variables
 the settings name. Scheduled tasks hand over texts left queued by a crash
-(``sms:deliver``) and fetch replies (``sms:receive``), where a STOP turns the patient's
-reminder consent off.
+(``sms:deliver``) and fetch replies (``sms:receive``).
+
+Replies follow the FCC's consent-revocation rules (FCC 24-24, 47 CFR 64.1200(a)(10) and
+(a)(12)) and the CTIA Messaging Principles and Best Practices: ``stop``, ``quit``, ``end``,
+``revoke``, ``opt out``, ``cancel``, ``unsubscribe`` and other reasonable wording revoke
+consent and get one confirmation; ``START``/``UNSTOP`` lift the block (and tell staff, who
+restore consent in the sheet); ``HELP`` is answered. A reply that is not a keyword, and
+``Cancel`` alone, become an alert for the front desk linked to the patient and the
+appointment it most likely concerns; ``clinicops sms replies`` shows their text. See
+:mod:`.keywords`, :mod:`.optout` and :mod:`.replies`.
 """
 
 from __future__ import annotations
@@ -17,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from clinicops import Alert, ScheduledTask, hookimpl
-from clinicops.plugins.sms import optout, outbox
+from clinicops import Alert, ScheduledTask, hookimpl, local_time
+from clinicops.plugins.sms import commands, optout, outbox, replies
 from clinicops.plugins.sms.adapters import Adapter, FileAdapter, TwilioAdapter
 
 NAME = "sms"
@@ -46,7 +54,32 @@ def plugin_settings_schema() -> dict[str, Any]:
                 "default": 60,
                 "description": "A queued text older than this is not sent late.",
             },
-            "poll_every_minutes": {"type": "integer", "minimum": 1, "maximum": 60, "default": 5},
+            "poll_every_minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 60,
+                "default": 5,
+                "description": "How often replies are fetched; 5 or less lets an opt-out be confirmed within "
+                "five minutes (47 CFR 64.1200(a)(12)).",
+            },
+            "practice_phone": {"type": "string", "default": "", "description": "The number HELP answers give."},
+            "confirm_optout": {
+                "type": "boolean",
+                "default": True,
+                "description": "Send the one confirmation text the rules allow after a revocation.",
+            },
+            "provider_confirms_keywords": {
+                "type": "boolean",
+                "default": False,
+                "description": "The provider already confirms a bare STOP, QUIT… (Twilio Advanced Opt-Out): "
+                "confirm only other wordings, so no one gets two.",
+            },
+            "keep_replies_days": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 30,
+                "description": "Days a reply's text is kept for staff to read.",
+            },
         },
     }
 
@@ -72,7 +105,19 @@ def _max_age(practice: Any) -> dt.timedelta:
 
 @hookimpl
 def prepare_storage(storage: Any) -> None:
-    storage.prepare(outbox.metadata)
+    storage.prepare(outbox.metadata)  # with sms_replies
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    commands.add_commands(cli)
+
+
+@hookimpl
+def refresh_tables(practice: Any) -> None:
+    """Each sync also reads the replies that came in, so a revoked consent shows in the sheet at once and
+    replies for a person are alerts; their answers are queued for ``sms:deliver``."""
+    optout.receive(practice, make_adapter(practice), send_now=False)
 
 
 @hookimpl
@@ -148,10 +193,60 @@ def collect_alerts(practice: Any) -> list[Alert]:
             Alert(
                 key=f"stop-{when}-{patients or 'unknown'}",
                 severity="info",
-                message=f"A STOP was received on {when[:10]} from {who}; reminder consent no longer includes SMS.",
+                message=f"A STOP was received on {when[:10]} from {who}: they revoked consent to texts, so reminder "
+                "consent no longer includes SMS.",
             )
         )
+    return out + reply_alerts(practice, conn, now)
+
+
+def reply_alerts(practice: Any, conn: Any, now: dt.datetime) -> list[Alert]:
+    """START for staff to act on, and replies a person must read, each linked to patient and appointment."""
+    by_number = replies.patients_by_number(practice.records("patient"))
+    appointments = practice.records("appointment")
+    out = []
+    for number, when in optout.recent_starts(conn, now - RECENT):
+        patients = by_number.get(number, [])
+        ids = ", ".join(p["id"] for p in patients) or "a number not on any patient's record"
+        consent = ", ".join(sorted({p.get("reminder_consent") or "none" for p in patients})) or "none"
+        out.append(
+            Alert(
+                key=f"start-{when}-{'-'.join(p['id'] for p in patients) or 'unknown'}",
+                severity="info",
+                message=f"{ids} texted START on {when[:10]}: texts may go to them again, but their Reminder "
+                f"consent is still '{consent}'. If they want text reminders, set it to sms or both.",
+                entity="patient" if len(patients) == 1 else None,
+                record_id=patients[0]["id"] if len(patients) == 1 else None,
+            )
+        )
+    for row in replies.recent(conn, now - RECENT):
+        out.append(_reply_alert(practice, row, by_number.get(row.sender, []), appointments, now))
     return out
+
+
+def _reply_alert(
+    practice: Any, row: Any, patients: list[dict[str, Any]], appointments: list[dict[str, Any]], now: dt.datetime
+) -> Alert:
+    ids = {p["id"] for p in patients}
+    who = f"Patient {', '.join(sorted(ids))}" if ids else "A number not on any patient's record"
+    appt = replies.likely_appointment(appointments, ids, now)
+    about = ""
+    if appt is not None:
+        about = f" about appointment {appt['id']} ({local_time(appt['start'], practice.timezone)})"
+    if row.keyword == "CANCEL":
+        what = f"{who} texted 'Cancel'{about}: that revokes consent to texts (they get no more), and they may also "
+        what += "mean the appointment"
+    elif row.keyword == "STOP":
+        what = f"{who} texted a reply{about} that revokes consent to texts (they get no more) and says more"
+    else:
+        what = f"{who} texted a reply{about} that needs a person"
+    return Alert(
+        key=f"reply-{row.provider_id}",
+        severity="warning",
+        message=f"{what}: read it with 'clinicops sms replies' and call them back.",
+        entity="appointment" if appt is not None else ("patient" if len(ids) == 1 else None),
+        record_id=appt["id"] if appt is not None else (next(iter(ids)) if len(ids) == 1 else None),
+    )
 
 
 def _shown(path: Path, root: Path) -> str:

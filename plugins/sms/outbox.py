@@ -139,6 +139,23 @@ def enqueue(storage: PluginStorage, message: Message, now: dt.datetime) -> Row:
     raise RuntimeError("the SMS outbox could not queue the message")
 
 
+def queue_here(storage: PluginStorage, message: Message, now: dt.datetime) -> None:
+    """Queue a message in the caller's own transaction (rolled back with it), unless its key is known."""
+    key = outbox.c.idempotency_key == message.idempotency_key
+    if storage.execute(select(outbox.c.id).where(key)).first() is None:
+        storage.execute(
+            insert(outbox).values(
+                idempotency_key=message.idempotency_key,
+                to_number=message.to,
+                body=message.body,
+                state=QUEUED,
+                attempts=0,
+                created_at=stamp(now),
+                updated_at=stamp(now),
+            )
+        )
+
+
 def drain(
     storage: PluginStorage, adapter: Adapter, now: dt.datetime, max_age: dt.timedelta, only: int | None = None
 ) -> dict[int, Handover]:
