@@ -62,7 +62,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinicops import Alert, Chart, Definition, Figure, ReportPeriod, ReportSection, Series, StatusSection, days_text, hookimpl
+from clinicops import (
+    Alert,
+    Chart,
+    Definition,
+    Figure,
+    ReportPeriod,
+    ReportSection,
+    Series,
+    StatusSection,
+    days_text,
+    hookimpl,
+)
 
 NAME = "inventory"
 ORDER = "purchase_order_line"
