@@ -155,15 +155,16 @@ def status_sections(practice: Any) -> list[StatusSection]:
 @hookimpl
 def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
     today = period.today
+    settings = practice.settings(NAME)
     rows = practice.records("inventory_item")
-    usable = [r for r in rows if (_days_left(r, today) or 0) >= 0]
+    usable = [r for r in rows if (_days_left(r, today, settings) or 0) >= 0]
     value: dict[str, Decimal] = {}
     for row in usable:
         if row.get("unit_cost") is not None:
             category = row.get("category") or "(no category)"
             value[category] = value.get(category, Decimal(0)) + Decimal(row["unit_cost"]) * row["on_hand"]
-    expiring = [r for r in rows if r["on_hand"] > 0 and 0 <= (_days_left(r, today) or -1) <= EXPIRING_DAYS]
-    months = sorted({r["expiry"][:7] for r in expiring})
+    expiring = [r for r in rows if r["on_hand"] > 0 and 0 <= (_days_left(r, today, settings) or -1) <= EXPIRING_DAYS]
+    months = sorted({use_by(r, settings)[0].isoformat()[:7] for r in expiring})
     as_of = f"as of {today.isoformat()}"
     figures = (
         Figure(
@@ -197,7 +198,12 @@ def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
     by_month = Chart(
         "Lots expiring in the next 90 days, by month",
         "bar",
-        (Series("lots", tuple((m, float(sum(r["expiry"][:7] == m for r in expiring))) for m in months)),),
+        (
+            Series(
+                "lots",
+                tuple((m, float(sum(use_by(r, settings)[0].isoformat()[:7] == m for r in expiring))) for m in months),
+            ),
+        ),
         "lots",
     )
     return [ReportSection("inventory.stock", "Inventory", figures, (by_category, by_month), order=300)]

@@ -26,7 +26,7 @@ def demo_alerts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         practice.close()
         code, out = run("sync", "-p", str(folder), "--json")
         assert code == 0, out
-        code, out = run("status", "-p", str(folder), "--json")
+        code, out = run("alerts", "-p", str(folder), "--json")
     yield {a["id"]: a["severity"] for a in json.loads(out)["alerts"] if a["status"] == "open"}
 
 

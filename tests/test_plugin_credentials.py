@@ -67,7 +67,7 @@ def test_an_expiry_beyond_one_renewal_is_flagged_as_a_probable_typo(pinned: Clin
         "2026-01-10); one renewal lasts 3 years. Probably a typo: check the card and correct the date."
     )
     assert "more than 2 years (from today)" in flagged["CR000004"]
-    result = CliRunner().invoke(cli, ["status", "-p", str(pinned.folder), "--json"])
+    result = CliRunner().invoke(cli, ["alerts", "-p", str(pinned.folder), "--json"])
     shown = [a["id"] for a in json.loads(result.output)["alerts"] if a["id"].endswith(":beyond-cycle")]
     assert sorted(shown) == [f"credentials:CR00000{n}:beyond-cycle" for n in (2, 4, 5, 6)]
 

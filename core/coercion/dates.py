@@ -292,12 +292,18 @@ def _or_month_end(parse: ParseDate, expected: str) -> ParseDate:
     return parse_or_month_end
 
 
+def _month_year_rule(schema: dict[str, Any]) -> str | None:
+    """The column's ``x-month-year`` rule, refused when it is not one clinicops knows."""
+    rule = schema.get("x-month-year")
+    if rule is not None and rule not in MONTH_YEAR_RULES:
+        raise ValueError("x-month-year must be 'last-day'")
+    return rule
+
+
 def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     """A coercer for a date column: ``YYYY-MM-DD`` text, or ``None`` when blank."""
     expected = expected_date(ctx.date_order)
-    month_year = schema.get("x-month-year")
-    if month_year is not None and month_year not in MONTH_YEAR_RULES:
-        raise ValueError("x-month-year must be 'last-day'")
+    month_year = _month_year_rule(schema)
     if month_year:
         expected += ", or a month and year such as 12/2026 (its last day)"
     parse = make_parser(ctx.date_order, window_start(schema, ctx), expected, "a date")
