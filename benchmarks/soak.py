@@ -6,10 +6,11 @@ processes (workbook only), and the invariants checked after every finished sync.
 it runs until ``--steps`` steps have been taken, half on the workbook and half on the
 Google Sheets emulator, counting violations instead of stopping at the first.
 
-Prints a table, then one JSON object as its last line: steps, syncs, crashes injected,
-violations (0 when every invariant held), seconds.
+Prints a progress line to stderr every ``--progress`` steps (steps, syncs, crashes,
+violations so far, steps per second), then a table, then one JSON object as its last line:
+steps, syncs, crashes injected, violations (0 when every invariant held), seconds.
 
-    python benchmarks/soak.py [--steps 10000]
+    python benchmarks/soak.py [--steps 10000] [--progress 250]
 """
 
 from __future__ import annotations
@@ -31,6 +32,22 @@ from tests.test_sync_state_machine import SheetsModel, WorkbookModel
 TOTALS: Counter[str] = Counter()
 FOUND: list[str] = []
 STEPS_PER_RUN = 50
+PROGRESS = {"every": 250, "steps": 0, "started": time.perf_counter()}
+
+
+def progress(stats: dict[str, int], violations: int) -> None:
+    """One line to stderr every ``PROGRESS["every"]`` steps, so a long soak shows it is alive."""
+    PROGRESS["steps"] += 1
+    if PROGRESS["every"] and PROGRESS["steps"] % PROGRESS["every"] == 0:
+        done = {k: TOTALS[k] + stats[k] for k in ("syncs", "crashes")}
+        found = TOTALS["violations"] + violations
+        rate = PROGRESS["steps"] / max(time.perf_counter() - PROGRESS["started"], 1e-9)
+        print(
+            f"soak: {PROGRESS['steps']} steps, {done['syncs']} syncs, {done['crashes']} crashes,"
+            f" {found} violations, {rate:.1f} steps/s",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def soaking(model: type) -> type:
@@ -38,6 +55,10 @@ def soaking(model: type) -> type:
 
     class Soaking(model):  # type: ignore[misc, valid-type]
         strict = False
+
+        def _step(self) -> None:
+            super()._step()
+            progress(self.stats, len(self.violations))
 
         def teardown(self) -> None:
             TOTALS.update(self.stats)
@@ -74,8 +95,10 @@ def soak(model: type, steps: int) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10_000, help="steps in all (default 10,000)")
+    parser.add_argument("--progress", type=int, default=250, help="a stderr line every N steps (0: none)")
     args = parser.parse_args()
     started = time.perf_counter()
+    PROGRESS.update(every=args.progress, steps=0, started=started)
     figures = {}
     for name, model in (("xlsx", WorkbookModel), ("gsheets", SheetsModel)):
         figures[name] = soak(model, args.steps // 2)

@@ -198,6 +198,7 @@ class SyncEngine:
         settled = self._write_back(stored[0], report)
         report.timings["write"] = time.perf_counter() - clock
         self._move_bases(settled, stored[1], started, report)
+        lost_store.mark(self.practice.store, self.backend, self.key)
         for entity in entities:
             if entity.name in found:
                 column_map.record(entity, bindings[entity.name])
@@ -279,7 +280,16 @@ class SyncEngine:
         tables = {r.entity.name: r.table for r in reads}
         id_headers = {r.entity.name: r.binding.header_for(r.entity.by_name[r.entity.primary_key]) for r in reads}
         clinicops_tabs = {"alert", *self.practice.plugin_entities}
-        lost_store.check(view, entities, tables, id_headers, clinicops_tabs=clinicops_tabs, adopted_by=self.adopted_by)
+        lost_store.check(
+            view,
+            entities,
+            tables,
+            id_headers,
+            clinicops_tabs=clinicops_tabs,
+            adopted_by=self.adopted_by,
+            backend_mark=self.backend.store_mark,
+            backend_key=self.key,
+        )
 
     def _write_back(self, settled: list[Settled], report: SyncReport) -> list[Settled]:
         """Write what the store decided; a backend that names rows itself tells each new row's name."""
