@@ -122,9 +122,10 @@ def mark(store: Any, backend: Any, key: str, *, after_sync: bool = True) -> None
             return
         identity = store_identity.of(tx.conn)
         try:
-            if not after_sync and backend.store_mark() not in (None, identity):
+            current = None if after_sync else backend.store_mark()
+            if current not in (None, identity):
                 return
-            done = backend.mark_store(identity)
+            done = current == identity or backend.mark_store(identity)
         except BackendError:
             return
         if done and not done_before:

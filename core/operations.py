@@ -229,6 +229,7 @@ def write_demo_rows(practice: Practice, rows: dict[str, list[dict[str, Any]]]) -
         writes.append(TableWrite(spec=spec, appends=appends))
     try:
         backend.write(writes, force=True)
+        lost_store.mark(practice.store, backend, backend.key, after_sync=False)
     finally:
         backend.close()
 

@@ -4,9 +4,10 @@ A practice's store is made once and then kept; a new store under a sheet clinico
 already filled means the old one was deleted or replaced (see :mod:`.lost_store`). The rows
 of a sheet are not always enough to tell: a tab may hold no ids yet, and the tabs only
 clinicops fills may be empty. So every store has an identity of its own (a random UUID made
-with the store), each sync marks the backend with it once (an owned, hidden place: a hidden
-defined name in a workbook, a field description in Airtable), and the store remembers which
-backends carry its mark so the mark is written only when it is missing.
+with the store), laying out a backend or the first sync that finishes marks it with that
+identity in an owned, hidden place (a hidden defined name in a workbook, developer
+metadata on a Google spreadsheet, a field description in Airtable), and the store
+remembers which backends carry its mark so the mark is written only when it is missing.
 """
 
 from __future__ import annotations

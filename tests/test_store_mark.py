@@ -16,7 +16,7 @@ from clinicops.core.lost_store import StoreLost
 
 from .conftest import BACKENDS, Clinic, seeded_clinic
 
-MARKED = ("xlsx", "airtable")
+MARKED = ("xlsx", "gsheets", "airtable")
 
 
 def identity(clinic: Clinic) -> str:
