@@ -209,6 +209,16 @@ class Backend(ABC):
         """Remove what an interrupted sync may have left behind; called only by a sync holding its lock."""
         return None
 
+    def store_mark(self) -> str | None:
+        """The identity of the store this backend was last synced with, as the backend keeps it in a
+        place clinicops owns; None when there is none, or the backend keeps none."""
+        return None
+
+    def mark_store(self, identity: str) -> bool:
+        """Keep the store's ``identity`` in that place (see :mod:`clinicops.core.store_identity`);
+        False when the backend keeps none, or cannot write it now (the next sync tries again)."""
+        return False
+
     def read_back(self, value: Any) -> Any:
         """What a read returns for ``value`` once written (a date may come back as a serial number)."""
         return value

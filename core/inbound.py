@@ -23,7 +23,9 @@ from clinicops.core.problems import CellProblem, display_value
 from clinicops.core.records import Records
 from clinicops.core.references import ReferenceCheck
 from clinicops.core.reservations import match_reserved
+from clinicops.core.retyped_ids import retyped_ids
 from clinicops.core.row_merge import RowMerger
+from clinicops.core.row_order import kept
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.sync_state import BaseEntry, SyncState
 from clinicops.core.table_plan import Inbound, RowState, TableRead
@@ -45,6 +47,7 @@ class _Sorting:
     seen: dict[str, int] = field(default_factory=dict)
     held: list[tuple[SheetRow, tuple[CellProblem, ...]]] = field(default_factory=list)
     held_ids: set[str] = field(default_factory=set)
+    copies: list[SheetRow] = field(default_factory=list)  # rows held as copies of another row (a shared id)
     reserved: dict[str, str] = field(default_factory=dict)
     carried: dict[str, str] = field(default_factory=dict)
     fresh: list[Fresh] = field(default_factory=list)  # valid rows with a blank id
@@ -103,15 +106,13 @@ class InboundPass:
         base = self.state.base(self.key, entity.name)
         if read.table is None and base:
             return _vanished(read, base)
-        table_state = self.state.table_state(self.key, entity.name)
-        work = _Sorting(
-            read,
-            base,
-            self.records.index(entity.name),
-            self.state.pending(self.key, entity.name),
-            table_state[2].get("last_row") if table_state else None,
-        )
+        left = table_state[2] if (table_state := self.state.table_state(self.key, entity.name)) else {}
         rows = read.table.rows if read.table else []
+        # sorted, or rows moved: the old end no longer tells added rows apart
+        last_row = left.get("last_row") if kept(rows, read.pk_col, left.get("anchors")) else None
+        work = _Sorting(
+            read, base, self.records.index(entity.name), self.state.pending(self.key, entity.name), last_row
+        )
         sheet_ids = _ids_in(rows, read.pk_col)
         self.refs.reading(entity.name, sheet_ids if any(f.ref == entity.name for f in entity.fields) else set())
         parser = self.make_parser(read)
@@ -235,9 +236,11 @@ class InboundPass:
         earlier = work.rows[at] if at is not None else None
         if earlier is None or not self._is_original(work, earlier, row, content):
             work.hold(row, [_duplicate(work.read, row, rid, work.seen[rid])])
+            work.copies.append(row)
             return False
         work.demote(rid)
         work.hold(earlier.row, [_duplicate(work.read, earlier.row, rid, row.number)])
+        work.copies.append(earlier.row)
         return True
 
     def _is_original(self, work: _Sorting, earlier: RowState, later: SheetRow, content: str) -> bool:
@@ -283,6 +286,7 @@ def _deletes(work: _Sorting) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     to_delete: list[str] = []
     drop: list[str] = []
     missing = False
+    work.held_ids |= retyped_ids(work.read, work.base, work.copies, [rid for rid in work.base if rid not in work.seen])
     for rid in work.base:
         if rid in work.seen or rid in work.held_ids:
             continue

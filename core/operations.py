@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from clinicops.connectors.base import Backend, TableWrite
-from clinicops.core import masking, metrics, private_files, report_core
+from clinicops.core import lost_store, masking, metrics, private_files, report_core
 from clinicops.core.access import AccessEvent
 from clinicops.core.alerts import SEVERITIES
 from clinicops.core.backend_registry import open_backend
@@ -109,6 +109,7 @@ def lay_out(practice: Practice) -> None:
     sources = choice_sources(entities, {})
     try:
         backend.ensure_layout([table_spec(e, None, sources) for e in entities])
+        lost_store.mark(practice.store, backend, backend.key, after_sync=False)
     finally:
         backend.close()
 
@@ -138,6 +139,7 @@ def rebuild_workbook(practice: Practice) -> int:
             writes.append(TableWrite(spec=table_spec(entity), appends=appends))
             ids.append([str(record[entity.primary_key]) for record in records])
     backend.write(writes, force=True)
+    lost_store.mark(practice.store, backend, backend.key, after_sync=False)
     actor = current_user()
     with practice.view(source="cli", actor=actor) as view:
         for tw, written in zip(writes, ids, strict=True):
@@ -236,6 +238,7 @@ def write_demo_rows(practice: Practice, rows: dict[str, list[dict[str, Any]]]) -
         writes.append(TableWrite(spec=spec, appends=appends))
     try:
         backend.write(writes, force=True)
+        lost_store.mark(practice.store, backend, backend.key, after_sync=False)
     finally:
         backend.close()
 

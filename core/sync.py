@@ -32,7 +32,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 from clinicops.core import alerts as alert_records
-from clinicops.core import computed_fields, lost_store, private_files
+from clinicops.core import computed_fields, lost_store, private_files, row_order
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.computed_columns import ComputedColumns
@@ -119,6 +119,7 @@ class Settled:
     digest: str | None  # the tab's fingerprint as read (None: none, or it must be read row by row)
     read_extent: int
     due: bool  # the backend has something to do: cells, rows or a missing tab or column
+    anchors: tuple[str, ...] = ()  # the ids of the tab's first rows as this sync leaves them (core/row_order.py)
 
 
 class SyncEngine:
@@ -198,6 +199,7 @@ class SyncEngine:
         settled = self._write_back(stored[0], report)
         report.timings["write"] = time.perf_counter() - clock
         self._move_bases(settled, stored[1], started, report)
+        lost_store.mark(self.practice.store, self.backend, self.key)
         for entity in entities:
             if entity.name in found:
                 column_map.record(entity, bindings[entity.name])
@@ -279,7 +281,16 @@ class SyncEngine:
         tables = {r.entity.name: r.table for r in reads}
         id_headers = {r.entity.name: r.binding.header_for(r.entity.by_name[r.entity.primary_key]) for r in reads}
         clinicops_tabs = self.practice.computed_entities
-        lost_store.check(view, entities, tables, id_headers, clinicops_tabs=clinicops_tabs, adopted_by=self.adopted_by)
+        lost_store.check(
+            view,
+            entities,
+            tables,
+            id_headers,
+            clinicops_tabs=clinicops_tabs,
+            adopted_by=self.adopted_by,
+            backend_mark=self.backend.store_mark,
+            backend_key=self.key,
+        )
 
     def _write_back(self, settled: list[Settled], report: SyncReport) -> list[Settled]:
         """Write what the store decided; a backend that names rows itself tells each new row's name."""
@@ -545,7 +556,7 @@ class SyncEngine:
         er = report.entity(s.entity)
         digest = s.digest if s.write.is_empty() and not er.errors else None
         last_row = s.read_extent + len(s.write.appends) - len(s.write.deletes)
-        seen = {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row}
+        seen = {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row, "anchors": list(s.anchors)}
         tx.sync.put_table_state(self.key, s.entity, digest, seen, marker=tx.marker(s.entity))
 
     # reporting ---------------------------------------------------------------
@@ -593,6 +604,7 @@ def _settled(plan: TablePlan, decision: WriteDecision) -> Settled:
         digest=read.table.digest if keep and read.table else None,
         read_extent=inbound.read_extent,
         due=not decision.write.is_empty() or (read.layout_missing and not inbound.vanished),
+        anchors=tuple(row_order.anchors(plan, decision)),
     )
 
 

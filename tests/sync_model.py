@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
@@ -355,11 +354,12 @@ class SyncModel(RuleBasedStateMachine):
         )
         for row in self.rows:
             row.unfinished()
-        time.sleep(delay)
-        if proc.poll() is None:
+        try:
+            proc.wait(timeout=delay)  # a sync that finishes sooner is not waited for any longer
+        except subprocess.TimeoutExpired:
             self.stats["crashes"] += 1
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+            proc.wait()
 
     def _sync(self) -> None:
         self.stats["syncs"] += 1

@@ -216,3 +216,63 @@ def test_a_held_row_created_by_an_unfinished_sync_and_then_deleted_is_not_brough
     clinic.sync(allow_delete=True)
     assert "Byron" not in {r["Last name"] for r in clinic.sheet.rows("Patients")}
     assert "Byron" not in patients_by_name(clinic)
+
+
+@pytest.mark.parametrize("edited, to", [("P000002", "P000001"), ("P000001", "P000002")])
+def test_an_id_typed_over_with_another_records_id_deletes_nothing(clinic: Clinic, edited: str, to: str) -> None:
+    clinic.sync()
+    before = {rid: clinic.record("patient", rid) for rid in ("P000001", "P000002")}
+    row = row_of(clinic, "Patients", "MRN", edited)
+    clinic.sheet.edit("Patients", row, "MRN", to)
+    report = clinic.sync(allow_delete=True)  # even where deletes need no confirmation
+    assert report.entities["patient"].deleted == 0
+    assert {rid: clinic.record("patient", rid) for rid in before} == before
+    [err] = report.entities["patient"].errors
+    assert err.kind == "duplicate-id" and err.row == row  # the row whose id changed is the copy
+    clinic.sheet.edit("Patients", row, "MRN", edited)  # the id typed back: nothing was lost
+    again = clinic.sync(allow_delete=True)
+    assert again.entities["patient"].errors == [] and again.entities["patient"].deleted == 0
+    assert {rid: clinic.record("patient", rid) for rid in before} == before
+
+
+def test_a_copied_row_sorted_with_the_tab_before_a_sync_splits_nothing(clinic: Clinic) -> None:
+    clinic.sync()
+    before = {r["id"]: r for r in clinic.records("patient")}
+    turing = by_id(clinic.sheet.rows("Patients"))["P000002"]
+    clinic.sheet.append("Patients", [{k: v for k, v in turing.items() if not k.startswith("_") and k != "Errors"}])
+    clinic.sheet.sort("Patients", "Last name", reverse=True)
+    report = clinic.sync(allow_delete=True)
+    [err] = report.entities["patient"].errors
+    assert err.kind == "duplicate-id"
+    assert report.entities["patient"].deleted == 0 and report.entities["patient"].created == 0
+    assert {r["id"]: r for r in clinic.records("patient")} == before
+    clinic.sheet.delete_row("Patients", err.row)  # the advice followed: the copy removed
+    again = clinic.sync(allow_delete=True)
+    assert again.entities["patient"].errors == [] and again.entities["patient"].deleted == 0
+    assert {r["id"]: r for r in clinic.records("patient")} == before
+
+
+def test_a_copy_edited_for_a_new_patient_then_sorted_above_its_original_leaves_the_original_its_id(
+    clinic: Clinic,
+) -> None:
+    """The copy lands at the top and the original below the tab's old last row: content decides."""
+    clinic.sync()
+    before = {r["id"]: r for r in clinic.records("patient")}
+    turing = by_id(clinic.sheet.rows("Patients"))["P000002"]
+    copy = {k: v for k, v in turing.items() if not k.startswith("_") and k != "Errors"}
+    clinic.sheet.append("Patients", [{**copy, "First name": "Ann", "Last name": "Abbott"}])
+    clinic.sheet.sort("Patients", "Last name")
+    rows = clinic.sheet.rows("Patients")
+    assert rows[0]["Last name"] == "Abbott" and rows[-1]["Last name"] == "Turing"
+    report = clinic.sync(allow_delete=True)
+    [err] = report.entities["patient"].errors
+    assert err.kind == "duplicate-id" and err.row == rows[0]["_row"]  # the new patient's row is the copy
+    assert report.entities["patient"].deleted == 0
+    assert {r["id"]: r for r in clinic.records("patient")} == before
+    clinic.sheet.edit("Patients", rows[0]["_row"], "MRN", "")  # the advice followed: a blank id
+    again = clinic.sync(allow_delete=True)
+    assert again.entities["patient"].created == 1 and again.entities["patient"].errors == []
+    after = {r["id"]: r for r in clinic.records("patient")}
+    assert after["P000002"] == before["P000002"]
+    names = sorted(r["last_name"] for r in after.values())
+    assert names == sorted([*(r["last_name"] for r in before.values()), "Abbott"])

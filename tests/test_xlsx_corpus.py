@@ -67,3 +67,25 @@ def test_an_excel_workbook_gains_a_tab_and_loses_nothing(tmp_path: Path, name: s
     patients = sheet_part(book, "Patients")
     assert patients not in before
     assert [c.decode() for c in cells(book, "Patients").values()]  # the new tab has its header
+
+
+def test_a_calc_workbook_keeps_its_pivot_table_and_pivot_cache(tmp_path: Path) -> None:
+    practice = operations.init_practice(tmp_path / "clinic", name="Pivot Clinic")
+    book = practice.config.root / "clinic.xlsx"
+    shutil.copyfile(CORPUS / "libreoffice-pivot.xlsx", book)
+    before = members(book)
+    pivot_parts = {n for n in before if n.startswith(("xl/pivotTables/", "xl/pivotCache/"))}
+    assert {"xl/pivotTables/pivotTable1.xml", "xl/pivotCache/pivotCacheDefinition1.xml"} <= pivot_parts
+    summary = sheet_part(book, "Patients by city")
+    patient_cells = cells(book, "Patients")
+    report = operations.sync(practice)
+    practice.close()
+    assert report.wrote and not report.errors, report.errors
+    after = members(book)
+    assert set(before) <= set(after)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed <= {sheet_part(book, "Patients"), sheet_part(book, "Alerts"), "xl/styles.xml"}, changed
+    assert not (pivot_parts | {summary, "xl/workbook.xml"}) & changed
+    now = cells(book, "Patients")
+    written = {ref for ref in patient_cells.keys() | now.keys() if now.get(ref) != patient_cells.get(ref)}
+    assert written == {"A5"}, written  # the new patient's id, and nothing else

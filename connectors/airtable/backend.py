@@ -59,7 +59,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 
-from . import fields, layout, pacing
+from . import fields, layout, pacing, store_mark
 from .config import DEFAULT_ENDPOINT, SETTINGS_SCHEMA, base_id_of, endpoint_of, make_api
 from .credentials import read_token
 from .layout import Layout
@@ -86,6 +86,7 @@ class AirtableBackend(Backend):
         self._tables: list[dict[str, Any]] | None = None
         self._layouts: dict[str, Layout] = {}
         self._complete: set[str] = set()
+        self._specs: dict[str, TableSpec] = {}
         self._records_read = 0
         self._records_written = 0
 
@@ -126,6 +127,7 @@ class AirtableBackend(Backend):
         """Create missing tables and fields (``clinicops init``); never drops or retypes any."""
         self._schema(refresh=True)
         self._complete.clear()
+        self._specs = {spec.entity: spec for spec in specs}
         for spec in specs:
             self._ready(spec)
 
@@ -146,10 +148,32 @@ class AirtableBackend(Backend):
         self._complete.add(spec.entity)
         return found
 
+    # the store's mark --------------------------------------------------------
+
+    def store_mark(self) -> str | None:
+        """The mark in an Errors field's description (see :mod:`.store_mark`): the base's schema, one
+        Meta API request unless this sync has already asked for it."""
+        return store_mark.found(self._schema())
+
+    def mark_store(self, identity: str) -> bool:
+        """Mark the Errors field of every table this sync read."""
+        schema = self._schema()
+        tables = {**{t["name"]: t for t in schema}, **{t["id"]: t for t in schema}}  # a layout names either
+        marked = []
+        with _reporting("mark the base with the store's identity", self.base_id):
+            for entity, found in self._layouts.items():
+                table, spec = tables.get(found.table or ""), self._specs.get(entity)
+                if table is not None and spec is not None:
+                    errors = found.name_of(spec.errors_header)
+                    marked.append(store_mark.write(self.api, self.base_id, table, errors, identity))
+        done = any(marked)
+        return done
+
     # reading -----------------------------------------------------------------
 
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
         self._tables = None  # what a previous read learnt of the schema may be stale now
+        self._specs = {spec.entity: spec for spec in specs}
         return {spec.entity: self._read_table(spec) for spec in specs}
 
     def _read_table(self, spec: TableSpec) -> SheetTable | None:

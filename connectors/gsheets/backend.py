@@ -49,6 +49,10 @@ def spreadsheet_id(settings: dict[str, Any]) -> str:
     return sid
 
 
+#: The developer metadata key of the store's mark (see :mod:`clinicops.core.store_identity`).
+MARK_KEY = "clinicops.store"
+
+
 class GSheetsBackend(Backend):
     """One Google spreadsheet, one tab per entity."""
 
@@ -100,6 +104,31 @@ class GSheetsBackend(Backend):
     def stats(self) -> dict[str, Any]:
         """Requests by kind, retries and bytes, for ``sync --json``."""
         return self.api.stats()
+
+    # the store's mark --------------------------------------------------------
+
+    def store_mark(self) -> str | None:
+        """The store identity kept as the spreadsheet's developer metadata (one metadata read).
+
+        Developer metadata is the API's place for what an application keeps about a
+        spreadsheet: staff never see it in the editor and it survives every edit of the tabs.
+        https://developers.google.com/sheets/api/guides/metadata
+        """
+        found = self.api.metadata("developerMetadata").get("developerMetadata", [])
+        return next((m.get("metadataValue") for m in found if m.get("metadataKey") == MARK_KEY), None)
+
+    def mark_store(self, identity: str) -> bool:
+        """Replace the mark in one batchUpdate: the old one deleted, the store's identity added."""
+        lookup = {"dataFilter": {"developerMetadataLookup": {"metadataKey": MARK_KEY}}}
+        made = {"metadataKey": MARK_KEY, "metadataValue": identity, "location": {"spreadsheet": True}}
+        self.api.batch_update(
+            [
+                {"deleteDeveloperMetadata": lookup},
+                {"createDeveloperMetadata": {"developerMetadata": {**made, "visibility": "DOCUMENT"}}},
+            ],
+            safe_to_repeat=True,
+        )
+        return True
 
     # reading -----------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from clinicops.connectors.base import (
     WriteResult,
     normalize_header,
 )
-from clinicops.connectors.xlsx import layout
+from clinicops.connectors.xlsx import layout, store_mark
 from clinicops.connectors.xlsx.package import Package
 from clinicops.connectors.xlsx.uncached import uncached_formulas
 from clinicops.connectors.xlsx.workbook_edit import WorkbookEditor
@@ -163,6 +163,28 @@ class XlsxBackend(Backend):
         except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
             return {}
 
+    def store_mark(self) -> str | None:
+        """The store identity in the workbook's hidden defined name (see :mod:`.store_mark`)."""
+        if not self.path.exists():
+            return None
+        try:
+            return store_mark.read(Package(str(self.path)))
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
+            return None
+
+    def mark_store(self, identity: str) -> bool:
+        """Write the mark, only into the workbook as this sync read it and never while someone has it open."""
+        if not self.path.exists() or lock_files(self.path) or not self._unchanged_since_read():
+            return False
+        package = self._open()
+        if store_mark.write(package, identity):
+            self._save(package, backup=False)  # only clinicops's own hidden name changes: nothing to back up
+        return True
+
+    def _unchanged_since_read(self) -> bool:
+        now = self.path.stat()
+        return self._read_stamp is None or (now.st_mtime, now.st_size) == self._read_stamp
+
     # writing -----------------------------------------------------------------
 
     def ensure_layout(self, specs: list[TableSpec]) -> None:
@@ -175,10 +197,8 @@ class XlsxBackend(Backend):
         exists = self.path.exists()
         if not exists and not force:
             raise WorkbookMissing(self.missing_message())
-        if self._read_stamp and exists:
-            now = self.path.stat()
-            if (now.st_mtime, now.st_size) != self._read_stamp:
-                raise BackendBusy(f"{self.path.name} changed while syncing; the next sync picks up both.")
+        if exists and not self._unchanged_since_read():
+            raise BackendBusy(f"{self.path.name} changed while syncing; the next sync picks up both.")
         package = self._open() if exists else self._new_package(writes)
         editor = WorkbookEditor(package, self._headers if exists and self._read_stamp else None)
         result = WriteResult()
@@ -207,7 +227,7 @@ class XlsxBackend(Backend):
         book.save(buffer)
         return Package(buffer.getvalue())
 
-    def _save(self, package: Package) -> None:
+    def _save(self, package: Package, backup: bool = True) -> None:
         self.requests += 1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx", dir=self.path.parent)
@@ -216,7 +236,7 @@ class XlsxBackend(Backend):
                 package.save(handle)
             _same_access(Path(tmp), self.path)
             self.check_writable()
-            if self.path.exists():
+            if backup and self.path.exists():
                 self._backup()
             os.replace(tmp, self.path)
         finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cell_requests, protection, sheet_requests
+from . import cell_requests, metadata_requests, protection, sheet_requests
 from .errors import ApiError, invalid
 from .model import Spreadsheet
 from .params import check_body, flag
@@ -111,6 +111,8 @@ HANDLERS: dict[str, Handler] = {
     "repeatCell": cell_requests.repeat_cell,
     "setDataValidation": cell_requests.set_data_validation,
     "sortRange": cell_requests.sort_range,
+    "createDeveloperMetadata": metadata_requests.create_developer_metadata,
+    "deleteDeveloperMetadata": metadata_requests.delete_developer_metadata,
     "addProtectedRange": protection.add_protected_range,
     "deleteProtectedRange": protection.delete_protected_range,
 }

@@ -133,6 +133,7 @@ class Spreadsheet:
     sheets: list[Sheet] = field(default_factory=list)
     created_time: str = field(default_factory=now_rfc3339)
     modified_time: str = ""
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # on the spreadsheet itself
 
     @property
     def url(self) -> str:
@@ -147,6 +148,7 @@ class Spreadsheet:
             sheets=[sheet.clone() for sheet in self.sheets],
             created_time=self.created_time,
             modified_time=self.modified_time,
+            developer_metadata=copy.deepcopy(self.developer_metadata),
         )
 
     def reindex(self) -> None:

@@ -108,9 +108,12 @@ def spreadsheet_resource(spreadsheet: Spreadsheet, ranges: list[Box] | None, inc
             sheets.append(sheet_resource(sheet, [whole(sheet)] if include_grid else None))
     properties = copy.deepcopy(spreadsheet.properties)
     properties.setdefault("defaultFormat", copy.deepcopy(DEFAULT_FORMAT))
-    return {
+    out = {
         "spreadsheetId": spreadsheet.spreadsheet_id,
         "properties": properties,
         "sheets": sheets,
         "spreadsheetUrl": spreadsheet.url,
     }
+    if spreadsheet.developer_metadata:
+        out["developerMetadata"] = copy.deepcopy(spreadsheet.developer_metadata)
+    return out
