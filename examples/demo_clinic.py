@@ -347,6 +347,7 @@ def generate_demo(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, list[Ro
     _type_like_people_do(tables, today)
     demo_care.type_expiry_as_month_and_year(tables, today)
     demo_care.open_a_multi_dose_vial(tables, today)
+    demo_care.move_a_patient_west(tables, today)
     return tables
 
 
@@ -359,5 +360,5 @@ def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, lis
     tables |= feedback_tabs(today, tables, random.Random(f"{seed}:feedback"))
     tables |= budget_tabs(today, random.Random(f"{seed}:budget"))
     tables |= flow_tabs(today, tables, random.Random(f"{seed}:flow"))
-    demo_care.move_a_patient_west(tables, today)  # after the visits are final: it picks one at 10 o'clock
+    demo_care.move_a_patient_west(tables, today)  # again once the visits are final: one still at 10 o'clock
     return tables

@@ -177,7 +177,7 @@ def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
         Figure(
             "inventory.stock_outs",
             "Stock-outs",
-            sum(1 for item in _items(rows, today) if item.usable <= 0),
+            sum(1 for item in _items(rows, today, settings) if item.usable <= 0),
             "items",
             Definition("items with no usable stock (expired lots not counted)", period=as_of),
         ),

@@ -84,7 +84,9 @@ def test_a_calc_workbook_keeps_its_pivot_table_and_pivot_cache(tmp_path: Path) -
     after = members(book)
     assert set(before) <= set(after)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed <= {sheet_part(book, "Patients"), sheet_part(book, "Alerts"), "xl/styles.xml"}, changed
+    # The workbook predates the Inventory tab's Opened columns, which the sync lays out.
+    allowed = {sheet_part(book, "Patients"), sheet_part(book, "Alerts"), sheet_part(book, "Inventory"), "xl/styles.xml"}
+    assert changed <= allowed, changed
     assert not (pivot_parts | {summary, "xl/workbook.xml"}) & changed
     now = cells(book, "Patients")
     written = {ref for ref in patient_cells.keys() | now.keys() if now.get(ref) != patient_cells.get(ref)}
