@@ -36,7 +36,7 @@ TOTALS: Counter[str] = Counter()
 FOUND: list[str] = []
 STEPS_PER_RUN = 50
 LIVE: dict[str, Any] = {"machine": None}  # the example under way, whose figures are not in TOTALS yet
-PROGRESS = {"every": 250, "steps": 0, "started": time.perf_counter()}
+PROGRESS = {"every": 250, "steps": 0, "left": 0, "started": time.perf_counter()}
 
 
 def progress(stats: dict[str, int], violations: int) -> None:
@@ -61,6 +61,9 @@ def soaking(model: type) -> type:
         strict = False
 
         def _step(self) -> None:
+            if PROGRESS["left"] <= 0:
+                raise TargetReached
+            PROGRESS["left"] -= 1
             super()._step()
             LIVE["machine"] = self
             progress(self.stats, len(self.violations))
@@ -76,25 +79,32 @@ def soaking(model: type) -> type:
     return Soaking
 
 
+class TargetReached(BaseException):
+    """Raised at the first step past the target; Hypothesis lets it through and tears the example down."""
+
+
 def soak(model: type, steps: int) -> dict[str, int]:
-    """Run the model until it has taken ``steps`` steps (each example ends at a random length)."""
+    """Run the model until it has taken exactly ``steps`` steps (each example ends at a random length)."""
     before = Counter(TOTALS)
     machine = soaking(model)
     runs = 0
-    while TOTALS["steps"] - before["steps"] < steps:
-        left = steps - (TOTALS["steps"] - before["steps"])
-        runs += 1
-        run_state_machine_as_test(
-            machine,
-            settings=settings(
-                max_examples=max(2, left // (STEPS_PER_RUN // 2)),
-                stateful_step_count=STEPS_PER_RUN,
-                deadline=None,
-                database=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
+    PROGRESS["left"] = steps
+    try:
+        while PROGRESS["left"] > 0:
+            runs += 1
+            run_state_machine_as_test(
+                machine,
+                settings=settings(
+                    max_examples=max(2, PROGRESS["left"] // (STEPS_PER_RUN // 2)),
+                    stateful_step_count=STEPS_PER_RUN,
+                    deadline=None,
+                    database=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                ),
+            )
+    except TargetReached:
+        pass
     return {k: TOTALS[k] - before[k] for k in ("steps", "syncs", "crashes", "violations")} | {"runs": runs}
 
 
