@@ -286,24 +286,26 @@ def _deletes(work: _Sorting) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     to_delete: list[str] = []
     drop: list[str] = []
     missing = False
-    work.held_ids |= retyped_ids(work.read, work.base, work.copies, [rid for rid in work.base if rid not in work.seen])
+    retyped = retyped_ids(work.read, work.base, work.copies, [rid for rid in work.base if rid not in work.seen])
+    work.held_ids |= retyped.found
+    hold = work.hold_deletes or retyped.unexplained > 0
     for rid in work.base:
         if rid in work.seen or rid in work.held_ids:
             continue
         state = work.index.get(rid)
         if state is None or state[1]:
             drop.append(rid)
-        elif work.hold_deletes:
+        elif hold:
             missing = True
         else:
             to_delete.append(rid)
-    if not work.hold_deletes:
+    if not hold:
         to_delete.extend(work.orphans)
     notes: tuple[str, ...] = ()
-    if missing or (work.hold_deletes and work.orphans):
+    if missing or (hold and work.orphans):
+        why = "has an id that does not exist" if work.hold_deletes else "repeats another row's id"
         notes = (
-            "Rows missing from the sheet were kept, not deleted, because a row has an id that does not exist; "
-            "fix that id and sync again.",
+            f"Rows missing from the sheet were kept, not deleted, because a row {why}; fix that id and sync again.",
         )
     return tuple(to_delete), tuple(drop), notes
 

@@ -235,6 +235,27 @@ def test_an_id_typed_over_with_another_records_id_deletes_nothing(clinic: Clinic
     assert {rid: clinic.record("patient", rid) for rid in before} == before
 
 
+@pytest.mark.parametrize("edited, to", [("P000002", "P000001"), ("P000001", "P000002")])
+def test_an_id_typed_over_with_another_records_id_and_another_cell_edited_deletes_nothing(
+    clinic: Clinic, edited: str, to: str
+) -> None:
+    clinic.sync()
+    before = {rid: clinic.record("patient", rid) for rid in ("P000001", "P000002")}
+    row = row_of(clinic, "Patients", "MRN", edited)
+    clinic.sheet.edit("Patients", row, "MRN", to)
+    clinic.sheet.edit("Patients", row, "City", "Rivertown")  # the same row, a second change
+    report = clinic.sync(allow_delete=True)
+    assert report.entities["patient"].deleted == 0
+    assert {rid: clinic.record("patient", rid) for rid in before} == before
+    assert [e.kind for e in report.entities["patient"].errors] == ["duplicate-id"]
+    assert any("repeats another row's id" in n for n in report.entities["patient"].notes)
+    clinic.sheet.edit("Patients", row, "MRN", edited)  # the id typed back: the edit arrives, nothing lost
+    again = clinic.sync(allow_delete=True)
+    assert again.entities["patient"].errors == [] and again.entities["patient"].deleted == 0
+    assert clinic.record("patient", edited)["city"] == "Rivertown"
+    assert clinic.record("patient", to) == before[to]
+
+
 def test_a_copied_row_sorted_with_the_tab_before_a_sync_splits_nothing(clinic: Clinic) -> None:
     clinic.sync()
     before = {r["id"]: r for r in clinic.records("patient")}
