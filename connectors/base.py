@@ -166,7 +166,8 @@ class Backend(ABC):
     in the ``clinicops.backends`` entry-point group under the ``type`` a practice names.
 
     The capabilities the engine relies on are all here, with the defaults most backends want:
-    ``row_ids_are_stable`` (a row ref is a lasting record id, as in Airtable), ``read_back``
+    ``row_ids_are_stable`` (a row ref is a lasting record id, as in Airtable),
+    ``store_mark_is_local`` (the store's mark is read without a request), ``read_back``
     (what a read returns for a value written), ``stats`` (figures for ``sync --json``),
     ``check_writable`` and ``close``.
     """
@@ -175,6 +176,9 @@ class Backend(ABC):
     settings_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
     #: True when ``SheetRow.ref`` is a lasting record id rather than a row position.
     row_ids_are_stable: ClassVar[bool] = False
+    #: True when ``store_mark`` costs no request (a local file): every finished sync then checks
+    #: the mark is still there, so a file replaced under the same name is marked again.
+    store_mark_is_local: ClassVar[bool] = False
 
     key: str  # stable identity, for the sync base: "xlsx:/path/clinic.xlsx"
     requests: int  # backend calls made so far (an attribute or a property)

@@ -113,17 +113,22 @@ def mark(store: Any, backend: Any, key: str, *, after_sync: bool = True) -> None
     """Mark the backend with the store's identity: after a finished sync, once; or when laying it out.
 
     Laying out (``init``) leaves another store's mark alone: the sync that follows stops
-    with the way out. A backend that cannot take the mark now (someone has the workbook
-    open, the network failed) is marked by a later sync; the sync itself has succeeded.
+    with the way out. A local workbook is checked after every finished sync, so one replaced
+    under the same name (a copy, a restored backup) carries the mark again. A backend that
+    cannot take the mark now (someone has the workbook open, the network failed) is marked by
+    a later sync; the sync itself has succeeded.
     """
     with store.transaction() as tx:
         done_before = store_identity.marked(tx.conn, key)
-        if after_sync and done_before:
+        local = bool(getattr(backend, "store_mark_is_local", False))
+        if after_sync and done_before and not local:
             return
         identity = store_identity.of(tx.conn)
         try:
-            current = None if after_sync else backend.store_mark()
-            if current not in (None, identity):
+            current = backend.store_mark() if local or not after_sync else None
+            if after_sync and current == identity:
+                return
+            if not after_sync and current not in (None, identity):
                 return
             done = current == identity or backend.mark_store(identity)
         except BackendError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from clinicops.connectors.xlsx import store_mark
@@ -83,3 +84,17 @@ def test_the_workbooks_mark_is_a_hidden_defined_name_and_survives_a_sort(xlsx_cl
 def test_a_sheet_without_a_mark_or_ids_imports_as_a_new_practice(xlsx_clinic: Clinic) -> None:
     report = xlsx_clinic.sync()
     assert report.entities["patient"].created == 5
+
+
+def test_a_workbook_replaced_by_a_copy_without_the_mark_is_marked_again(xlsx_clinic: Clinic) -> None:
+    xlsx_clinic.sync()
+    workbook = xlsx_clinic.folder / "clinic.xlsx"
+    book = openpyxl.load_workbook(workbook)  # a program that keeps the cells and drops hidden names
+    del book.defined_names[store_mark.NAME]
+    book.save(workbook)
+    assert store_mark.read(Package(str(workbook))) is None
+    xlsx_clinic.sync()
+    assert store_mark.read(Package(str(workbook))) == identity(xlsx_clinic)
+    saved = workbook.read_bytes()
+    xlsx_clinic.sync()  # marked again once, not on every sync
+    assert workbook.read_bytes() == saved

@@ -64,6 +64,7 @@ DEFAULT_WORKBOOK = "clinic.xlsx"
 class XlsxBackend(Backend):
     """The practice's local workbook, read whole and edited in place."""
 
+    store_mark_is_local: ClassVar[bool] = True
     settings_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
