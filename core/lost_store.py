@@ -120,7 +120,7 @@ def mark(store: Any, backend: Any, key: str, *, after_sync: bool = True) -> None
     """
     with store.transaction() as tx:
         done_before = store_identity.marked(tx.conn, key)
-        local = bool(getattr(backend, "store_mark_is_local", False))
+        local = bool(backend.store_mark_is_local)
         if after_sync and done_before and not local:
             return
         identity = store_identity.of(tx.conn)
