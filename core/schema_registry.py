@@ -127,8 +127,9 @@ class Entity:
     def title(self) -> str:
         return str(self.schema.get("x-title") or self.name.replace("_", " ").capitalize())
 
-    @property
+    @cached_property
     def primary_key(self) -> str:
+        """The id field's name; read once per row and cell in a sync, so kept once it is known."""
         return str(self.schema.get("x-primary-key", "id"))
 
     @property
