@@ -86,7 +86,7 @@ class Figure:
         if self.unit == "%":
             return f"{self.value * 100:.1f}%"
         if self.unit == "USD":
-            return f"${self.value:,.2f}"
+            return f"-${-self.value:,.2f}" if self.value < 0 else f"${self.value:,.2f}"
         if self.unit == "days":
             return f"{self.value:.1f} days" if isinstance(self.value, float) else f"{self.value:,} days"
         if self.unit == "minutes":
