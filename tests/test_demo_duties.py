@@ -124,3 +124,18 @@ def test_the_demo_shows_every_schedule_alert(demo_alerts: dict[str, str]) -> Non
         "median-wait",
     }
     assert any(key.startswith("schedule:gap:") for key in demo_alerts)
+
+
+def listed_plugins(output: str) -> dict[str, dict]:
+    """``plugins --json`` by name, whether it prints a list or one object holding ``plugins``."""
+    found = json.loads(output)
+    return {e["name"]: e for e in (found["plugins"] if isinstance(found, dict) else found)}
+
+
+def test_plugins_json_lists_the_back_office_plugins_with_their_report_hook() -> None:
+    code, out = run("plugins", "--json")
+    assert code == 0, out
+    listed = listed_plugins(out)
+    for plugin in DUTIES:
+        assert listed[plugin]["module"] == f"clinicops.plugins.{plugin}"
+        assert {"collect_alerts", "register_schemas", "report_sections"} <= set(listed[plugin]["hooks"])
