@@ -7,16 +7,19 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from clinicops.connectors.gsheets.charts import chart_id
 from clinicops.connectors.xlsx.package import Package
+from clinicops.core import operations
 from clinicops.core.cli import cli
 
 from . import libreoffice
-from .conftest import Clinic, write_config
+from .conftest import BACKENDS, Clinic, seeded_clinic, write_config
 from .sheet_drivers import XlsxDriver
 
 PLUGINS = ["billing", "credentials", "dashboard"]
@@ -106,6 +109,92 @@ def test_the_charts_are_redrawn_with_the_tab_and_never_duplicated(clinic: Clinic
     assert dashboard_charts(book) == before
     clinic.sync()
     assert dashboard_charts(book) == before
+
+
+@contextmanager
+def synced_on(backend: str, folder: Path) -> Iterator[Clinic]:
+    """The Dashboard on an emulated Google Sheet or Airtable base, through the real gspread or pyairtable client."""
+    with BACKENDS[backend](folder) as (body, sheet):
+        found = seeded_clinic(folder, body, sheet)
+        write_config(folder, plugins=PLUGINS, entities=ENTITIES)
+        found.reopen()
+        operations.lay_out(found.practice)
+        found.sync()
+        yield found
+        found.practice.close()
+
+
+@pytest.fixture(params=["gsheets", "airtable"])
+def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Clinic]:
+    with synced_on(request.param, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+def google(tmp_path: Path) -> Iterator[Clinic]:
+    with synced_on("gsheets", tmp_path) as found:
+        yield found
+
+
+def remote_rows(clinic: Clinic) -> dict[str, dict]:
+    return {row["Figure key"]: row for row in clinic.sheet.rows("Dashboard")}
+
+
+def test_the_tab_holds_the_figures_on_google_sheets_and_airtable_too(remote: Clinic) -> None:
+    rows = remote_rows(remote)
+    status = json.loads(CliRunner().invoke(cli, ["status", "--json", "-p", str(remote.folder)]).output)
+    figures = {k: v for k, v in status["figures"].items() if not k.startswith("alerts.")}
+    assert set(rows) == set(figures)
+    assert {k: rows[k].get("Value") for k in rows if figures[k] is not None} == {
+        k: v for k, v in figures.items() if v is not None
+    }
+    assert "claims paid, denied or appealed" in rows["billing.denial_rate"]["Definition"]
+    remote.sheet.edit("Dashboard", 2, "Figure", "typed over")
+    remote.sync()
+    remote.sync()
+    assert remote_rows(remote) == rows  # put back, not added again
+
+
+def sheet_charts(clinic: Clinic) -> tuple[int, list[dict]]:
+    """The Dashboard's sheet id and its charts, as ``spreadsheets.get`` lists them."""
+    meta = clinic.sheet.sh.fetch_sheet_metadata()
+    [sheet] = [s for s in meta["sheets"] if s["properties"]["title"] == "Dashboard"]
+    return sheet["properties"]["sheetId"], sheet.get("charts", [])
+
+
+def charted(chart: dict) -> tuple[list[int], list[int]]:
+    """The sheet rows (1-based) of a chart's domain and of its one series."""
+    basic = chart["spec"]["basicChart"]
+
+    def rows(data: dict) -> list[int]:
+        return [r + 1 for g in data["sourceRange"]["sources"] for r in range(g["startRowIndex"], g["endRowIndex"])]
+
+    [series] = basic["series"]
+    return rows(basic["domains"][0]["domain"]), rows(series["series"])
+
+
+def test_google_sheets_gets_native_charts_redrawn_never_duplicated(google: Clinic) -> None:
+    remote = google
+    sheet_id, charts = sheet_charts(remote)
+    assert sorted(c["spec"]["title"] for c in charts) == ["Money", "Rates"]
+    assert {c["chartId"] for c in charts} == {chart_id(sheet_id, "Rates"), chart_id(sheet_id, "Money")}
+    rows = remote.sheet.rows("Dashboard")
+    for chart in charts:
+        unit = {"Rates": "%", "Money": "USD"}[chart["spec"]["title"]]
+        domain, series = charted(chart)
+        assert domain == series == [row["_row"] for row in rows if row["Unit"] == unit]
+        assert chart["spec"]["basicChart"]["chartType"] == "BAR"
+    remote.sheet.delete_row("Dashboard", 3)  # Sheets moves the charts' ranges up with the rows below
+    remote.sheet.edit("Dashboard", 2, "Figure", "typed over")
+    remote.sync()  # the tab is written: each chart gets its spec again (updateChartSpec), not a second copy
+    remote.sync()
+    after_id, after = sheet_charts(remote)
+    assert after_id == sheet_id and sorted(c["chartId"] for c in after) == sorted(c["chartId"] for c in charts)
+    rows = remote.sheet.rows("Dashboard")
+    assert rows[0]["Figure"] != "typed over"
+    for chart in after:
+        unit = {"Rates": "%", "Money": "USD"}[chart["spec"]["title"]]
+        assert charted(chart) == ([row["_row"] for row in rows if row["Unit"] == unit],) * 2
 
 
 @pytest.fixture(scope="module")
