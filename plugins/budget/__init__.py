@@ -97,9 +97,9 @@ def collect_alerts(practice: Any) -> list[Alert]:
 
 
 def _due_alert(bill: dict[str, Any], today: dt.date, soon: int) -> Alert | None:
-    if not bill.get("due_date") or bill.get("paid_date"):
+    left = bills.days_to_pay(bill, today)
+    if left is None:
         return None
-    left = (dt.date.fromisoformat(bill["due_date"]) - today).days
     what = f"The bill {bill['id']} from {bill['vendor']} for ${Decimal(bill['amount']):,.2f}"
     if left < 0:
         message = f"{what} was due on {bill['due_date']} ({days_text(-left)} ago) and is not marked paid."

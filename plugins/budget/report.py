@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from clinicops import Chart, Definition, Figure, ReportPeriod, ReportSection, Series
-from clinicops.plugins.budget import revenue, spending
+from clinicops.plugins.budget import bills, revenue, spending
 
 BUDGET, EXPENSE = "budget_line", "expense"
 ZERO = Decimal("0.00")
@@ -34,15 +34,9 @@ def months_of(period: ReportPeriod) -> list[str]:
 
 
 def unpaid_by_due(expenses: list[dict[str, Any]], today: dt.date, soon: int) -> tuple[int, int]:
-    """(bills due within ``soon`` days, bills overdue) among unpaid ones with a due date."""
-    due = overdue = 0
-    for bill in expenses:
-        if not bill.get("due_date") or bill.get("paid_date"):
-            continue
-        left = (dt.date.fromisoformat(bill["due_date"]) - today).days
-        overdue += left < 0
-        due += 0 <= left <= soon
-    return due, overdue
+    """(bills due within ``soon`` days, bills overdue) among unpaid ones, by the rule the alerts use."""
+    left = [n for bill in expenses if (n := bills.days_to_pay(bill, today)) is not None]
+    return sum(1 for n in left if 0 <= n <= soon), sum(1 for n in left if n < 0)
 
 
 def section(practice: Any, period: ReportPeriod, settings: dict[str, Any]) -> ReportSection:
