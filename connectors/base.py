@@ -39,14 +39,34 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class SheetChart:
+    """A native chart a backend draws on a tab clinicops owns, over that tab's own rows.
+
+    The chart is a bar per row whose ``where_header`` cell holds ``where_value``: the row's
+    ``label_header`` cell names the bar and its ``value_header`` cell is the bar's length,
+    shown with ``number_format`` (an Excel format code such as ``0%``). The rows are found
+    where they stand once the tab is written, so a chart follows its rows wherever they are.
+    A backend that cannot draw charts (Airtable) leaves the table as it is.
+    """
+
+    title: str
+    label_header: str
+    value_header: str
+    where_header: str
+    where_value: str
+    number_format: str = "General"
+
+
+@dataclass(frozen=True)
 class TableSpec:
-    """How a tab (or Airtable table) for one entity should look."""
+    """How a tab (or Airtable table) for one entity should look; ``charts`` are drawn beside its rows."""
 
     entity: str
     title: str
     primary_key: str
     columns: tuple[ColumnSpec, ...]
     errors_header: str = "Errors"
+    charts: tuple[SheetChart, ...] = ()
 
     def headers(self) -> list[str]:
         return [c.header for c in self.columns] + [self.errors_header]

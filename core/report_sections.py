@@ -70,7 +70,7 @@ class Figure:
     ``key`` is stable and unique across the report (``reminders.no_show_rate``), used by
     ``status --json``, the Dashboard tab and the digest; ``value`` is ``None`` when the
     data cannot say (no appointments, so no rate). ``unit`` is one of ``%`` (value is a
-    fraction 0–1), ``days``, ``USD``, or a plain noun for counts (``appointments``).
+    fraction 0–1), ``days``, ``minutes``, ``USD``, or a plain noun for counts (``appointments``).
     """
 
     key: str
@@ -86,9 +86,11 @@ class Figure:
         if self.unit == "%":
             return f"{self.value * 100:.1f}%"
         if self.unit == "USD":
-            return f"${self.value:,.2f}"
+            return f"-${-self.value:,.2f}" if self.value < 0 else f"${self.value:,.2f}"
         if self.unit == "days":
             return f"{self.value:.1f} days" if isinstance(self.value, float) else f"{self.value:,} days"
+        if self.unit == "minutes":
+            return f"{self.value:.0f} min"
         return f"{self.value:,}" if isinstance(self.value, int) else f"{self.value:,.1f}"
 
 

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from clinicops.connectors.base import (
     Backend,
     ColumnSpec,
+    SheetChart,
     SheetTable,
     TableSpec,
     TableWrite,
@@ -102,7 +103,24 @@ def table_spec(
         for f in entity.fields
         if (header := binding.header_for(f)) is not None
     )
-    return TableSpec(entity=entity.name, title=binding.tab, primary_key=pk, columns=columns)
+    charts = sheet_charts(entity, binding) if entity.plugin_owned_fields == {f.name for f in entity.fields} else ()
+    return TableSpec(entity=entity.name, title=binding.tab, primary_key=pk, columns=columns, charts=charts)
+
+
+def sheet_charts(entity: Entity, binding: Binding) -> tuple[SheetChart, ...]:
+    """The native charts an entity's schema asks for (``x-charts``), on a tab whose every field a plugin computes.
+
+    Each is ``{"title", "label", "value", "where": {field: value}, "format"}``; a chart whose
+    fields have no column in the practice's layout is left out.
+    """
+    out = []
+    for chart in entity.schema.get("x-charts", []):
+        [(where, wanted)] = chart["where"].items()
+        headers = [binding.header_for(entity.by_name[name]) for name in (chart["label"], chart["value"], where)]
+        if None not in headers:
+            label, value, test = (str(h) for h in headers)
+            out.append(SheetChart(chart["title"], label, value, test, str(wanted), chart.get("format", "General")))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

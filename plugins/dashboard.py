@@ -11,7 +11,11 @@ would trail by one sync, and the Alerts tab beside it has them all.
 
 The tab is the plugin's own: every sync makes it hold exactly the current figures (a row
 whose figure no longer exists is removed, an edited cell is put back), so it is rebuilt,
-never duplicated. On Airtable it is a table of the same fields.
+never duplicated. Beside the rows stand two native charts, **Rates** (every figure in %) and
+**Money** (every figure in dollars), drawn over the tab's own cells: DrawingML chart parts in
+a workbook, ``addChart`` charts on a Google Sheet, redrawn whenever the tab is written, so
+there is only ever one of each. On Airtable, which has no charts in its API, it is a table
+of the same fields.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from clinicops import collect_report, hookimpl, report_period
 NAME = "dashboard"
 ENTITY = "dashboard_figure"
 ALERTS = "core.alerts"
+# Native charts beside the figures, drawn by the workbook and Google Sheets backends over the
+# tab's own rows (the ``x-charts`` keyword): every rate, and every amount of money.
+CHARTS = [
+    {"title": "Rates", "label": "label", "value": "value", "where": {"unit": "%"}, "format": "0%"},
+    {"title": "Money", "label": "label", "value": "value", "where": {"unit": "USD"}, "format": "$#,##0"},
+]
 
 
 @hookimpl
@@ -52,6 +62,7 @@ def register_schemas() -> list[dict[str, Any]]:
             },
             "required": ["id", "label"],
             "additionalProperties": False,
+            "x-charts": CHARTS,
         }
     ]
 

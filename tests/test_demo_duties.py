@@ -1,5 +1,6 @@
 """The demo clinic gives each back-office plugin (schedule, feedback, budget, equipment) one
-of every alert it can raise, on a pinned day, through a real first sync of the demo."""
+of every alert it can raise, on a pinned day, through a real first sync of the demo; its
+report shows each plugin's section, with the same figures as ``status --json``."""
 
 from __future__ import annotations
 
@@ -17,17 +18,53 @@ from .duty_clinic import on, run
 DEMO_DAY = dt.date(2026, 11, 23)
 
 
+DUTIES = {
+    "schedule": "schedule.flow",
+    "feedback": "feedback.satisfaction",
+    "budget": "budget.actual",
+    "equipment": "equipment.upkeep",
+}
+
+
 @pytest.fixture(scope="module")
-def demo_alerts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Open alert id -> severity after the demo's first sync."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]]:
+    """What ``alerts --json``, ``report --json`` and ``status --json`` print after the demo's first sync."""
     folder: Path = tmp_path_factory.mktemp("demo") / "clinic"
+    out: dict[str, dict] = {}
     with on(DEMO_DAY, 9):
         practice = operations.create_demo(folder, today=DEMO_DAY)
         practice.close()
-        code, out = run("sync", "-p", str(folder), "--json")
-        assert code == 0, out
-        code, out = run("alerts", "-p", str(folder), "--json")
-    yield {a["id"]: a["severity"] for a in json.loads(out)["alerts"] if a["status"] == "open"}
+        code, text = run("sync", "-p", str(folder), "--json")
+        assert code == 0, text
+        for command, *extra in (("alerts",), ("report", "--out", str(folder / "report.html")), ("status",)):
+            code, text = run(command, "-p", str(folder), "--json", *extra)
+            assert code == 0, text
+            out[command] = json.loads(text)
+    yield out
+
+
+@pytest.fixture(scope="module")
+def demo_alerts(demo: dict[str, dict]) -> dict[str, str]:
+    """Open alert id -> severity after the demo's first sync."""
+    return {a["id"]: a["severity"] for a in demo["alerts"]["alerts"] if a["status"] == "open"}
+
+
+def test_the_demo_report_shows_each_back_office_plugins_section(demo: dict[str, dict]) -> None:
+    sections = {s["key"]: s for s in demo["report"]["sections"]}
+    for plugin, key in DUTIES.items():
+        assert key in sections, f"the demo's report has no {plugin} section"
+        figures = sections[key]["figures"]
+        assert figures and all(f["key"].startswith(plugin + ".") for f in figures)
+        assert any(f["value"] for f in figures), f"every {plugin} figure is empty or zero"
+        assert any(series["points"] for chart in sections[key]["charts"] for series in chart["series"])
+    assert demo["report"]["failures"] == []
+
+
+def test_the_demo_report_has_the_figures_of_status_json(demo: dict[str, dict]) -> None:
+    report, status = demo["report"], demo["status"]
+    assert report["period"] == status["period"] == {"from": "2026-08-26", "to": DEMO_DAY.isoformat()}
+    assert report["figures"] == status["figures"]
+    assert {key.split(".")[0] for key in report["figures"]} >= set(DUTIES)
 
 
 def kinds(alerts: dict[str, str], plugin: str) -> set[str]:
@@ -87,3 +124,18 @@ def test_the_demo_shows_every_schedule_alert(demo_alerts: dict[str, str]) -> Non
         "median-wait",
     }
     assert any(key.startswith("schedule:gap:") for key in demo_alerts)
+
+
+def listed_plugins(output: str) -> dict[str, dict]:
+    """``plugins --json`` by name, whether it prints a list or one object holding ``plugins``."""
+    found = json.loads(output)
+    return {e["name"]: e for e in (found["plugins"] if isinstance(found, dict) else found)}
+
+
+def test_plugins_json_lists_the_back_office_plugins_with_their_report_hook() -> None:
+    code, out = run("plugins", "--json")
+    assert code == 0, out
+    listed = listed_plugins(out)
+    for plugin in DUTIES:
+        assert listed[plugin]["module"] == f"clinicops.plugins.{plugin}"
+        assert {"collect_alerts", "register_schemas", "report_sections"} <= set(listed[plugin]["hooks"])

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,8 @@ def test_the_command_writes_the_page_and_prints_its_figures_as_one_object(page: 
     assert found["period"] == {"from": "2026-03-01", "to": "2026-03-31"} and found["page"] == str(out)
     assert found["figures"]["billing.days_in_ar"] == 70.4
     assert found["sections"][0]["key"] == "reminders.appointments"
+    duties = {"schedule.flow", "feedback.satisfaction", "budget.actual", "equipment.upkeep"}
+    assert duties <= {s["key"] for s in found["sections"]}  # the back-office plugins' sections
 
 
 def test_the_page_needs_nothing_from_elsewhere_and_names_no_patient(page: tuple[Path, dict]) -> None:
@@ -82,6 +85,7 @@ def test_chromium_draws_every_section_offline_and_prints_it(page: tuple[Path, di
         assert driver.save_screenshot(str(ARTIFACTS / "report-phone.png"))
         pdf = base64.b64decode(driver.print_page(PrintOptions()))
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    # NFKC: the PDF's text may carry the font's ligatures ("ﬂ" for "fl").
+    text = unicodedata.normalize("NFKC", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
     for section in found["sections"]:
         assert section["title"] in text, f"the printed report lacks {section['title']}"

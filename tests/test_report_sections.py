@@ -25,6 +25,8 @@ def test_figures_read_as_people_read_them() -> None:
     d = Definition("no-shows", "appointments due", "by week", "cancelled")
     assert Figure("a", "A", 0.125, "%", d).shown() == "12.5%"
     assert Figure("a", "A", 1234.5, "USD", d).shown() == "$1,234.50"
+    assert Figure("a", "A", -26819.55, "USD", d).shown() == "-$26,819.55"
+    assert Figure("a", "A", 17, "minutes", d).shown() == "17 min"
     assert Figure("a", "A", None, "days", d).shown() == "—"
     assert d.sentence() == "no-shows ÷ appointments due; by week; excludes cancelled."
 

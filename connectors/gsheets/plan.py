@@ -2,7 +2,9 @@
 
 Everything structural goes into the ``spreadsheets:batchUpdate``, in this order per tab:
 new tab or columns and their look, rows deleted (bottom up), blank rows inserted for new
-records, then error notes. The values ``batchUpdate`` (RAW) follows and writes headers,
+records, the tab's native charts drawn over its rows where they now stand (a tab clinicops
+owns, such as the Dashboard; see :mod:`.charts`), then error notes. The values
+``batchUpdate`` (RAW) follows and writes headers,
 changed cells and new rows at the positions the structural changes left them in, so
 the engine's row numbers (as read) are mapped once, here, through deletions and
 insertions.
@@ -22,7 +24,7 @@ from typing import Any
 
 from clinicops.connectors.base import ColumnSpec, TableSpec, TableWrite, normalize_header
 
-from . import layout
+from . import charts, layout
 from .state import Tab
 from .values import anchor, json_size, to_cell
 
@@ -57,7 +59,7 @@ def needs_structure(tabs: dict[str, Tab], writes: list[TableWrite], force: bool)
         return True
     for tw in writes:
         tab = tabs.get(normalize_header(tw.spec.title))
-        if tab is None or tw.deletes or tw.appends or tw.annotations is not None:
+        if tab is None or tw.deletes or tw.appends or tw.annotations is not None or tw.spec.charts:
             return True
         present = tab.columns()
         if any(normalize_header(h) not in present for h in tw.spec.headers()):
@@ -108,6 +110,9 @@ def _plan_table(
     if tw.appends:
         _append_block(plan, tab.title, first_new, columns, tw.appends)
         plan.appended[tw.spec.entity] = list(range(first_new, first_new + len(tw.appends)))
+    if tw.spec.charts:
+        grid = charts.rows_after(tab, tw, columns, final, first_new, plan.cells.get(tab.title, {}))
+        plan.batch.extend(charts.chart_requests(tab, tw, columns, grid))
     if tw.annotations is not None:
         _annotate(plan, tab, tw, columns, final)
     return created

@@ -29,7 +29,8 @@ from .values import Formula, quote_title
 #: At most this many row ranges per tab in the metadata read; nearby ones are merged beyond it.
 MAX_RANGES_PER_TAB = 20
 TAB_FIELDS = (
-    "properties(sheetId,title,gridProperties(rowCount,columnCount,frozenRowCount)),protectedRanges(range,description)"
+    "properties(sheetId,title,gridProperties(rowCount,columnCount,frozenRowCount)),protectedRanges(range,description),"
+    "charts(chartId,spec(title))"
 )
 CELL_FIELDS = "data(startRow,startColumn,rowData.values(note,userEnteredValue,userEnteredFormat.backgroundColor))"
 METADATA_FIELDS = f"sheets({TAB_FIELDS})"
@@ -58,6 +59,7 @@ class Tab:
     cells: dict[tuple[int, int], CellInfo] = field(default_factory=dict)  # 0-based (row, column)
     protected_columns: set[int] = field(default_factory=set)
     laid_out: dict[str, int] = field(default_factory=dict)  # columns once this write's new ones are added
+    charts: dict[int, str] = field(default_factory=dict)  # chart id -> title, of the charts on the tab
 
     @property
     def header(self) -> list[str]:
@@ -144,6 +146,7 @@ def apply_metadata(tabs: dict[str, Tab], answer: dict[str, Any]) -> dict[str, Ta
         tab.row_count = int(grid.get("rowCount", 0))
         tab.column_count = int(grid.get("columnCount", 0))
         tab.frozen_rows = int(grid.get("frozenRowCount", 0))
+        tab.charts = {int(c["chartId"]): str((c.get("spec") or {}).get("title", "")) for c in sheet.get("charts", [])}
         for protected in sheet.get("protectedRanges", []):
             rng = protected.get("range", {})
             if str(protected.get("description", "")).startswith(PROTECTION_PREFIX) and "startColumnIndex" in rng:

@@ -41,12 +41,13 @@ class Package:
         self.names = [i.filename for i in self.zip.infolist()]
         self._new: dict[str, bytes] = {}
         self._trees: dict[str, Node] = {}
+        self._removed: set[str] = set()
         self.workbook_part = self._workbook_part()
 
     # members -----------------------------------------------------------------
 
     def has(self, name: str) -> bool:
-        return name in self._new or name in self.names
+        return name in self._new or (name in self.names and name not in self._removed)
 
     def read(self, name: str) -> bytes:
         if name in self._new:
@@ -56,6 +57,26 @@ class Package:
     def put(self, name: str, data: bytes) -> None:
         self._new[name] = data
         self._trees.pop(name, None)
+        self._removed.discard(name)
+
+    def remove(self, name: str) -> None:
+        """Leave a part, its relationships part and its content type out of the saved file."""
+        for member in (name, self.rels_name(name)):
+            self._new.pop(member, None)
+            self._trees.pop(member, None)
+            self._removed.add(member)
+        types = self.tree("[Content_Types].xml")
+        kept = [e for e in types.children if not (isinstance(e, Node) and e.get("PartName") == "/" + name)]
+        if len(kept) != len(types.children):
+            types.children = kept
+            self.touch("[Content_Types].xml")
+
+    def remove_relationship(self, part: str, rel_id: str) -> None:
+        name = self.rels_name(part)
+        if self.has(name):
+            root = self.tree(name)
+            root.children = [e for e in root.children if not (isinstance(e, Node) and e.get("Id") == rel_id)]
+            self.touch(name)
 
     def tree(self, name: str) -> Node:
         """A small XML part as a tree; edits to it are written by :meth:`save`."""
@@ -67,6 +88,7 @@ class Package:
         """A new XML part, given as a tree; written by :meth:`save`."""
         self._new[name] = b""
         self._trees[name] = root
+        self._removed.discard(name)
 
     def touch(self, name: str) -> None:
         """Mark a part got through :meth:`tree` as changed."""
@@ -88,6 +110,8 @@ class Package:
                 self._new[name] = tree_bytes(self._trees[name])
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in self.zip.infolist():
+                if info.filename in self._removed:
+                    continue
                 if info.filename in self._new:
                     fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     fresh.compress_type = zipfile.ZIP_DEFLATED

@@ -86,6 +86,7 @@ class SheetPlan:
     columns: dict[int, ColumnLook] = field(default_factory=dict)
     validations: list[Node] = field(default_factory=list)
     legacy_drawing: str | None = None  # relationship id, when the sheet needs a legacyDrawing it lacks
+    drawing: str | None = None  # relationship id of the tab's drawing (charts), put in place of any other
 
     def change(self, row: int, col: int) -> CellChange:
         return self.changes.setdefault(row, {}).setdefault(col, CellChange())
@@ -160,6 +161,10 @@ class _Rewriter:
             self.inserted.add("dataValidations")
         elif local == "legacyDrawing":
             self.inserted.add("legacyDrawing")
+        elif local == "drawing" and self.plan.drawing:
+            rel = next((node.attrs[i] for i in range(0, len(node.attrs), 2) if node.attrs[i].endswith(":id")), "r:id")
+            node.set(rel, self.plan.drawing)
+            self.inserted.add("drawing")
         self.out.append(node)
 
     def _stream_start(self, node: Node) -> None:
@@ -284,6 +289,8 @@ class _Rewriter:
             wanted.append(("cols", Node(p + "cols")))
         if self.plan.validations:
             wanted.append(("dataValidations", Node(p + "dataValidations", ["count", "0"])))
+        if self.plan.drawing:
+            wanted.append(("drawing", Node(p + "drawing", ["xmlns:r", REL_NS, "r:id", self.plan.drawing])))
         if self.plan.legacy_drawing:
             # declared on the element itself: a sheet that never had relationships lacks xmlns:r
             attrs = ["xmlns:r", REL_NS, "r:id", self.plan.legacy_drawing]
@@ -403,6 +410,40 @@ def header_row(data: bytes, shared: Callable[[int], str]) -> dict[int, str]:
             on_root_end=ignore,
             on_outer_text=ignore,
         ).feed_file(data)
+    return found
+
+
+def column_texts(data: bytes, shared: Callable[[int], str], columns: set[int]) -> dict[int, dict[int, str]]:
+    """Row number -> column -> text of the given columns' non-empty cells, header row included."""
+    found: dict[int, dict[int, str]] = {}
+    last = 0
+
+    def on_row(row: Node) -> None:
+        nonlocal last
+        number = int(row.get("r") or last + 1)
+        last, implicit = number, 0
+        for cell in row.elements():
+            if cell.local != "c":
+                continue
+            ref = cell.get("r")
+            col = split_ref(ref)[1] if ref else implicit + 1
+            implicit = col
+            if col in columns and (text := cell_text(cell, shared)):
+                found.setdefault(number, {})[col] = text
+
+    def ignore(*_: Any) -> None:
+        return None
+
+    Streamer(
+        stream_in="sheetData",
+        on_root_start=ignore,
+        on_top=ignore,
+        on_stream_start=ignore,
+        on_item=on_row,
+        on_stream_end=ignore,
+        on_root_end=ignore,
+        on_outer_text=ignore,
+    ).feed_file(data)
     return found
 
 

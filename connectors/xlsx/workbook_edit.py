@@ -2,7 +2,9 @@
 
 For each tab written: its worksheet part (the cells clinicops writes, rows removed or added,
 headers of missing columns), and only as needed the styles (a format or highlight not yet
-defined), the tab's notes and their drawing, and for a new tab the workbook's list of tabs.
+defined), the tab's notes and their drawing, for a new tab the workbook's list of tabs, and
+for a tab with native charts (the Dashboard) its drawing and chart parts, made afresh
+(see :mod:`.charts`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from clinicops.connectors.base import ColumnSpec, TableWrite, normalize_header
-from clinicops.connectors.xlsx import layout
+from clinicops.connectors.xlsx import charts, layout
 from clinicops.connectors.xlsx import package as pk
 from clinicops.connectors.xlsx.cells import column_letter
 from clinicops.connectors.xlsx.notes import SheetNotes
@@ -85,8 +87,14 @@ class WorkbookEditor:
                 notes.set_header_note(column_number, note)
         self._text_columns(specs, plan)
         self._widen(tw, specs, plan)
+        drawing = None
+        if spec.charts:
+            drawing, plan.drawing = charts.replace_drawing(self.package, entry.part)
         result = rewrite(data, plan, self._styler(specs), self.date1904)
         self.package.put(entry.part, result.data)
+        if drawing is not None:
+            bars = charts.find_bars(result.data, self.shared, columns, spec.charts)
+            charts.write_drawing(self.package, drawing, entry.title, bars, max(columns.values(), default=0) + 1)
         if plan.deletes:
             notes.move_rows(result.moved)
         notes.save()

@@ -19,6 +19,10 @@ Alerts:
 - ``EXP…:next-missing`` (warning): a repeating bill (rent, a lease, a service contract)
   whose next one has not been entered ``recurring_grace_days`` (5) after it was expected.
   Rules for both in :mod:`.bills`.
+
+The manager's report has a **Budget and bills** section: budget, spending, the share used
+and the net over the months the period touches, and bills due and overdue (definitions in
+:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from clinicops import Alert, StatusSection, days_text, hookimpl
-from clinicops.plugins.budget import bills, revenue, schemas, spending
+from clinicops import Alert, ReportPeriod, ReportSection, StatusSection, days_text, hookimpl
+from clinicops.plugins.budget import bills, report, revenue, schemas, spending
 
 NAME = "budget"
 BUDGET, EXPENSE, LINES = "budget_line", "expense", "budget_month"
@@ -93,9 +97,9 @@ def collect_alerts(practice: Any) -> list[Alert]:
 
 
 def _due_alert(bill: dict[str, Any], today: dt.date, soon: int) -> Alert | None:
-    if not bill.get("due_date") or bill.get("paid_date"):
+    left = bills.days_to_pay(bill, today)
+    if left is None:
         return None
-    left = (dt.date.fromisoformat(bill["due_date"]) - today).days
     what = f"The bill {bill['id']} from {bill['vendor']} for ${Decimal(bill['amount']):,.2f}"
     if left < 0:
         message = f"{what} was due on {bill['due_date']} ({days_text(-left)} ago) and is not marked paid."
@@ -124,6 +128,11 @@ def _budget_alerts(practice: Any, warn_share: float) -> list[Alert]:
 
 def _alert(bill: dict[str, Any], key: str, severity: str, message: str) -> Alert:
     return Alert(key=f"{bill['id']}:{key}", severity=severity, message=message, entity=EXPENSE, record_id=bill["id"])
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    return [report.section(practice, period, practice.settings(NAME))]
 
 
 @hookimpl

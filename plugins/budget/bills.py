@@ -23,6 +23,13 @@ from typing import Any
 MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
 
+def days_to_pay(bill: dict[str, Any], today: dt.date) -> int | None:
+    """Days until an unpaid bill is due (negative once overdue); None for a paid bill or one with no due date."""
+    if not bill.get("due_date") or bill.get("paid_date"):
+        return None
+    return (dt.date.fromisoformat(bill["due_date"]) - today).days
+
+
 def vendor_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 

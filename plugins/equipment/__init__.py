@@ -32,6 +32,10 @@ Alerts (``warn_days``, default 14; ``contract_warn_days``, default 60):
   taken`` says what was done.
 
 Settings (``[plugins.equipment]``): ``warn_days`` (14) and ``contract_warn_days`` (60).
+
+The manager's report has an **Equipment and compliance** section: upkeep due and overdue,
+equipment out of service and temperature excursions in the period (definitions in
+:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops import Alert, StatusSection, days_text, hookimpl
-from clinicops.plugins.equipment import schemas
+from clinicops import Alert, ReportPeriod, ReportSection, StatusSection, days_text, hookimpl
+from clinicops.plugins.equipment import report, schemas
 from clinicops.plugins.equipment.intervals import after_days, next_due
 from clinicops.plugins.equipment.storage_range import excursions
 
@@ -99,6 +103,11 @@ def collect_alerts(practice: Any) -> list[Alert]:
         if alert is not None:
             alerts.append(alert)
     return alerts
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    return [report.section(practice, period, practice.settings(NAME))]
 
 
 @hookimpl

@@ -24,6 +24,8 @@ Alerts, each naming the row, its owner and never its comments:
 
 The **Satisfaction** tab is rebuilt every sync: average rating, NPS, compliments and
 complaints by month and provider (see :mod:`.trend`), ``trend_months`` (12) months back.
+The manager's report has a **Patient feedback** section: average rating, NPS, complaints
+received, open and overdue (definitions in :mod:`.report`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops import Alert, StatusSection, days_text, hookimpl
-from clinicops.plugins.feedback import schemas, trend
+from clinicops import Alert, ReportPeriod, ReportSection, StatusSection, days_text, hookimpl
+from clinicops.plugins.feedback import report, schemas, trend
 from clinicops.plugins.feedback.deadlines import acknowledged, deadlines, resolved
 from clinicops.plugins.feedback.privacy import STEPS, alleges_breach
 
@@ -102,6 +104,11 @@ def collect_alerts(practice: Any) -> list[Alert]:
         elif left <= settings["resolve_warn_days"]:
             alerts.append(_alert(row, "resolve-soon", "warning", f"{what} must be resolved by {due} ({_when(left)})."))
     return alerts
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    return [report.section(practice, period, practice.settings(NAME))]
 
 
 @hookimpl

@@ -25,7 +25,9 @@ out (see :mod:`.booking`):
 Patient-flow times out of order on a row (seen before checked in…) are a cell error, like
 any bad cell. **Patient flow** holds per provider and ISO week (the last ``weeks_shown``,
 4, including this one): open and booked hours, utilisation, visits, median wait and cycle
-time; ``clinicops status`` shows waits by hour of day.
+time; ``clinicops status`` shows waits by hour of day. The manager's report has a
+**Patient flow and the schedule** section: median wait and visit length, double-bookings,
+utilisation and days with a gap in the period (definitions in :mod:`.report`).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from clinicops import Alert, FieldProblem, StatusSection, hookimpl
-from clinicops.plugins.schedule import flow, hours, schemas
+from clinicops import Alert, FieldProblem, ReportPeriod, ReportSection, StatusSection, hookimpl
+from clinicops.plugins.schedule import flow, hours, report, schemas
 from clinicops.plugins.schedule.booking import Slot, local, overlaps, slots
 
 NAME = "schedule"
@@ -263,3 +265,8 @@ def hour_rows(practice: Any) -> list[tuple[str, int, Any, Any]]:
             (f"{hour:02d}:00", len(waits), flow.median(waits) if waits else "", flow.median(cycles) if cycles else "")
         )
     return rows
+
+
+@hookimpl
+def report_sections(practice: Any, period: ReportPeriod) -> list[ReportSection]:
+    return [report.section(practice, period, practice.settings(NAME))]

@@ -1096,3 +1096,75 @@ def test_serve_prints_its_base_url_first_then_logs_requests():
     finally:
         process.terminate()
         assert process.wait(timeout=5) == 0
+
+
+def bar_chart(sheet: int, rows: list[tuple[int, int]], title: str = "Rates") -> dict[str, Any]:
+    """A ``ChartSpec``: bars named by column A and long as column B, over (first, end) row runs."""
+
+    def data(col: int) -> dict[str, Any]:
+        sources = [
+            {"sheetId": sheet, "startRowIndex": a, "endRowIndex": b, "startColumnIndex": col, "endColumnIndex": col + 1}
+            for a, b in rows
+        ]
+        return {"sourceRange": {"sources": sources}}
+
+    return {
+        "title": title,
+        "basicChart": {
+            "chartType": "BAR",
+            "domains": [{"domain": data(0)}],
+            "series": [{"series": data(1), "targetAxis": "BOTTOM_AXIS"}],
+        },
+    }
+
+
+def test_charts_are_added_listed_updated_and_deleted(sh: gspread.Spreadsheet, http, sheet_id):
+    where = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 0, "columnIndex": 4}, "widthPixels": 600}}
+    added = sh.batch_update(
+        {"requests": [{"addChart": {"chart": {"spec": bar_chart(0, [(1, 3)]), "position": where}}}]}
+    )
+    chart = added["replies"][0]["addChart"]["chart"]
+    assert isinstance(chart["chartId"], int) and chart["spec"]["title"] == "Rates" and chart["position"] == where
+    fields = {"fields": "sheets(properties.title,charts(chartId,spec(title)))"}
+    listed = http.get(f"{API}/{sheet_id}", params=fields).json()["sheets"]
+    assert listed[0]["charts"] == [{"chartId": chart["chartId"], "spec": {"title": "Rates"}}]
+    assert "charts" not in listed[1]
+
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:  # an id in use is refused: no second copy
+        sh.batch_update({"requests": [{"addChart": {"chart": {**chart, "position": where}}}]})
+    assert error_of(excinfo)["status"] == "INVALID_ARGUMENT"
+
+    moved = bar_chart(0, [(1, 2), (5, 7)], "Money")
+    replies = sh.batch_update({"requests": [{"updateChartSpec": {"chartId": chart["chartId"], "spec": moved}}]})
+    assert replies["replies"] == [{}]
+    [stored] = http.get(f"{API}/{sheet_id}").json()["sheets"][0]["charts"]
+    assert stored["spec"] == moved
+
+    sh.batch_update({"requests": [{"deleteEmbeddedObject": {"objectId": chart["chartId"]}}]})
+    assert "charts" not in http.get(f"{API}/{sheet_id}").json()["sheets"][0]
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        sh.batch_update({"requests": [{"deleteEmbeddedObject": {"objectId": chart["chartId"]}}]})
+    assert f"No object with id: {chart['chartId']}" in error_of(excinfo)["message"]
+
+
+def test_a_chart_whose_domain_and_series_do_not_pair_up_is_refused(sh: gspread.Spreadsheet):
+    spec = bar_chart(0, [(1, 3)])
+    spec["basicChart"]["series"][0]["series"]["sourceRange"]["sources"][0]["endRowIndex"] = 4
+    where = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 0, "columnIndex": 4}}}
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        sh.batch_update({"requests": [{"addChart": {"chart": {"spec": spec, "position": where}}}]})
+    assert "same number of source ranges" in error_of(excinfo)["message"]
+
+
+def test_a_charts_ranges_move_with_rows_deleted_and_inserted(sh: gspread.Spreadsheet, http, sheet_id):
+    where = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 0, "columnIndex": 4}}}
+    sh.batch_update(
+        {"requests": [{"addChart": {"chart": {"spec": bar_chart(0, [(2, 3), (5, 7)]), "position": where}}}]}
+    )
+    ws = sh.get_worksheet(0)
+    ws.delete_rows(3)  # row index 2: the first run's only row
+    ws.insert_rows([["x"]], row=1)  # a row above everything
+
+    [chart] = http.get(f"{API}/{sheet_id}").json()["sheets"][0]["charts"]
+    domain = chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"]
+    assert [(g["startRowIndex"], g["endRowIndex"]) for g in domain] == [(5, 7)]  # (5,7) -1 +1; (2,3) gone

@@ -2,8 +2,10 @@
 
 Supported: addSheet, deleteSheet, updateSheetProperties, updateSpreadsheetProperties,
 updateCells, repeatCell, setDataValidation, sortRange, addProtectedRange,
-deleteProtectedRange, insertDimension, deleteDimension, appendDimension and
-autoResizeDimensions (a no-op: pixel sizes are not modelled). Other request kinds the API defines
+deleteProtectedRange, insertDimension, deleteDimension, appendDimension,
+autoResizeDimensions (a no-op: pixel sizes are not modelled), createDeveloperMetadata,
+deleteDeveloperMetadata, and the embedded charts' addChart, updateChartSpec and
+deleteEmbeddedObject (see :mod:`.chart_requests`). Other request kinds the API defines
 answer 501 so a connector relying on them finds out in its tests.
 
 The caller applies the batch to a snapshot and keeps it only if every request succeeds:
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cell_requests, metadata_requests, protection, sheet_requests
+from . import cell_requests, chart_requests, metadata_requests, protection, sheet_requests
 from .errors import ApiError, invalid
 from .model import Spreadsheet
 from .params import check_body, flag
@@ -115,6 +117,9 @@ HANDLERS: dict[str, Handler] = {
     "deleteDeveloperMetadata": metadata_requests.delete_developer_metadata,
     "addProtectedRange": protection.add_protected_range,
     "deleteProtectedRange": protection.delete_protected_range,
+    "addChart": chart_requests.add_chart,
+    "updateChartSpec": chart_requests.update_chart_spec,
+    "deleteEmbeddedObject": chart_requests.delete_embedded_object,
 }
 
 

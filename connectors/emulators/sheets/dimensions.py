@@ -1,8 +1,9 @@
 """Inserting, deleting and appending rows or columns.
 
 Cells move with their row or column — values, notes, formats and data validation alike —
-and protected ranges stretch, shift or vanish the way they do in Sheets, so a connector
-that addresses rows by position sees the same drift it would see against Google.
+and protected ranges, and the data ranges of the sheet's own charts, stretch, shift or
+vanish the way they do in Sheets, so a connector that addresses rows by position sees the
+same drift it would see against Google.
 """
 
 from __future__ import annotations
@@ -55,12 +56,29 @@ def insert(sheet: Sheet, dimension: str, start: int, end: int, inherit_from_befo
     sheet.cells = moved
     _set_count(sheet, dimension, count(sheet, dimension) + width)
     _, start_key, end_key, _ = _KEYS[dimension]
-    for protected in sheet.protected_ranges:
-        grid = protected["range"]
+    for grid in [p["range"] for p in sheet.protected_ranges] + _chart_ranges(sheet):
         if start_key in grid and grid[start_key] >= start:
             grid[start_key] += width
         if end_key in grid and grid[end_key] > start:
             grid[end_key] += width
+
+
+def _chart_data(sheet: Sheet) -> list[list[list[dict[str, Any]]]]:
+    """Per chart on the sheet, the source range lists of its domains and series."""
+    out = []
+    for chart in sheet.charts:
+        basic = chart["spec"].get("basicChart") or {}
+        datas = [d.get("domain") or {} for d in basic.get("domains", [])]
+        datas += [s.get("series") or {} for s in basic.get("series", [])]
+        out.append([(d.get("sourceRange") or {}).get("sources", []) for d in datas])
+    return out
+
+
+def _chart_ranges(sheet: Sheet) -> list[dict[str, Any]]:
+    """The GridRanges of the sheet's charts that lie on the sheet itself."""
+    return [
+        g for chart in _chart_data(sheet) for sources in chart for g in sources if g.get("sheetId") == sheet.sheet_id
+    ]
 
 
 def delete(sheet: Sheet, dimension: str, start: int, end: int) -> None:
@@ -95,3 +113,12 @@ def delete(sheet: Sheet, dimension: str, start: int, end: int) -> None:
             continue
         survivors.append(protected)
     sheet.protected_ranges = survivors
+    for grid in _chart_ranges(sheet):
+        if start_key in grid:
+            grid[start_key] = shifted(grid[start_key])
+        if end_key in grid:
+            grid[end_key] = shifted(grid[end_key])
+    for chart in _chart_data(sheet):  # a source range whose cells are all gone leaves the chart, with its pair
+        empty = {n for sources in chart for n, g in enumerate(sources) if g.get(start_key, 0) >= g.get(end_key, 1)}
+        for sources in chart:
+            sources[:] = [g for n, g in enumerate(sources) if n not in empty]

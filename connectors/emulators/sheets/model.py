@@ -46,11 +46,12 @@ def random_id() -> int:
 
 @dataclass
 class Sheet:
-    """One tab: its properties (the API's ``SheetProperties``), cells and protections."""
+    """One tab: its properties (the API's ``SheetProperties``), cells, protections and charts."""
 
     properties: dict[str, Any]
     cells: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)  # EmbeddedChart resources anchored here
 
     @property
     def sheet_id(self) -> int:
@@ -78,6 +79,7 @@ class Sheet:
             properties=copy.deepcopy(self.properties),
             cells=dict(self.cells),
             protected_ranges=copy.deepcopy(self.protected_ranges),
+            charts=copy.deepcopy(self.charts),
         )
 
     def cell(self, row: int, col: int) -> dict[str, Any] | None:

@@ -88,6 +88,8 @@ def sheet_resource(sheet: Sheet, boxes: list[Box] | None) -> dict[str, Any]:
         out["data"] = [grid_data(box) for box in boxes]
     if sheet.protected_ranges:
         out["protectedRanges"] = copy.deepcopy(sheet.protected_ranges)
+    if sheet.charts:
+        out["charts"] = copy.deepcopy(sheet.charts)
     return out
 
 
