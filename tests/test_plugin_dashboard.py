@@ -89,6 +89,19 @@ def test_the_tab_is_rebuilt_not_duplicated(clinic: Clinic) -> None:
     assert len(XlsxDriver(clinic.folder / "clinic.xlsx").rows("Dashboard")) == len(before)
 
 
+def test_a_row_deleted_from_the_tab_comes_back(clinic: Clinic) -> None:
+    before = dashboard(clinic)
+    clinic.sheet.delete_row("Dashboard", 3)  # a tab only clinicops fills: its rows are the engine's
+    clinic.sync()
+
+    def cells(rows: dict[str, dict]) -> dict[str, dict]:
+        return {key: {k: v for k, v in row.items() if k != "_row"} for key, row in rows.items()}
+
+    assert cells(dashboard(clinic)) == cells(before)  # the deleted figure is back (at the end of the tab)
+    clinic.sync()
+    assert len(XlsxDriver(clinic.folder / "clinic.xlsx").rows("Dashboard")) == len(before)
+
+
 def test_the_tab_has_native_charts_over_its_own_rates_and_money(clinic: Clinic) -> None:
     book = clinic.folder / "clinic.xlsx"
     charts = dashboard_charts(book)
