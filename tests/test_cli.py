@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from clinicops.core.cli import cli
+from clinicops.core.practice import store_tx
 
 from .conftest import Clinic
 
@@ -227,7 +228,7 @@ def test_history_reveal_needs_a_purpose_and_is_access_logged(xlsx_clinic: Clinic
     assert code == 0, out
     assert json.loads(out)[0]["data"]["last_name"] == "Hopper" and lost in out
     with xlsx_clinic.practice.view() as view:
-        conn = view.tx.conn
+        conn = store_tx(view).conn
         entry = conn.exec_driver_sql(
             "SELECT action, record_id, fields, purpose FROM access_log ORDER BY seq DESC LIMIT 1"
         ).one()
