@@ -298,6 +298,33 @@ def test_hook_after_sync_receives_the_change_set(clinic: Clinic) -> None:
     assert sorted(seen[0].created["patient"]) == ["P000001", "P000002", "P000003", "P000004", "P000005"]
 
 
+def test_hook_records_accessed_gets_a_syncs_merge_in_one_batch_and_the_same_events_as_record_accessed(
+    clinic: Clinic,
+) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    batches: list[list[Any]] = []
+    singles: list[Any] = []
+
+    class Batched:
+        @hookimpl
+        def records_accessed(self, events):
+            batches.append(list(events))
+
+    class Single:  # the older hook still hears of every event, one by one, in the same order
+        @hookimpl
+        def record_accessed(self, event):
+            singles.append(event)
+
+    clinic.practice.pm.register(Batched())
+    clinic.practice.pm.register(Single())
+    clinic.sync()
+    creates = [(i, e) for i, batch in enumerate(batches) for e in batch if e.action == "create"]
+    assert len(creates) >= 5 and len({i for i, _ in creates}) == 1  # every record the merge created: one call
+    assert [e for batch in batches for e in batch] == singles
+    assert all(isinstance(batch, list) and batch for batch in batches)
+
+
 def test_hook_record_accessed_gets_field_names_never_values(clinic: Clinic) -> None:
     from clinicops.core.hookspecs import hookimpl
 
