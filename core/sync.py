@@ -278,6 +278,9 @@ class SyncEngine:
         report.timings["plan"] = time.perf_counter() - clock
         for plan, decision in decided:
             self._count(plan, decision, report)
+        for kind, by_entity in tx.changed().items():
+            for entity, ids in by_entity.items():
+                getattr(report.changes, f"store_{kind}")[entity] = ids
         return decided
 
     def _check_lost_store(self, view: PracticeView, reads: list[TableRead]) -> None:
@@ -583,7 +586,8 @@ class SyncEngine:
             er.unchanged = int(inbound.skipped.get("unchanged", 0))
         er.ids = {"created": sorted(created), "updated": sorted(updated), "deleted": sorted(deleted)}
         er.held = [{"id": plan.read.id_in(row) or None, "row": row.number} for row, _ in inbound.held]
-        for kind, ids in (("created", created), ("updated", updated), ("deleted", deleted)):
+        sheet = (("sheet_appended", decision.created), ("sheet_updated", decision.updated))
+        for kind, ids in (*sheet, ("sheet_removed", decision.removed)):
             for rid in sorted(ids):
                 report.changes.add(kind, name, rid)
 

@@ -29,7 +29,7 @@ class Tally:
     @hookimpl
     def after_sync(self, practice: Any, changes: Any) -> None:
         storage = practice.storage("tally")
-        for patient in changes.created.get("patient", []):
+        for patient in changes.store_created.get("patient", []):
             storage.execute(insert(seen).values(patient=patient))
 
     @hookimpl

@@ -75,7 +75,7 @@ def collect_alerts(practice):
 
 @hookimpl
 def after_sync(practice, changes):
-    created = len(changes.created.get("patient", []))
+    created = len(changes.store_created.get("patient", []))
     practice.storage(NAME).execute(insert(runs).values(what="sync", n=created))
 
 
