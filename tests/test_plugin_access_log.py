@@ -378,7 +378,7 @@ def test_access_log_cannot_be_disabled(tmp_path: Path) -> None:
 def test_access_log_is_on_even_when_no_plugin_is_enabled_and_lists_its_hooks(tmp_path: Path) -> None:
     write_config(tmp_path, plugins=[])
     result = CliRunner().invoke(cli, ["plugins", "--json", "-p", str(tmp_path)])
-    entry = next(e for e in json.loads(result.output) if e["name"] == "access_log")
+    entry = next(e for e in json.loads(result.output)["plugins"] if e["name"] == "access_log")
     assert entry["enabled"] is True and entry["essential"] is True
     assert {"records_accessed", "prepare_storage", "register_commands", "plugin_settings_schema"} <= set(entry["hooks"])
 
