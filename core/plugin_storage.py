@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Join, MetaData, Table, insert, inspect, text
+from sqlalchemy import Connection, Dialect, Engine, MetaData, Table, insert, inspect, text
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from clinicops.core.errors import ClinicopsError
 
@@ -154,10 +156,15 @@ class PluginStorage:
         Inside a savepoint it is an empty dict kept nowhere, and the transaction's is
         forgotten too: a savepoint rolled back or released would leave it wrong.
         """
-        if self._conn.in_nested_transaction():
+        if self.in_savepoint:
             self._scope.memos.pop(self.plugin, None)
             return {}
         return self._scope.memos.setdefault(self.plugin, {})
+
+    @property
+    def in_savepoint(self) -> bool:
+        """Whether the work at hand runs inside a savepoint, whose writes may yet roll back on their own."""
+        return self._conn.in_nested_transaction()
 
     def at_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback()`` once this transaction has committed (never if it rolls back).
@@ -200,21 +207,11 @@ def _compiled_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -
 
 
 def _tables_of(statement: Any) -> list[str]:
-    """Names of the tables a Core statement reads or writes."""
-    names: list[str] = []
-    table = getattr(statement, "table", None)
-    if isinstance(table, Table):
-        names.append(table.name)
-    for source in getattr(statement, "get_final_froms", lambda: [])():
-        names.extend(t.name for t in _base_tables(source))
-    return names
+    """Names of the tables a Core statement reads or writes (joins, aliases and subqueries included).
 
-
-def _base_tables(source: Any) -> list[Table]:
-    """The tables under a FROM clause: a table, a join of them, or an alias of one."""
-    if isinstance(source, Table):
-        return [source]
-    if isinstance(source, Join):
-        return [*_base_tables(source.left), *_base_tables(source.right)]
-    element = getattr(source, "element", None)
-    return _base_tables(element) if element is not None else []
+    Walks the statement's expression tree without compiling it: a plugin's every statement
+    passes through here.
+    """
+    if not isinstance(statement, ClauseElement):
+        return []
+    return [t.name for t in find_tables(statement, include_crud=True) if isinstance(t, Table)]

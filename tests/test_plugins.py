@@ -37,7 +37,7 @@ def test_every_hook_is_documented() -> None:
 def test_plugins_json_lists_builtins_with_their_hooks() -> None:
     result = CliRunner().invoke(cli, ["plugins", "--json"])
     assert result.exit_code == 0, result.output
-    entries = {e["name"]: e for e in json.loads(result.output)}
+    entries = {e["name"]: e for e in json.loads(result.output)["plugins"]}
     assert "credentials" in entries
     assert "collect_alerts" in entries["credentials"]["hooks"]
     assert "plugin_settings_schema" in entries["credentials"]["hooks"]
@@ -46,7 +46,7 @@ def test_plugins_json_lists_builtins_with_their_hooks() -> None:
 def test_plugins_json_shows_what_a_practice_enables(tmp_path: Path) -> None:
     write_config(tmp_path, plugins=[])
     result = CliRunner().invoke(cli, ["plugins", "--json", "-p", str(tmp_path)])
-    entries = {e["name"]: e for e in json.loads(result.output)}
+    entries = {e["name"]: e for e in json.loads(result.output)["plugins"]}
     assert entries["credentials"]["enabled"] is False
 
 

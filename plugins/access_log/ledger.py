@@ -107,6 +107,9 @@ class _Tail:
     hash: str
     checkpoint_day: str | None
     restart: anchors.Restart | None = None  # the store was rebuilt on purpose: the chain starts again
+    written: bool = False  # this transaction added entries after it
+    last_at: str = ""
+    last_source: str = ""
 
 
 def _read_tail(storage: PluginStorage) -> _Tail:
@@ -120,7 +123,8 @@ def _tail_for_writing(storage: PluginStorage, anchor: Callable[[], anchors.Ancho
 
     The first write of a transaction also asks for the head to be anchored once the
     transaction has committed. Inside a savepoint the memo is not kept, so the head is
-    read afresh for each batch (a savepoint rolled back would leave a remembered head wrong).
+    read afresh for each batch (a savepoint rolled back would leave a remembered head
+    wrong), and nothing written there is anchored: it may yet roll back on its own.
     """
     memo = storage.memo
     tail: _Tail | None = memo.get("tail")
@@ -129,24 +133,17 @@ def _tail_for_writing(storage: PluginStorage, anchor: Callable[[], anchors.Ancho
             storage.execute_ddl(statement)
         tail = _read_tail(storage)
         memo["tail"] = tail
-        if anchor is not None:
-            storage.at_commit(functools.partial(_anchor_committed, storage, anchor(), tail))
+        if anchor is not None and not storage.in_savepoint:
+            storage.at_commit(functools.partial(_anchor_committed, anchor(), tail))
     return tail
 
 
-def _anchor_committed(storage: PluginStorage, anchor_file: anchors.AnchorFile, tail: _Tail) -> None:
-    """Once the transaction committed: the head as committed, appended to the anchor file.
-
-    Read back from the store rather than remembered, so an entry of a savepoint that rolled
-    back can never be anchored.
-    """
-    with storage.separately() as own:
-        row = own.execute(select(log.c.seq, log.c.hash, log.c.at, log.c.source).order_by(log.c.seq.desc()).limit(1))
-        head = row.first()
+def _anchor_committed(anchor_file: anchors.AnchorFile, tail: _Tail) -> None:
+    """Once the transaction committed: its head, appended to the anchor file (after its restart, if any)."""
     if tail.restart is not None:
         anchor_file.restart(tail.restart)
-    if head is not None:
-        anchor_file.append(anchors.Anchor(head.at, head.seq, head.hash, head.source))
+    if tail.written:
+        anchor_file.append(anchors.Anchor(tail.last_at, tail.seq, tail.hash, tail.last_source))
 
 
 def append(
@@ -201,7 +198,8 @@ def append(
     if days:
         storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
     storage.insert_many(log, rows, _LOG_COLUMNS)
-    tail.seq, tail.hash, tail.checkpoint_day = seq, prev, day_seen
+    tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
+    tail.last_at, tail.last_source = stamp, rows[-1][4]
     return seq
 
 
