@@ -139,8 +139,8 @@ class PluginStorage:
         sql, order = _compiled_insert(self._conn.dialect, table, names)
         if order is None:
             args: Any = [dict(zip(names, r, strict=True)) for r in tuples]
-        elif order == list(range(len(names))):
-            args = tuples
+        elif not order:
+            args = tuples  # the statement takes them in the order given
         else:
             args = [tuple(r[i] for i in order) for r in tuples]
         cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -197,11 +197,13 @@ _compiled: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, list[int] | No
 
 def _compiled_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, list[int] | None]:
     """The INSERT's SQL for this kind of database, compiled once, and for positional parameters
-    the position in ``columns`` of each one (None: it takes them by name)."""
+    the position in ``columns`` of each one (None: it takes them by name; empty: in ``columns``' order)."""
     key = (dialect.name, dialect.paramstyle, table.name, columns)
     if key not in _compiled:
         compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
         order = [columns.index(k) for k in compiled.positiontup or ()] if compiled.positional else None
+        if order == list(range(len(columns))):
+            order = []
         _compiled[key] = (str(compiled), order)
     return _compiled[key]
 
