@@ -541,6 +541,8 @@ def schedule(practice_dir: Path, cron: bool, as_json: bool) -> None:
 
     Example: clinicops schedule --cron
     """
+    if cron and as_json:
+        raise click.UsageError("Give --cron or --json, not both.")
     practice = open_practice(practice_dir)
     jobs = runner.plan_for(practice)
     if cron:
