@@ -1,4 +1,4 @@
-"""What the ``record_accessed`` hook is told: who touched which record, how and why.
+"""What the ``records_accessed`` hook is told: who touched which record, how and why.
 
 Field names only, never values: an access log must not become a second copy of the PHI.
 """

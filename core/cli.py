@@ -99,8 +99,9 @@ def cli() -> None:
 @click.option(
     "--rebuild", is_flag=True, help="For an existing practice: write its lost workbook afresh from the store."
 )
+@json_option
 @friendly
-def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **settings: str) -> None:
+def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, as_json: bool, **settings: str) -> None:
     """Create a practice folder with its practice.toml, and lay out its sheets: a workbook
     with every tab, or a Google Sheet's tabs, or an Airtable base's tables and fields.
 
@@ -109,7 +110,11 @@ def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **se
     if rebuild:
         practice = open_practice(path)
         rows = operations.rebuild_workbook(practice)
-        click.echo(f"Wrote {practice.config.backend.get('path', 'clinic.xlsx')} afresh from the store ({rows} rows)")
+        book = practice.config.backend.get("path", "clinic.xlsx")
+        if as_json:
+            click.echo(json.dumps({"practice": str(path), "rebuilt": book, "rows": rows}, indent=2))
+            return
+        click.echo(f"Wrote {book} afresh from the store ({rows} rows)")
         return
     wanted = [k for k in settings if k in backend_class(backend).settings_schema.get("properties", {})]
     stray = sorted(k for k, v in settings.items() if v and k not in wanted)
@@ -119,6 +124,12 @@ def init(path: Path, name: str, timezone: str, backend: str, rebuild: bool, **se
         path, name=name, timezone=timezone, backend=backend, backend_settings={k: settings[k] for k in wanted}
     )
     where = practice.config.backend.get("path", "clinic.xlsx") if backend == "xlsx" else f"the {backend} backend"
+    if as_json:
+        config = str(path / "practice.toml")
+        click.echo(
+            json.dumps({"practice": str(path), "config": config, "backend": backend, "laid_out": where}, indent=2)
+        )
+        return
     click.echo(f"Created {path / 'practice.toml'} and laid out {where}")
     click.echo(f"Next: fill in the sheets, then run 'clinicops sync -p {path}'")
 
@@ -385,7 +396,7 @@ def plugins(practice_dir: Path | None, as_json: bool) -> None:
             | ({"problem": broken[name]} if name in broken else {})
         )
     if as_json:
-        click.echo(json.dumps(entries, indent=2))
+        click.echo(json.dumps({"plugins": entries}, indent=2))
         return
     for e in entries:
         state = "" if e["enabled"] is None else ("enabled " if e["enabled"] else "disabled ")
@@ -420,7 +431,8 @@ def history(entity: str, record_id: str, practice_dir: Path, reveal: bool, purpo
     if not versions:
         raise click.ClickException(f"No {ent.name} with id {record_id} in the store")
     if as_json:
-        click.echo(json.dumps([v.__dict__ for v in versions], indent=2, default=str))
+        shown_versions = [v.__dict__ for v in versions]
+        click.echo(json.dumps({"entity": ent.name, "id": record_id, "versions": shown_versions}, indent=2, default=str))
         return
     zone = practice.config.timezone
     for v in versions:
@@ -438,8 +450,9 @@ def history(entity: str, record_id: str, practice_dir: Path, reveal: bool, purpo
     "--version", "version", type=int, default=None, help="The version to bring back (default: the last live one)."
 )
 @practice_option
+@json_option
 @friendly
-def restore(entity: str, record_id: str, version: int | None, practice_dir: Path) -> None:
+def restore(entity: str, record_id: str, version: int | None, practice_dir: Path, as_json: bool) -> None:
     """Bring back a deleted record or an earlier version; the next sync puts it in the sheet.
 
     ENTITY is the entity or its tab's name. Example: clinicops restore Patients P000012 --version 3
@@ -447,6 +460,9 @@ def restore(entity: str, record_id: str, version: int | None, practice_dir: Path
     practice = open_practice(practice_dir)
     entity = find_entity(practice, entity).name
     new_version = operations.restore(practice, entity, record_id, version)
+    if as_json:
+        click.echo(json.dumps({"entity": entity, "id": record_id, "version": new_version}, indent=2))
+        return
     click.echo(f"Restored {entity} {record_id} as version {new_version}; run 'clinicops sync' to show it in the sheet.")
 
 
@@ -525,6 +541,8 @@ def schedule(practice_dir: Path, cron: bool, as_json: bool) -> None:
 
     Example: clinicops schedule --cron
     """
+    if cron and as_json:
+        raise click.UsageError("Give --cron or --json, not both.")
     practice = open_practice(practice_dir)
     jobs = runner.plan_for(practice)
     if cron:

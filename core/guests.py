@@ -7,7 +7,7 @@ checks.py:41``) and logged with its traceback; the records and the other plugins
 on. The alert names the exception's type and place, never its text, which may quote a
 patient's cell.
 
-The access log's ``record_accessed`` is deliberately not guarded: an access that cannot
+The access log's ``records_accessed`` is deliberately not guarded: an access that cannot
 be logged must stop the work that made it.
 """
 

@@ -66,8 +66,14 @@ def register_tasks(practice: PracticeView) -> list[ScheduledTask] | None:
 
 
 @hookspec
+def records_accessed(practice: PracticeView, events: list[AccessEvent]) -> None:
+    """Called with every read, create, update, delete or export of records that hold PHI, in
+    batches: a sync reports the accesses of its merge in one call."""
+
+
+@hookspec
 def record_accessed(practice: PracticeView, event: AccessEvent) -> None:
-    """Called for every read, create, update, delete or export of a record that holds PHI."""
+    """Deprecated, kept for older plugins: called once per event of each ``records_accessed`` batch."""
 
 
 @hookspec

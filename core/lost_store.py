@@ -31,6 +31,7 @@ from clinicops.connectors.base import BackendError, SheetTable, normalize_header
 from clinicops.core import store_identity
 from clinicops.core.access import AccessEvent
 from clinicops.core.errors import ClinicopsError
+from clinicops.core.practice import store_tx
 from clinicops.core.records import records
 from clinicops.core.schema_registry import Entity
 
@@ -57,7 +58,7 @@ def check(
     the store that last synced the backend ``backend_key``, which the backend keeps (see
     core.store_identity).
     """
-    if not _is_new(view.tx):
+    if not _is_new(store_tx(view)):
         return
     found = _evidence(view, entities, tables, headers, clinicops_tabs, backend_mark, backend_key)
     if found is None:
@@ -76,7 +77,7 @@ def check(
             )
         )
         return
-    where = f"{view.data_dir.name}/clinicops.db" if view.tx.conn.dialect.name == "sqlite" else "the store"
+    where = f"{view.data_dir.name}/clinicops.db" if store_tx(view).conn.dialect.name == "sqlite" else "the store"
     raise StoreLost(
         f"Stopped: {found}, but {where} is empty, so the store "
         "was deleted or replaced. Restore it from a backup of the data folder, or run 'clinicops sync --adopt-ids' "
@@ -101,10 +102,10 @@ def _evidence(
         evidence = (f"rows in a tab only clinicops fills ({ours})" if ours else None) or _backups(view.data_dir)
         if evidence:
             return f"the sheet carries clinicops ids ({typed}) and {evidence}"
-    if backend_mark is None or store_identity.marked(view.tx.conn, backend_key):
+    if backend_mark is None or store_identity.marked(store_tx(view).conn, backend_key):
         return None  # this store marked the backend itself (when laying it out)
     mark = backend_mark()
-    if mark and mark != store_identity.of(view.tx.conn):
+    if mark and mark != store_identity.of(store_tx(view).conn):
         return f"the sheet carries the mark of the store that synced it before (store {mark[:8]})"
     return None
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clinicops.core.guests import Guests
+from clinicops.core.practice import plugin_manager
 from clinicops.core.report_core import core_sections
 from clinicops.core.report_sections import Figure, ReportPeriod, ReportSection
 
@@ -59,7 +60,7 @@ class Metrics:
 
 def collect(view: Any, period: ReportPeriod) -> Metrics:
     """Core sections plus every enabled plugin's, each plugin on its own, sorted by ``order`` then title."""
-    guests = Guests(view.pm)
+    guests = Guests(plugin_manager(view))
     sections = list(core_sections(view, period))
     for plugin, answer in guests.call("report_sections", practice=view, period=period).items():
         for section in answer or []:

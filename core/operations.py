@@ -20,7 +20,7 @@ from clinicops.core.config import CONFIG_NAME, pin_clock, replace_backend
 from clinicops.core.entity_names import find_entity
 from clinicops.core.errors import ClinicopsError, NotFound
 from clinicops.core.exports import export_events, phi_written
-from clinicops.core.practice import Practice
+from clinicops.core.practice import Practice, store_tx
 from clinicops.core.progress import Progress, ReportingBackend
 from clinicops.core.records import Version
 from clinicops.core.sync import SyncEngine, choice_sources, table_spec
@@ -142,9 +142,11 @@ def rebuild_workbook(practice: Practice) -> int:
     lost_store.mark(practice.store, backend, backend.key, after_sync=False)
     actor = current_user()
     with practice.view(source="cli", actor=actor) as view:
-        for tw, written in zip(writes, ids, strict=True):
-            for event in export_events(tw.spec.entity, phi_written(tw, written, {}), actor, "cli", role="user"):
-                view.accessed(event)
+        view.accessed_many(
+            event
+            for tw, written in zip(writes, ids, strict=True)
+            for event in export_events(tw.spec.entity, phi_written(tw, written, {}), actor, "cli", role="user")
+        )
     return sum(len(tw.appends) for tw in writes)
 
 
@@ -248,8 +250,8 @@ def status(practice: Practice) -> dict[str, Any]:
     the sheet, and the report's headline figures for its default period (the same numbers as
     ``clinicops report``)."""
     with practice.view() as view:
-        last = view.tx.sync.last_run()
-        counts = {e.name: view.tx.count(e.name) for e in practice.entities() if e.name != "alert"}
+        last = store_tx(view).sync.last_run()
+        counts = {e.name: store_tx(view).count(e.name) for e in practice.entities() if e.name != "alert"}
         alerts = report_core.open_alerts(view)
         sections = [s for found in practice.pm.hook.status_sections(practice=view) for s in (found or [])]
         found = metrics.collect(view, metrics.period_for(view.today()))
@@ -321,7 +323,7 @@ def history(
     if reveal and ent.has_phi and not (purpose or "").strip():
         raise ValueError("Say why the PHI is needed (--purpose); revealing it is recorded in the access log")
     with practice.view(source="cli", actor=actor) as view:
-        versions = view.tx.history(entity, record_id)
+        versions = store_tx(view).history(entity, record_id)
         if versions and ent.has_phi:
             if reveal:
                 shown = tuple(sorted(masking.phi_fields(ent) & {k for v in versions for k in v.data}))
@@ -340,7 +342,7 @@ def restore(
     ent = find_entity(practice, entity)
     entity = ent.name
     with practice.view(source="cli", actor=actor) as view:
-        versions = view.tx.history(entity, record_id)
+        versions = store_tx(view).history(entity, record_id)
         if not versions:
             raise NotFound(f"No {entity} with id {record_id} in the store")
         live = [v for v in versions if not v.deleted]
@@ -354,7 +356,7 @@ def restore(
                 raise NotFound(f"version {version} of {entity} {record_id} is a deletion; pick an earlier one")
         if target is None:
             raise NotFound(f"{entity} {record_id} has no version to restore")
-        new_version = view.tx.save(
+        new_version = store_tx(view).save(
             entity, record_id, target.data, source="cli", actor=actor, note=f"restored version {target.version}"
         )
         if ent.has_phi:

@@ -6,7 +6,7 @@ through :class:`PracticeView`, a small read-mostly window onto one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -138,11 +138,16 @@ class Practice:
 
 
 class PracticeView:
-    """What a plugin hook sees: the practice's settings, clock and current records."""
+    """What a plugin hook sees: the practice's settings, clock and current records.
+
+    The transaction and the plugin manager behind it stay the core's (:func:`store_tx`,
+    :func:`plugin_manager`): a plugin reaches its tables through :meth:`storage`, never a
+    connection.
+    """
 
     def __init__(self, practice: Practice, tx: StoreTx, source: str, actor: str) -> None:
         self._practice = practice
-        self.tx = tx
+        self._tx = tx
         self.source = source
         self.actor = actor
 
@@ -166,10 +171,6 @@ class PracticeView:
     def registry(self) -> SchemaRegistry:
         return self._practice.registry
 
-    @property
-    def pm(self) -> pluggy.PluginManager:
-        return self._practice.pm
-
     def now(self) -> datetime:
         """The current moment by the practice's clock, aware, in UTC."""
         return self._practice.now()
@@ -188,12 +189,16 @@ class PracticeView:
             return []
         return [
             {**r.data, "_deleted": True} if r.deleted else r.data
-            for r in self.tx.all(entity, include_deleted=include_deleted)
+            for r in self._tx.all(entity, include_deleted=include_deleted)
         ]
+
+    def count(self, entity: str) -> int:
+        """How many current (not deleted) records an entity has, without reading them."""
+        return self._tx.count(entity) if entity in self.registry else 0
 
     def get(self, entity: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
         """One record; a deleted one only with ``include_deleted`` (then with ``"_deleted": True``)."""
-        rec = self.tx.get(entity, record_id)
+        rec = self._tx.get(entity, record_id)
         if rec is None or (rec.deleted and not include_deleted):
             return None
         return {**rec.data, "_deleted": True} if rec.deleted else rec.data
@@ -201,8 +206,8 @@ class PracticeView:
     def save(self, entity: str, record: dict[str, Any], *, plugin: str, note: str | None = None) -> int:
         """Create or update a record on behalf of a plugin; the next sync shows it in the sheet."""
         pk = self.registry[entity].primary_key
-        current = self.tx.get(entity, record[pk])
-        version = self.tx.save(
+        current = self._tx.get(entity, record[pk])
+        version = self._tx.save(
             entity, record[pk], record, source=f"plugin:{plugin}", actor=plugin, note=note, current=current
         )
         if self.registry[entity].has_phi and (current is None or current.version != version):
@@ -220,32 +225,59 @@ class PracticeView:
         number of records that changed.
         """
         pk = self.registry[entity].primary_key
-        current = {r.id: r for r in self.tx.all(entity, include_deleted=True)}
+        current = {r.id: r for r in self._tx.all(entity, include_deleted=True)}
         wanted = {r[pk]: r for r in records}
         changed = 0
         for record_id, record in wanted.items():
             old = current.get(record_id)
             if old is None or old.deleted or old.data != record:
-                self.tx.save(entity, record_id, record, source=f"plugin:{plugin}", actor=plugin, current=old)
+                self._tx.save(entity, record_id, record, source=f"plugin:{plugin}", actor=plugin, current=old)
                 changed += 1
         for record_id, old in current.items():
             if record_id not in wanted and not old.deleted:
-                self.tx.save(entity, record_id, None, source=f"plugin:{plugin}", actor=plugin, current=old)
+                self._tx.save(entity, record_id, None, source=f"plugin:{plugin}", actor=plugin, current=old)
                 changed += 1
         return changed
 
     def storage(self, plugin: str) -> PluginStorage:
         """The plugin's own tables, in this view's transaction (see :mod:`clinicops.core.plugin_storage`);
         its ``prepare_storage`` hook created them when the store opened."""
-        return PluginStorage(plugin, self.tx.conn)
+        return PluginStorage(plugin, self._tx.conn, scope=self._tx.scope)
 
     def channels(self) -> dict[str, Any]:
         """Notification channels by name, from every enabled plugin that offers one."""
         out: dict[str, Any] = {}
-        for found in self.pm.hook.register_channels(practice=self):
+        for found in self._practice.pm.hook.register_channels(practice=self):
             for channel in found or []:
                 out[channel.name] = channel
         return out
 
     def accessed(self, event: AccessEvent) -> None:
-        self.pm.hook.record_accessed(practice=self, event=event)
+        """Report one access to a record that holds PHI (see :meth:`accessed_many`)."""
+        self.accessed_many([event])
+
+    def accessed_many(self, events: Iterable[AccessEvent]) -> None:
+        """Report accesses in one call of ``records_accessed``, in this view's transaction.
+
+        The access log writes them with the change they record; if it raises, so does this,
+        and the work that made the accesses stops. Plugins still implementing the older
+        ``record_accessed`` hear of each event on its own.
+        """
+        batch = list(events)
+        if not batch:
+            return
+        hook = self._practice.pm.hook
+        hook.records_accessed(practice=self, events=batch)
+        if hook.record_accessed.get_hookimpls():
+            for event in batch:
+                hook.record_accessed(practice=self, event=event)
+
+
+def store_tx(view: PracticeView) -> StoreTx:
+    """The store transaction behind a view: for the core's own commands, never handed to plugins."""
+    return view._tx
+
+
+def plugin_manager(view: PracticeView) -> pluggy.PluginManager:
+    """The plugin manager behind a view: for the core, which calls hooks; plugins never need it."""
+    return view._practice.pm

@@ -109,10 +109,26 @@ class Records:
         self.clock = clock
         # (entity, id) -> (version, deleted) for every write made in this transaction
         self.written: dict[tuple[str, str], tuple[int, bool]] = {}
+        # (entity, id) -> whether the record was live (present, not deleted) before this transaction wrote it
+        self.live_before: dict[tuple[str, str], bool] = {}
 
     def stamp(self) -> str:
         """The moment of a write, by the practice's clock, as the store keeps it."""
         return utc_text(self.clock.now(), micro=True)
+
+    def changed(self) -> dict[str, dict[str, list[str]]]:
+        """What this transaction did to the records: ``created``/``updated``/``deleted`` -> entity -> ids.
+
+        A record deleted before and written again is created; one created and deleted in
+        the same transaction is neither.
+        """
+        out: dict[str, dict[str, list[str]]] = {"created": {}, "updated": {}, "deleted": {}}
+        for (entity, record_id), (_version, deleted) in sorted(self.written.items()):
+            live = self.live_before.get((entity, record_id), False)
+            kind = ("deleted" if live else None) if deleted else ("updated" if live else "created")
+            if kind is not None:
+                out[kind].setdefault(entity, []).append(record_id)
+        return out
 
     # reads -------------------------------------------------------------------
 
@@ -209,6 +225,7 @@ class Records:
         else:
             self.conn.execute(insert(records).values(entity=entity, id=record_id, **values))
         self.written[(entity, record_id)] = (new_version, deleted)
+        self.live_before.setdefault((entity, record_id), current is not None and not current.deleted)
         text = values["data"]
         self.conn.execute(
             insert(versions).values(
@@ -246,6 +263,7 @@ class Records:
             recs.append({"e": entity, "i": current.id, "v": version, "d": deleted, "t": text, "u": now})
             vers.append(_version_row(entity, current.id, version, now, source, actor, deleted, text, dumps(diff), note))
             self.written[(entity, current.id)] = (version, deleted)
+            self.live_before.setdefault((entity, current.id), not current.deleted)
             out[current.id] = version
         if recs:
             self.conn.execute(_UPDATE_RECORD, recs)
@@ -273,6 +291,8 @@ class Records:
             vers.append(_version_row(entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
         insert_many(self.conn, records, recs)
         self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
+        for record_id, _ in rows:
+            self.live_before.setdefault((entity, record_id), False)
         insert_many(self.conn, versions, vers)
 
 

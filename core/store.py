@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 
 from clinicops.core import private_files
 from clinicops.core.clock import Clock, SystemClock
+from clinicops.core.plugin_storage import TransactionScope
 from clinicops.core.records import Records
 from clinicops.core.store_sql import metadata
 from clinicops.core.sync_state import SyncState
@@ -42,7 +43,9 @@ class Store:
     def transaction(self) -> Iterator[StoreTx]:
         """One atomic unit: everything inside commits together or not at all."""
         with self.engine.begin() as conn:
-            yield StoreTx(conn, self.clock)
+            tx = StoreTx(conn, self.clock)
+            yield tx
+        tx.scope.committed()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -54,6 +57,7 @@ class StoreTx(Records):
     def __init__(self, conn: Connection, clock: Clock) -> None:
         super().__init__(conn, clock)
         self.sync = SyncState(conn, clock)
+        self.scope = TransactionScope()  # plugins' memos and at-commit callbacks for this transaction
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

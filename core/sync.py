@@ -34,6 +34,7 @@ from clinicops.connectors.base import (
 )
 from clinicops.core import alerts as alert_records
 from clinicops.core import computed_fields, lost_store, private_files, row_order
+from clinicops.core.access import AccessEvent
 from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.computed_columns import ComputedColumns
@@ -246,6 +247,7 @@ class SyncEngine:
                         tx.sync.set_pending(self.key, plan.entity.name, reserved)
                         tx.sync.put_base(self.key, plan.entity.name, list(plan.inbound.read_base))
                 trans.commit()
+                tx.scope.committed()
             except BaseException:
                 if trans.is_active:
                     trans.rollback()
@@ -263,12 +265,13 @@ class SyncEngine:
         """Inbound for every tab, deletes, plugins, then what to write: each tab's plan and write."""
         view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
         self._check_lost_store(view, reads)
+        accesses: list[AccessEvent] = []  # the merge's accesses, reported to the access log in one batch
         merger = RowMerger(
             self.key,
             tx,
             tx.sync,
             lambda entity, record: self._computed(view, entity, record),
-            view.accessed,
+            accesses.append,
             source=self.source,
             actor=self.actor,
             stable_refs=self.backend.row_ids_are_stable,
@@ -283,14 +286,19 @@ class SyncEngine:
         plans = [self._apply_deletes(tx, merger, plan) for plan in plans]
         for plan in plans:
             self._backfill(tx, view, plan.entity)
+        _report_accesses(view, accesses)
         self.guests.call("refresh_tables", practice=view)
         self._alerts(tx, view, report)
         plans = [self._revisit(passes, tx, plan, report) for plan in plans]
+        _report_accesses(view, accesses)
         planner = WritePlanner(self.key, self.ctx, self.backend.read_back, stable_refs=self.backend.row_ids_are_stable)
         decided = [(plan, planner.plan(tx, tx.sync, plan)) for plan in plans]
         report.timings["plan"] = time.perf_counter() - clock
         for plan, decision in decided:
             self._count(plan, decision, report)
+        for kind, by_entity in tx.changed().items():
+            for entity, ids in by_entity.items():
+                getattr(report.changes, f"store_{kind}")[entity] = ids
         return decided
 
     def _check_lost_store(self, view: PracticeView, reads: list[TableRead]) -> None:
@@ -356,9 +364,11 @@ class SyncEngine:
     def _log_exports(self, tx: StoreTx, exports: Exports) -> None:
         """The backend confirmed the write: each record whose PHI it received is an ``export`` in the access log."""
         view = PracticeView(self.practice, tx, source=self.source, actor=self.actor)
-        for entity, written in exports.items():
-            for event in export_events(entity, written, self.actor, self.source):
-                view.accessed(event)
+        view.accessed_many(
+            event
+            for entity, written in exports.items()
+            for event in export_events(entity, written, self.actor, self.source)
+        )
 
     def _after_sync(self, report: SyncReport) -> None:
         """Plugins act on what the committed sync changed; a failure there is an alert of its own."""
@@ -594,7 +604,8 @@ class SyncEngine:
             er.unchanged = int(inbound.skipped.get("unchanged", 0))
         er.ids = {"created": sorted(created), "updated": sorted(updated), "deleted": sorted(deleted)}
         er.held = [{"id": plan.read.id_in(row) or None, "row": row.number} for row, _ in inbound.held]
-        for kind, ids in (("created", created), ("updated", updated), ("deleted", deleted)):
+        sheet = (("sheet_appended", decision.created), ("sheet_updated", decision.updated))
+        for kind, ids in (*sheet, ("sheet_removed", decision.removed)):
             for rid in sorted(ids):
                 report.changes.add(kind, name, rid)
 
@@ -647,6 +658,12 @@ def _save_alerts(
         (cur, None, "its plugin was switched off") for rid in removed if (cur := stored.get(rid)) and not cur.deleted
     ]
     tx.save_many(alert_records.ENTITY, gone, source="core", actor="core")
+
+
+def _report_accesses(view: PracticeView, accesses: list[AccessEvent]) -> None:
+    """Tell the access log what the merge touched, in one call, before plugins look at the store."""
+    view.accessed_many(accesses)
+    accesses.clear()
 
 
 def _computes(practice: Practice) -> bool:

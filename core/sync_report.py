@@ -36,17 +36,56 @@ class EntityReport:
 
 @dataclass
 class ChangeSet:
-    """Ids per entity that a sync created, updated and deleted; given to ``after_sync``."""
+    """What a sync changed, given to ``after_sync``: in the store, and in the backend's tabs, apart.
 
-    created: dict[str, list[str]] = field(default_factory=dict)
-    updated: dict[str, list[str]] = field(default_factory=dict)
-    deleted: dict[str, list[str]] = field(default_factory=dict)
+    Each is entity name -> record ids. The store's side counts every record whose version
+    the sync's transaction changed (from the sheet, a delete, a plugin's table or alert);
+    the sheet's side counts rows the write-back appended, changed or removed. A first sync
+    onto a new, empty backend appends every record and creates none in the store.
+    """
+
+    store_created: dict[str, list[str]] = field(default_factory=dict)
+    store_updated: dict[str, list[str]] = field(default_factory=dict)
+    store_deleted: dict[str, list[str]] = field(default_factory=dict)
+    sheet_appended: dict[str, list[str]] = field(default_factory=dict)
+    sheet_updated: dict[str, list[str]] = field(default_factory=dict)
+    sheet_removed: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, kind: str, entity: str, record_id: str) -> None:
+        """One id under ``kind``, one of the six fields' names (``store_created``, ``sheet_appended``…)."""
         getattr(self, kind).setdefault(entity, []).append(record_id)
 
     def is_empty(self) -> bool:
-        return not (self.created or self.updated or self.deleted)
+        return not (
+            self.store_created
+            or self.store_updated
+            or self.store_deleted
+            or self.sheet_appended
+            or self.sheet_updated
+            or self.sheet_removed
+        )
+
+    # Earlier names, kept so plugins written before the split read the store's side.
+    @property
+    def created(self) -> dict[str, list[str]]:
+        """Deprecated: ``store_created``."""
+        return self.store_created
+
+    @property
+    def updated(self) -> dict[str, list[str]]:
+        """Deprecated: ``store_updated``."""
+        return self.store_updated
+
+    @property
+    def deleted(self) -> dict[str, list[str]]:
+        """Deprecated: ``store_deleted``."""
+        return self.store_deleted
+
+    def as_dict(self) -> dict[str, dict[str, list[str]]]:
+        return {
+            "store": {"created": self.store_created, "updated": self.store_updated, "deleted": self.store_deleted},
+            "sheet": {"appended": self.sheet_appended, "updated": self.sheet_updated, "removed": self.sheet_removed},
+        }
 
 
 @dataclass

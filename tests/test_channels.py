@@ -89,7 +89,7 @@ def test_smtp_not_set_up_is_a_failure_with_an_alert_never_a_success(tmp_path: Pa
     delivery = send(practice, "email", "pat@example.org", "k-1")
     assert not delivery.accepted and "SMTP is not set up" in delivery.detail
     with practice.view() as view:
-        alerts = view.pm.hook.collect_alerts(practice=view)
+        alerts = practice.pm.hook.collect_alerts(practice=view)
     assert any("Email cannot be sent: SMTP is not set up" in a.message for found in alerts for a in found)
 
 
@@ -136,7 +136,7 @@ def test_email_file_mode_writes_one_eml_per_key_and_says_so_in_an_alert(tmp_path
     parsed = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert parsed["To"] == "pat@example.org" and parsed.get_content().strip() == "Your visit is on Monday."
     with practice.view() as view:
-        alerts = [a for found in view.pm.hook.collect_alerts(practice=view) for a in found]
+        alerts = [a for found in practice.pm.hook.collect_alerts(practice=view) for a in found]
     assert [a.key for a in alerts] == ["file-mode"] and "data/outbox/email" in alerts[0].message
 
 
@@ -232,7 +232,7 @@ def test_twilio_adapter_sends_through_the_http_api_and_reads_a_stop_reply(
     assert xlsx_clinic.record("patient", "P000002")["reminder_consent"] == "sms"
     assert not send(xlsx_clinic.practice, "sms", "+16175550101", "k-2").accepted
     with xlsx_clinic.practice.view() as view:
-        alerts = [a for found in view.pm.hook.collect_alerts(practice=view) for a in found]
+        alerts = [a for found in xlsx_clinic.practice.pm.hook.collect_alerts(practice=view) for a in found]
     assert any(a.message.startswith("A STOP was received") and "patient(s) P000001" in a.message for a in alerts)
     twilio.deliver_inbound("+16175550101", "START")
     runner.run_job(runner.job("sms:receive"))

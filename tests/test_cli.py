@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from clinicops.core.cli import cli
+from clinicops.core.practice import store_tx
 
 from .conftest import Clinic
 
@@ -163,7 +164,7 @@ def test_commands_take_the_tab_name_and_show_practice_time(xlsx_clinic: Clinic) 
     assert code == 0, out
     assert out.startswith("v1  ") and (" EST " in out or " EDT " in out)
     _, out = run("history", "Patients", "P000003", "-p", folder, "--json")
-    [version] = json.loads(out)
+    [version] = json.loads(out)["versions"]
     assert version["at"].endswith("Z")
     code, out = run("status", "-p", folder)
     assert code == 0 and ("EST (ok)" in out or "EDT (ok)" in out)
@@ -210,7 +211,7 @@ def test_history_masks_phi_in_conflict_notes_and_json_versions(xlsx_clinic: Clin
     assert f"email kept sheet value, lost <phi: {len(repr(lost)) - 2} chars>" in out
     assert lost not in out and "Hopper" not in out
     code, out = run("history", "patient", "P000001", "-p", folder, "--json")
-    versions = json.loads(out)
+    versions = json.loads(out)["versions"]
     assert len(versions) >= 3
     assert all(v["data"]["last_name"] == "<phi: 6 chars>" for v in versions)
     assert versions[-1]["diff"]["email"] == ["<phi: 28 chars>", "<phi: 21 chars>"]
@@ -225,9 +226,9 @@ def test_history_reveal_needs_a_purpose_and_is_access_logged(xlsx_clinic: Clinic
     assert code == 2 and "--reveal needs --purpose" in out
     code, out = run("history", "patient", "P000001", "-p", folder, "--reveal", "--purpose", "billing dispute", "--json")
     assert code == 0, out
-    assert json.loads(out)[0]["data"]["last_name"] == "Hopper" and lost in out
+    assert json.loads(out)["versions"][0]["data"]["last_name"] == "Hopper" and lost in out
     with xlsx_clinic.practice.view() as view:
-        conn = view.tx.conn
+        conn = store_tx(view).conn
         entry = conn.exec_driver_sql(
             "SELECT action, record_id, fields, purpose FROM access_log ORDER BY seq DESC LIMIT 1"
         ).one()

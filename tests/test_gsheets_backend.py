@@ -25,7 +25,7 @@ from clinicops.connectors.gsheets.values import column_letters, quote_title
 from clinicops.core import operations
 from clinicops.core.backend_registry import open_backend, setup_for
 from clinicops.core.cli import cli
-from clinicops.core.practice import Practice
+from clinicops.core.practice import Practice, store_tx
 from clinicops.core.sync import table_spec
 
 from .backend_gsheets import GSheetsDriver, backend, create_spreadsheet, roomy_emulator
@@ -261,7 +261,7 @@ def test_notes_and_edits_land_on_the_right_rows_when_rows_are_deleted_and_added_
     liskov = next(r["_row"] for r in sheet.rows("Patients") if r["MRN"] == "P000005")
     sheet.edit("Patients", liskov, "Date of birth", "tomorrow")
     with clinic.practice.view() as view:
-        view.tx.save("patient", "P000001", None, source="cli", actor="test")
+        store_tx(view).save("patient", "P000001", None, source="cli", actor="test")
         view.save("patient", {**view.get("patient", "P000004"), "city": "Salem"}, plugin="test")
         view.save("patient", {"id": "P000100", "first_name": "New", "last_name": "Person"}, plugin="intake")
     report = clinic.sync()

@@ -5,7 +5,10 @@ statement, at module top or inside a function):
 - a connector (outside ``connectors/emulators/``) never imports an emulator, nor the engine
   (the store, the sync, the practice, its config…): only the leaf utilities listed in
   ``CONNECTOR_MAY_USE``;
-- a plugin imports nothing of clinicops but the public API (``clinicops`` itself) and its own package;
+- a plugin imports nothing of clinicops but the public API (``clinicops`` itself) and its own package,
+  and reaches the store only through ``practice.storage(NAME)``: no ``.tx``, ``.pm``, ``.conn``
+  or engine, and no name ``conn`` (the view exposes none of them, and a plugin that went
+  looking for them behind the view would be reaching past the API);
 - nothing in the product imports the emulators, which reach ``clinicops`` only as a tool.
 """
 
@@ -150,3 +153,54 @@ def test_a_plugin_imports_only_the_public_api_and_its_own_package(name: str, fil
 def test_the_public_api_imports_no_plugin_and_no_emulator(name: str, file: Path) -> None:
     wrong = core_breaks(imports(name, file))
     assert not wrong, f"{name} imports {wrong[0]}"
+
+
+#: What a plugin never touches: the view's transaction and plugin manager (which it does not
+#: expose) and a database connection or engine of any kind.
+PLUGIN_MAY_NOT_REACH = frozenset({"tx", "_tx", "pm", "_practice", "conn", "engine", "connection", "dbapi_connection"})
+
+
+def reaches(file: Path) -> list[str]:
+    """Each ``.tx``/``.pm``/``.conn``-like attribute and each name ``conn`` in a module, as ``line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
+        if isinstance(node, ast.Attribute) and node.attr in PLUGIN_MAY_NOT_REACH:
+            found.append(f"{node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id == "conn":
+            found.append(f"{node.lineno}: conn")
+        elif isinstance(node, ast.arg) and node.arg == "conn":
+            found.append(f"{node.lineno}: argument conn")
+    return found
+
+
+def test_the_reach_rule_catches_what_it_forbids(tmp_path: Path) -> None:
+    plugin = tmp_path / "sneaky.py"
+    plugin.write_text(
+        "def collect_alerts(practice):\n"
+        "    conn = practice.tx.conn\n"
+        "    practice.pm.hook.collect_alerts(practice=practice)\n"
+        "    return practice.storage('sneaky').execute(None)\n"
+    )
+    assert reaches(plugin) == ["2: conn", "2: .conn", "2: .tx", "3: .pm"]
+
+
+@pytest.mark.parametrize(("name", "file"), [m for m in modules("plugins") if m[0] != "clinicops.plugins"], ids=ids)
+def test_a_plugin_reaches_no_transaction_plugin_manager_or_connection(name: str, file: Path) -> None:
+    wrong = reaches(file)
+    assert not wrong, f"{name} line {wrong[0]}: a plugin reaches the store through practice.storage(NAME) only"
+
+
+def test_the_view_a_plugin_gets_exposes_no_transaction_and_no_plugin_manager(tmp_path: Path) -> None:
+    from clinicops.core.practice import Practice, plugin_manager, store_tx
+
+    from .conftest import write_config
+
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path)
+    try:
+        with practice.view() as view:
+            for name in ("tx", "pm", "conn", "engine"):
+                assert not hasattr(view, name), f"PracticeView exposes .{name}"
+            assert store_tx(view).conn is not None and plugin_manager(view) is practice.pm  # the core's own way in
+    finally:
+        practice.close()

@@ -15,7 +15,7 @@ import pytest
 
 from clinicops.connectors.base import BackendBusy
 from clinicops.core import operations
-from clinicops.core.practice import Practice
+from clinicops.core.practice import Practice, store_tx
 
 from . import libreoffice
 from .workbook_parts import cell_xml, members
@@ -92,7 +92,7 @@ def test_booleans_and_formula_results_saved_by_calc_survive_a_write_back(calc, p
     with practice.view() as view:
         assert view.get("provider", "PR000001")["active"] is False
         assert view.get("inventory_item", "INV000001")["on_hand"] == 8
-        assert len(view.tx.history("provider", "PR000001")) == 1
+        assert len(store_tx(view).history("provider", "PR000001")) == 1
 
 
 def test_a_calc_save_without_edits_changes_nothing_twice_after_clinicops_wrote(calc, practice: Practice) -> None:

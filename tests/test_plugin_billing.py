@@ -535,7 +535,7 @@ def test_disabling_billing_removes_its_alerts(clinic: Clinic) -> None:
 
 def test_plugins_json_lists_billing_with_its_hooks() -> None:
     result = CliRunner().invoke(cli, ["plugins", "--json"])
-    entries = {e["name"]: e for e in json.loads(result.output)}
+    entries = {e["name"]: e for e in json.loads(result.output)["plugins"]}
     assert set(entries["billing"]["hooks"]) >= {
         "plugin_settings_schema",
         "register_schemas",

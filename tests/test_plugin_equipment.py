@@ -251,6 +251,6 @@ def test_sync_status_and_plugins_on_the_command_line(clinic: Clinic) -> None:
     ]
     code, out = run("plugins", "-p", folder, "--json")
     listed = json.loads(out)
-    names = [p["name"] for p in (listed if isinstance(listed, list) else listed["plugins"])]
+    names = [p["name"] for p in listed["plugins"]]
     assert "equipment" in names
     assert cells(clinic.sheet.rows("Equipment"))[0]["Next maintenance"] is not None

@@ -81,7 +81,7 @@ def test_a_broken_installed_plugin_is_named_in_one_sentence_and_the_rest_works(s
     elsewhere.mkdir()
     listing = run(site, "plugins", "--json", CLINICOPS_PRACTICE=str(elsewhere))
     assert listing.returncode == 0, listing.stderr
-    entries = {e["name"]: e for e in json.loads(listing.stdout)}
+    entries = {e["name"]: e for e in json.loads(listing.stdout)["plugins"]}
     assert entries["broken"]["problem"].startswith(
         "The plugin 'broken' (clinicops_broken) could not be loaded (ModuleNotFoundError at"
     )
@@ -111,10 +111,10 @@ def test_load_plugins_env_chooses_what_loads(site: Path, tmp_path: Path) -> None
     elsewhere = tmp_path / "no-practice-here"
     elsewhere.mkdir()
     only = run(site, "plugins", "--json", CLINICOPS_PRACTICE=str(elsewhere), CLINICOPS_LOAD_PLUGINS="hello,billing")
-    assert sorted(e["name"] for e in json.loads(only.stdout)) == ["billing", "hello"]
+    assert sorted(e["name"] for e in json.loads(only.stdout)["plugins"]) == ["billing", "hello"]
     assert only.stderr == ""
     none = run(site, "plugins", "--json", CLINICOPS_PRACTICE=str(elsewhere), CLINICOPS_LOAD_PLUGINS="")
-    assert json.loads(none.stdout) == []
+    assert json.loads(none.stdout) == {"plugins": []}
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:

@@ -438,7 +438,7 @@ def test_no_show_tracking_on_the_demo_practice(tmp_path: Path) -> None:
 
 def test_plugins_json_lists_the_reminder_and_channel_plugins_with_their_hooks() -> None:
     result = CliRunner().invoke(cli, ["plugins", "--json"])
-    hooks = {e["name"]: e["hooks"] for e in json.loads(result.output)}
+    hooks = {e["name"]: e["hooks"] for e in json.loads(result.output)["plugins"]}
     assert hooks["reminders"] == [
         "collect_alerts",
         "compute_fields",
@@ -626,4 +626,4 @@ def test_reminders_list_shows_practice_time_and_json_keeps_utc(xlsx_clinic: Clin
         listed = CliRunner().invoke(clinicops(), ["reminders", "list", "-p", folder, "--json"])
     assert shown.exit_code == 0, shown.output
     assert "A000001    2026-11-25 14:30 EST" in shown.output
-    assert json.loads(listed.output)[0]["start"] == "2026-11-25T19:30:00Z"
+    assert json.loads(listed.output)["reminders"][0]["start"] == "2026-11-25T19:30:00Z"

@@ -29,7 +29,7 @@ class Tally:
     @hookimpl
     def after_sync(self, practice: Any, changes: Any) -> None:
         storage = practice.storage("tally")
-        for patient in changes.created.get("patient", []):
+        for patient in changes.store_created.get("patient", []):
             storage.execute(insert(seen).values(patient=patient))
 
     @hookimpl
@@ -105,3 +105,42 @@ def test_a_renamed_ledger_keeps_its_rows(xlsx_clinic: Clinic) -> None:
     with sqlite3.connect(db) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "reminders_outbox" in names and "reminder_outbox" not in names
+
+
+def test_insert_many_takes_dicts_or_tuples_and_only_the_plugins_tables(xlsx_clinic: Clinic) -> None:
+    practice = with_tally(xlsx_clinic)
+    with practice.view() as view:
+        storage = view.storage("tally")
+        storage.insert_many(seen, [{"patient": "P1"}, {"patient": "P2"}])
+        storage.insert_many(seen, [("P3",), ("P4",)], ("patient",))
+        storage.insert_many(seen, [])
+        with pytest.raises(StorageError, match="not 'records_copy'"):
+            storage.insert_many(stray, [(1,)])
+        with pytest.raises(StorageError, match="not 'records_copy'"):  # a subquery on another table is caught too
+            storage.execute(select(seen.c.id).where(seen.c.id.in_(select(stray.c.id))))
+    assert tally(xlsx_clinic) == ["P1", "P2", "P3", "P4"]
+
+
+def test_memo_lasts_one_transaction_and_at_commit_runs_only_after_a_commit(xlsx_clinic: Clinic) -> None:
+    practice = with_tally(xlsx_clinic)
+    ran: list[str] = []
+    with practice.view() as view:
+        view.storage("tally").memo["head"] = 7
+        assert view.storage("tally").memo == {"head": 7}  # the same transaction: the same memo
+        assert view.storage("other").memo == {}  # each plugin its own
+        view.storage("tally").at_commit(lambda: ran.append("committed"))
+        assert ran == []  # not before the commit
+    assert ran == ["committed"]
+    with pytest.raises(RuntimeError), practice.view() as view:
+        assert view.storage("tally").memo == {}  # a new transaction starts with none
+        view.storage("tally").at_commit(lambda: ran.append("rolled back"))
+        raise RuntimeError("the work failed")
+    assert ran == ["committed"]
+
+    def fails() -> None:
+        raise OSError("disk full")
+
+    with practice.view() as view:  # a failing callback is logged; the commit stands
+        view.storage("tally").insert_many(seen, [("after a failing callback",)], ("patient",))
+        view.storage("tally").at_commit(fails)
+    assert tally(xlsx_clinic) == ["after a failing callback"]

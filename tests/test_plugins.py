@@ -37,7 +37,7 @@ def test_every_hook_is_documented() -> None:
 def test_plugins_json_lists_builtins_with_their_hooks() -> None:
     result = CliRunner().invoke(cli, ["plugins", "--json"])
     assert result.exit_code == 0, result.output
-    entries = {e["name"]: e for e in json.loads(result.output)}
+    entries = {e["name"]: e for e in json.loads(result.output)["plugins"]}
     assert "credentials" in entries
     assert "collect_alerts" in entries["credentials"]["hooks"]
     assert "plugin_settings_schema" in entries["credentials"]["hooks"]
@@ -46,7 +46,7 @@ def test_plugins_json_lists_builtins_with_their_hooks() -> None:
 def test_plugins_json_shows_what_a_practice_enables(tmp_path: Path) -> None:
     write_config(tmp_path, plugins=[])
     result = CliRunner().invoke(cli, ["plugins", "--json", "-p", str(tmp_path)])
-    entries = {e["name"]: e for e in json.loads(result.output)}
+    entries = {e["name"]: e for e in json.loads(result.output)["plugins"]}
     assert entries["credentials"]["enabled"] is False
 
 
@@ -295,7 +295,61 @@ def test_hook_after_sync_receives_the_change_set(clinic: Clinic) -> None:
 
     clinic.practice.pm.register(Watcher())
     clinic.sync()
-    assert sorted(seen[0].created["patient"]) == ["P000001", "P000002", "P000003", "P000004", "P000005"]
+    assert sorted(seen[0].store_created["patient"]) == ["P000001", "P000002", "P000003", "P000004", "P000005"]
+    assert seen[0].created == seen[0].store_created  # the earlier name reads the store's side
+
+
+def test_after_sync_tells_records_the_store_created_from_rows_the_sync_wrote(clinic: Clinic) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    clinic.sync()
+    with clinic.practice.view() as view:  # a record the store has and the sheet does not, yet
+        view.save("patient", {"id": "P000100", "first_name": "New", "last_name": "Person"}, plugin="intake")
+        view.save("patient", {**view.get("patient", "P000002"), "city": "Salem"}, plugin="intake")
+    row = next(r["_row"] for r in clinic.sheet.rows("Patients") if r["MRN"] == "P000004")
+    clinic.sheet.edit("Patients", row, "City", "Boston")
+    seen = []
+
+    class Watcher:
+        @hookimpl
+        def after_sync(self, changes):
+            seen.append(changes)
+
+    clinic.practice.pm.register(Watcher())
+    clinic.sync()
+    [changes] = seen
+    assert changes.sheet_appended == {"patient": ["P000100"]}  # written to the sheet, not created by this sync
+    assert "P000100" not in changes.store_created.get("patient", [])
+    assert "P000002" in changes.sheet_updated["patient"] and "P000002" not in changes.store_updated.get("patient", [])
+    assert changes.store_updated["patient"] == ["P000004"]  # the staff's edit, taken into the store
+    assert "P000004" not in changes.sheet_updated.get("patient", [])
+
+
+def test_hook_records_accessed_gets_a_syncs_merge_in_one_batch_and_the_same_events_as_record_accessed(
+    clinic: Clinic,
+) -> None:
+    from clinicops.core.hookspecs import hookimpl
+
+    batches: list[list[Any]] = []
+    singles: list[Any] = []
+
+    class Batched:
+        @hookimpl
+        def records_accessed(self, events):
+            batches.append(list(events))
+
+    class Single:  # the older hook still hears of every event, one by one, in the same order
+        @hookimpl
+        def record_accessed(self, event):
+            singles.append(event)
+
+    clinic.practice.pm.register(Batched())
+    clinic.practice.pm.register(Single())
+    clinic.sync()
+    creates = [(i, e) for i, batch in enumerate(batches) for e in batch if e.action == "create"]
+    assert len(creates) >= 5 and len({i for i, _ in creates}) == 1  # every record the merge created: one call
+    assert [e for batch in batches for e in batch] == singles
+    assert all(isinstance(batch, list) and batch for batch in batches)
 
 
 def test_hook_record_accessed_gets_field_names_never_values(clinic: Clinic) -> None:

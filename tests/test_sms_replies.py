@@ -163,7 +163,7 @@ def test_a_reply_that_is_not_a_keyword_is_an_alert_on_the_patient_and_the_appoin
     assert xlsx_clinic.record("patient", "P000002")["reminder_consent"] == "sms"  # not an opt-out
     assert texts_sent(xlsx_clinic) == []  # and no automatic answer
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [
+    assert json.loads(result.output)["replies"] == [
         {
             "received_at": "2026-11-23T20:00:00Z",
             "patients": ["P000002"],

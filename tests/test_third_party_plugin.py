@@ -75,7 +75,7 @@ def collect_alerts(practice):
 
 @hookimpl
 def after_sync(practice, changes):
-    created = len(changes.created.get("patient", []))
+    created = len(changes.store_created.get("patient", []))
     practice.storage(NAME).execute(insert(runs).values(what="sync", n=created))
 
 
@@ -134,7 +134,9 @@ def test_a_third_party_plugin_uses_every_part_of_the_public_api(tmp_path: Path) 
     clinicops(site, "sync", "-p", str(folder), "-s")  # before the plugin: two patients, no initials
 
     enable(folder, '\n[plugins.initials]\ngreeting = "Good morning"\n')
-    listed = {e["name"]: e for e in json.loads(clinicops(site, "plugins", "--json", "-p", str(folder)).stdout)}
+    listed = {
+        e["name"]: e for e in json.loads(clinicops(site, "plugins", "--json", "-p", str(folder)).stdout)["plugins"]
+    }
     assert listed["initials"]["enabled"] is True
     XlsxDriver(folder / "clinic.xlsx").append(
         "Patients", [{"First name": "Ada", "Last name": "Lovelace", "Date of birth": "12/10/1985"}]

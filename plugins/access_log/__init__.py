@@ -2,14 +2,16 @@
 
 Serves 45 CFR 164.312(b) audit controls and 164.312(c) integrity. Every read, create,
 update, delete, restore and export of a record that holds PHI (the core calls
-``record_accessed`` for sync, CLI and plugin writes alike) appends one entry: sequence
+``records_accessed`` for sync, CLI and plugin writes alike, a sync's merge in one batch)
+appends one entry: sequence
 number, UTC time, actor and role, source, action, entity, record id, the names of the
 fields touched (never their values), purpose, outcome, the previous entry's hash and its
 own hash (SHA-256 over RFC 8785 canonical JSON of all the other fields; see
 :mod:`.chain`).
 
-- Same transaction: an entry is written with the change it records, so a rolled-back or
-  dry-run sync leaves none (:mod:`.ledger`).
+- Same transaction: an entry is written with the change it records, through the plugin's
+  storage in the practice's store, so a rolled-back or dry-run sync leaves none
+  (:mod:`.ledger`).
 - Append-only: the plugin only inserts; on SQLite, triggers refuse UPDATE, DELETE and
   INSERT OR REPLACE (:mod:`.guards`). Anyone who gets past them is caught by ``clinicops
   audit verify``, which names the first altered or missing entry and exits 1; checkpoints
@@ -46,7 +48,7 @@ from typing import Any
 
 import click
 
-from clinicops import AccessEvent, Alert, ScheduledTask, hookimpl
+from clinicops import AccessEvent, Alert, PluginStorage, PracticeView, ScheduledTask, hookimpl
 from clinicops.plugins.access_log import anchors, audit, ledger, upkeep
 
 NAME = "access_log"
@@ -81,12 +83,19 @@ def plugin_settings_schema() -> dict[str, Any]:
 
 
 @hookimpl
-def record_accessed(practice: Any, event: AccessEvent) -> None:
+def prepare_storage(storage: PluginStorage) -> None:
+    ledger.prepare(storage)
+
+
+@hookimpl
+def records_accessed(practice: PracticeView, events: list[AccessEvent]) -> None:
     now = practice.now()
-    ledger.append(practice.tx.conn, event, now, lambda: audit.anchor_file(practice))
-    if event.action == "rebuild" and event.entity == "store":
-        restart = anchors.Restart(now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), str(event.actor), str(event.purpose))
-        ledger.note_restart(practice.tx.conn, restart)
+    storage = practice.storage(NAME)
+    ledger.append(storage, events, now, lambda: audit.anchor_file(practice))
+    for event in events:
+        if event.action == "rebuild" and event.entity == "store":
+            restart = anchors.Restart(now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), str(event.actor), str(event.purpose))
+            ledger.note_restart(storage, restart)
 
 
 @hookimpl

@@ -45,7 +45,7 @@ def verify_log(practice: Any, extra: Sequence[Path] = ()) -> tuple[Verdict, list
     A store with no log at all fails when anything says there was one: an anchor, an export,
     or records holding PHI (each was logged when it was written).
     """
-    conn = practice.tx.conn
+    storage = practice.storage(NAME)
     anchored, restart, notes = anchor_file(practice).read()
     exported: list[Checkpoint] = []
     for path in [*sorted(export_folder(practice).glob("*.checkpoint.json")), *extra]:
@@ -58,7 +58,7 @@ def verify_log(practice: Any, extra: Sequence[Path] = ()) -> tuple[Verdict, list
             notes.append(f"{path.name} is of the log before the store was rebuilt on {restart.at}")
         else:
             exported.append(cp)
-    verdict = verify(ledger.entries(conn), [*ledger.stored_checkpoints(conn), *anchored, *exported])
+    verdict = verify(ledger.entries(storage), [*ledger.stored_checkpoints(storage), *anchored, *exported])
     verdict.warnings.extend(notes)
     if restart is not None:
         verdict.warnings.append(
@@ -78,12 +78,12 @@ def verify_log(practice: Any, extra: Sequence[Path] = ()) -> tuple[Verdict, list
             f"No anchor of this log outside the store ({anchor_file(practice).path.name} is missing or empty), "
             "so entries cut from its end since the last export would go unnoticed; the next sync writes one."
         )
-    return verdict, guards.missing(conn)
+    return verdict, guards.missing(storage)
 
 
 def _phi_records(practice: Any) -> int:
     registry = practice.registry
-    return sum(len(practice.tx.index(name)) for name in registry.names() if registry[name].has_phi)
+    return sum(practice.count(name) for name in registry.names() if registry[name].has_phi)
 
 
 def load_checkpoint(path: Path) -> tuple[Checkpoint, str]:
@@ -135,14 +135,14 @@ def export_log(practice: Any, folder: Path, *, by: str) -> Export:
     """
     practice.accessed(AccessEvent(by, "user", "cli", "export", "access_log", "all", LOG_COLUMNS, "off-site retention"))
     now = practice.now()
-    conn = practice.tx.conn
-    head_seq, head_hash = ledger.add_export_checkpoint(conn, now)
+    storage = practice.storage(NAME)
+    head_seq, head_hash = ledger.add_export_checkpoint(storage, now)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"access-log-{now:%Y%m%dT%H%M%SZ}"
     log_path, cp_path = folder / f"{stem}.jsonl", folder / f"{stem}.checkpoint.json"
     digest, count = hashlib.sha256(), 0
     with _create(log_path) as out:
-        for entry in ledger.entries(conn):
+        for entry in ledger.entries(storage):
             line = (json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
             out.write(line)
             digest.update(line)

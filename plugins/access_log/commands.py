@@ -116,6 +116,7 @@ def add_commands(cli: click.Group) -> None:
     )
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
     @by_option
+    @json_option
     @friendly
     def report_command(
         practice_dir: Path,
@@ -126,10 +127,12 @@ def add_commands(cli: click.Group) -> None:
         fmt: str,
         output: Path | None,
         by: str | None,
+        as_json: bool,
     ) -> None:
         """Who accessed which records in a period, for one patient or one actor (164.308(a)(1)(ii)(D)).
 
-        The report is itself recorded in the access log.
+        The report is itself recorded in the access log. --json prints one object (to -o's file
+        when given) with the period, the filter and every entry.
 
         Example: clinicops audit report --from 2026-11-01 --to 2026-11-30 --patient P000012 --format csv -o p12.csv
         """
@@ -137,6 +140,8 @@ def add_commands(cli: click.Group) -> None:
             raise click.UsageError("Give --patient or --actor, not both.")
         if end < start:
             raise click.UsageError("--to is before --from.")
+        if as_json and fmt == "csv":
+            raise click.UsageError("Give --json or --format csv, not both.")
         practice = open_practice(practice_dir)
         try:
             with practice.view(source="cli", actor=_who(by)) as view:
@@ -146,6 +151,11 @@ def add_commands(cli: click.Group) -> None:
                 zone = practice.config.timezone
         finally:
             practice.close()
+        if as_json:
+            period = {"from": f"{start:%Y-%m-%d}", "to": f"{end:%Y-%m-%d}", "timezone": zone.key}
+            shown = {**period, "patient": patient, "actor": actor, "count": len(found), "entries": found}
+            _emit(json.dumps(shown, indent=2) + "\n", output)
+            return
         if fmt == "csv":
             _emit(report.to_csv(found), output)
             if output is not None:
@@ -167,8 +177,9 @@ def add_commands(cli: click.Group) -> None:
         help="Folder for the files (default: the practice's audit-exports folder).",
     )
     @by_option
+    @json_option
     @friendly
-    def export_command(practice_dir: Path, folder: Path | None, by: str | None) -> None:
+    def export_command(practice_dir: Path, folder: Path | None, by: str | None, as_json: bool) -> None:
         """Write the whole access log (JSON Lines) and a checkpoint file to keep off-site, six years or more.
 
         Example: clinicops audit export -p ./maple-street -o /mnt/offsite/maple-street
@@ -180,6 +191,11 @@ def add_commands(cli: click.Group) -> None:
                 result = audit.export_log(view, target, by=_who(by))
         finally:
             practice.close()
+        if as_json:
+            files = {"log_file": str(result.log_file), "checkpoint_file": str(result.checkpoint_file)}
+            head = {"head_seq": result.head_seq, "head_hash": result.head_hash}
+            click.echo(json.dumps({"count": result.count, **files, **head, "retention": audit.RETENTION}, indent=2))
+            return
         click.echo(f"Exported {result.count} access-log entries to {result.log_file}")
         click.echo(f"Checkpoint: head entry {result.head_seq}, hash {result.head_hash}, in {result.checkpoint_file}")
         click.echo("Keep both files off this computer for at least six years (45 CFR 164.316(b)(2)).")

@@ -3,8 +3,9 @@
 On SQLite, triggers on both log tables abort any UPDATE or DELETE, and any INSERT that
 would land on a row that exists already: ``INSERT OR REPLACE`` (and ``REPLACE INTO``)
 resolves its conflict by deleting the old row, which fires no delete trigger, so the
-insert guard is what stops it. Guards that went missing are put back with the next entry,
-and ``clinicops audit verify`` names the ones it finds missing.
+insert guard is what stops it. The guards are put in place (``CREATE TRIGGER IF NOT
+EXISTS``) once per transaction, with its first entry, so guards that went missing are put
+back with the next entry; ``clinicops audit verify`` names the ones it finds missing.
 
 Other databases get the same through :data:`STATEMENTS`, keyed by SQLAlchemy dialect name.
 PostgreSQL's equivalent is one trigger function that raises, fired ``BEFORE UPDATE OR
@@ -15,7 +16,9 @@ added there, such a store relies on the chain and the anchors alone.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
+
+from clinicops import PluginStorage
 
 TABLES = {"access_log": "seq", "access_log_checkpoints": "id"}
 REFUSAL = "the clinicops access log is append-only: entries cannot be changed, replaced or deleted"
@@ -41,17 +44,19 @@ def _sqlite() -> dict[str, str]:
 STATEMENTS: dict[str, dict[str, str]] = {"sqlite": _sqlite()}
 
 
-def ensure(conn: Connection) -> None:
-    for statement in STATEMENTS.get(conn.dialect.name, {}).values():
-        conn.execute(text(statement))
+def statements(dialect: str) -> list[str]:
+    """The statements that put every guard in place on this kind of database (none where none apply)."""
+    return list(STATEMENTS.get(dialect, {}).values())
 
 
-def missing(conn: Connection) -> list[str]:
-    """Guards that should refuse edits but are gone (empty where none apply or there is no log yet)."""
+def missing(storage: PluginStorage) -> list[str]:
+    """Guards that should refuse edits but are gone (empty where none apply or the log has no entry yet)."""
     if (
-        conn.dialect.name != "sqlite"
-        or not conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'access_log'")).first()
+        storage.dialect != "sqlite"
+        or not storage.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_log'")).first()
     ):
         return []
-    present = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    if not storage.execute(text("SELECT 1 FROM access_log LIMIT 1")).first():
+        return []
+    present = set(storage.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     return [name for name in STATEMENTS["sqlite"] if name not in present]

@@ -62,9 +62,10 @@ def patient_records(practice: Any, patient_id: str) -> dict[str, set[str]]:
         if not refs:
             continue
         # Deleted records count too: they were about this patient when they were accessed.
-        for rec in practice.tx.all(name, include_deleted=True):
-            if any(rec.data.get(f) == patient_id for f in refs):
-                out.setdefault(name, set()).add(rec.id)
+        pk = entity.primary_key
+        for rec in practice.records(name, include_deleted=True):
+            if any(rec.get(f) == patient_id for f in refs):
+                out.setdefault(name, set()).add(rec[pk])
     return out
 
 
@@ -81,7 +82,7 @@ def find_entries(
         where = and_(
             where, or_(*(and_(log.c.entity == e, log.c.record_id.in_(sorted(ids))) for e, ids in records.items()))
         )
-    return list(ledger.entries(practice.tx.conn, where))
+    return list(ledger.entries(practice.storage(ledger.NAME), where))
 
 
 def csv_safe(value: Any) -> str:

@@ -3,7 +3,7 @@ each sync that the newest anchored head is still in the store, and a reminder wh
 has left the building for too long.
 
 The nightly task verifies the chain (164.312(c) integrity) and keeps the outcome in a
-small table of its own (not part of the guarded log), so each sync can raise an alert
+small table of its own (``access_log_checks``, not part of the guarded log), so each sync can raise an alert
 without walking the whole log again. An off-site copy that is overdue is an alert too:
 the log is only as safe as its last export (164.316(b)(2) retention).
 """
@@ -14,34 +14,23 @@ import datetime as dt
 from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import func, insert, select
 
-from clinicops import Alert, days_text
+from clinicops import Alert, PluginStorage, PracticeView, days_text
 from clinicops.plugins.access_log import audit, ledger
+from clinicops.plugins.access_log.ledger import checks
 
-metadata = MetaData()
-
-checks = Table(
-    "access_log_checks",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", String(32), nullable=False),
-    Column("ok", Boolean, nullable=False),
-    Column("entries", Integer, nullable=False),
-    Column("bad_seq", Integer),
-    Column("message", String(512), nullable=False),
-)
+NAME = "access_log"
 
 
-def verify_now(practice: Any) -> None:
+def verify_now(practice: PracticeView) -> None:
     """The nightly task: walk the chain and remember what was found."""
     verdict, missing = audit.verify_log(practice)
-    conn = practice.tx.conn
-    metadata.create_all(conn)
+    storage = practice.storage(NAME)
     message = verdict.sentence()
     if missing:
         message += f" Append-only protection missing: {', '.join(missing)}."
-    conn.execute(
+    storage.execute(
         insert(checks).values(
             at=practice.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             ok=verdict.ok and not missing,
@@ -52,10 +41,10 @@ def verify_now(practice: Any) -> None:
     )
 
 
-def alerts(practice: Any, export_every_days: int) -> list[Alert]:
-    conn = practice.tx.conn
+def alerts(practice: PracticeView, export_every_days: int) -> list[Alert]:
+    storage = practice.storage(NAME)
     out: list[Alert] = []
-    last = _last_check(conn)
+    last = _last_check(storage)
     if last is not None and not last["ok"]:
         out.append(
             Alert(
@@ -70,9 +59,9 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
         out.append(Alert(key="behind-anchor", severity="critical", message=behind))
     if export_every_days == 0:
         return out
-    exported = _last_export(conn, practice.timezone)
+    exported = _last_export(storage, practice.timezone)
     today = practice.today()
-    if exported is None and ledger.has_log(conn):
+    if exported is None and ledger.head(storage)[0] > 0:
         out.append(
             Alert(
                 key="never-exported",
@@ -94,16 +83,17 @@ def alerts(practice: Any, export_every_days: int) -> list[Alert]:
     return out
 
 
-def _behind_anchor(practice: Any) -> str | None:
+def _behind_anchor(practice: PracticeView) -> str | None:
     """The cheap check each sync makes: the store's log still holds the newest anchored head, unchanged.
 
     One lookup by sequence number; the whole chain is walked by the nightly check.
     """
     anchored, _restart, _notes = audit.anchor_file(practice).read()
-    if not anchored or ledger.restarting(practice.tx.conn):
+    storage = practice.storage(NAME)
+    if not anchored or ledger.restarting(storage):
         return None
     newest = max(anchored, key=lambda cp: cp.seq)
-    if ledger.hash_at(practice.tx.conn, newest.seq) == newest.hash:
+    if ledger.hash_at(storage, newest.seq) == newest.hash:
         return None
     return (
         f"The HIPAA access log in the store no longer holds entry {newest.seq} as its {newest.label} recorded it: "
@@ -112,16 +102,18 @@ def _behind_anchor(practice: Any) -> str | None:
     )
 
 
-def _last_check(conn: Connection) -> dict[str, Any] | None:
-    if not ledger.inspect_has(conn, checks.name):
+def _last_check(storage: PluginStorage) -> dict[str, Any] | None:
+    if not storage.exists(checks):
         return None
-    row = conn.execute(select(checks).order_by(checks.c.id.desc()).limit(1)).first()
+    row = storage.execute(select(checks).order_by(checks.c.id.desc()).limit(1)).first()
     return dict(row._mapping) if row else None
 
 
-def _last_export(conn: Connection, zone: tzinfo) -> dt.date | None:
+def _last_export(storage: PluginStorage, zone: tzinfo) -> dt.date | None:
     """The practice's date of the newest off-site export (days are counted where the practice is)."""
-    if not ledger.has_log(conn):
+    if not ledger.has_log(storage):
         return None
-    at = conn.execute(select(func.max(ledger.checkpoints.c.at)).where(ledger.checkpoints.c.kind == "export")).scalar()
+    at = storage.execute(
+        select(func.max(ledger.checkpoints.c.at)).where(ledger.checkpoints.c.kind == "export")
+    ).scalar()
     return dt.datetime.fromisoformat(at).astimezone(zone).date() if at else None

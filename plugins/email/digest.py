@@ -54,16 +54,16 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def last(conn: PluginStorage) -> dict[str, Any] | None:
-    if not conn.exists(digests):
+def last(storage: PluginStorage) -> dict[str, Any] | None:
+    if not storage.exists(digests):
         return None
-    row = conn.execute(select(digests).order_by(digests.c.day.desc()).limit(1)).first()
+    row = storage.execute(select(digests).order_by(digests.c.day.desc()).limit(1)).first()
     return dict(row._mapping) if row else None
 
 
-def covered_until(conn: PluginStorage) -> str | None:
+def covered_until(storage: PluginStorage) -> str | None:
     q = select(digests.c.covers_to).where(digests.c.state == SENT).order_by(digests.c.day.desc())
-    row = conn.execute(q).first()
+    row = storage.execute(q).first()
     return row[0] if row else None
 
 
@@ -114,12 +114,12 @@ def compose(practice_name: str, new: list[dict[str, Any]], open_count: int, sinc
 def _reserve(storage: PluginStorage, day: str, now: dt.datetime, since: str, until: str, count: int) -> bool:
     values = {"reserved_at": stamp(now), "covers_from": since, "covers_to": until, "alerts": count}
     try:
-        with storage.separately() as conn:
-            existing = conn.execute(select(digests.c.state).where(digests.c.day == day)).first()
+        with storage.separately() as own:
+            existing = own.execute(select(digests.c.state).where(digests.c.day == day)).first()
             if existing is None:
-                conn.execute(insert(digests).values(day=day, state=SENDING, **values))
+                own.execute(insert(digests).values(day=day, state=SENDING, **values))
                 return True
-            claimed = conn.execute(
+            claimed = own.execute(
                 update(digests)
                 .where(and_(digests.c.day == day, digests.c.state == FAILED))
                 .values(state=SENDING, finished_at=None, **values)
@@ -130,8 +130,8 @@ def _reserve(storage: PluginStorage, day: str, now: dt.datetime, since: str, unt
 
 
 def _finish(storage: PluginStorage, day: str, delivery: Delivery, now: dt.datetime) -> None:
-    with storage.separately() as conn:
-        conn.execute(
+    with storage.separately() as own:
+        own.execute(
             update(digests)
             .where(and_(digests.c.day == day, digests.c.state == SENDING))
             .values(state=SENT if delivery.accepted else FAILED, finished_at=stamp(now), detail=delivery.detail[:500])

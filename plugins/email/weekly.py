@@ -58,8 +58,8 @@ def send_weekly(practice: Any) -> None:
         delivery = practice.channels()[NAME].send(message)
     except Exception as exc:
         delivery = Delivery(False, f"the email channel failed ({type(exc).__name__})")
-    with storage.separately() as conn:
-        conn.execute(
+    with storage.separately() as own:
+        own.execute(
             update(weekly)
             .where(and_(weekly.c.week == week, weekly.c.state == SENDING))
             .values(
@@ -87,12 +87,12 @@ def compose(found: Any) -> tuple[str, str]:
 
 def _reserve(storage: PluginStorage, week: str, now: str) -> bool:
     try:
-        with storage.separately() as conn:
-            state = conn.execute(select(weekly.c.state).where(weekly.c.week == week)).scalar()
+        with storage.separately() as own:
+            state = own.execute(select(weekly.c.state).where(weekly.c.week == week)).scalar()
             if state is None:
-                conn.execute(insert(weekly).values(week=week, state=SENDING, reserved_at=now))
+                own.execute(insert(weekly).values(week=week, state=SENDING, reserved_at=now))
                 return True
-            claimed = conn.execute(
+            claimed = own.execute(
                 update(weekly)
                 .where(and_(weekly.c.week == week, weekly.c.state == FAILED))
                 .values(state=SENDING, reserved_at=now, finished_at=None)

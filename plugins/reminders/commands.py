@@ -25,7 +25,7 @@ def _open(practice_dir: Path) -> Any:
 
 
 def add_commands(cli: click.Group) -> None:
-    from clinicops import local_time, practice_option  # the CLI's own option, so both read alike
+    from clinicops import json_option, local_time, practice_option  # the CLI's own options, so both read alike
 
     @cli.group(name="reminders", context_settings={"help_option_names": ["-h", "--help"]})
     def reminders() -> None:
@@ -35,7 +35,7 @@ def add_commands(cli: click.Group) -> None:
     @practice_option
     @click.option("--state", type=click.Choice(["sending", "sent", "failed"]), help="Only rows in this state.")
     @click.option("--days", default=7, show_default=True, help="Appointments from this many days back.")
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @json_option
     def list_rows(practice_dir: Path, state: str | None, days: int, as_json: bool) -> None:
         """Reminders in the ledger, newest appointment last (ids only, no contact details).
 
@@ -47,7 +47,7 @@ def add_commands(cli: click.Group) -> None:
             found = [r for r in ledger.rows(view.storage(NAME), since=since) if state is None or r.state == state]
             zone = view.timezone
         if as_json:
-            click.echo(json.dumps([ledger.as_dict(r) for r in found], indent=2))
+            click.echo(json.dumps({"count": len(found), "reminders": [ledger.as_dict(r) for r in found]}, indent=2))
             return
         for r in found:
             click.echo(
@@ -61,7 +61,8 @@ def add_commands(cli: click.Group) -> None:
     @click.argument("row_id", type=int)
     @click.option("--sent/--not-sent", required=True, help="Whether the patient got the reminder.")
     @practice_option
-    def resolve(row_id: int, sent: bool, practice_dir: Path) -> None:
+    @json_option
+    def resolve(row_id: int, sent: bool, practice_dir: Path, as_json: bool) -> None:
         """Settle a reminder that stopped between sending and recording (its alert names the id).
 
         --not-sent lets it be sent again while it is still useful.
@@ -74,4 +75,7 @@ def add_commands(cli: click.Group) -> None:
                 row = ledger.resolve(view.storage(NAME), row_id, sent=sent, now=view.now(), who="cli")
             except NotFound as exc:
                 raise click.ClickException(str(exc)) from None
+        if as_json:
+            click.echo(json.dumps(ledger.as_dict(row), indent=2))
+            return
         click.echo(f"Reminder {row.id} for appointment {row.appointment_id} is now '{row.state}'.")

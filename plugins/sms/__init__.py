@@ -159,12 +159,12 @@ def collect_alerts(practice: Any) -> list[Alert]:
         )
     elif problem := adapter.problem():
         out.append(Alert(key="not-set-up", severity="warning", message=f"Texts cannot be sent: {problem}."))
-    conn = practice.storage(NAME)
-    if not outbox.ready(conn):
+    storage = practice.storage(NAME)
+    if not outbox.ready(storage):
         return out
     now = practice.now()
     table = outbox.outbox
-    rows = conn.execute(
+    rows = storage.execute(
         select(table.c.id, table.c.state, table.c.updated_at).where(
             and_(table.c.state.in_([outbox.SENDING, outbox.EXPIRED]), table.c.updated_at >= outbox.stamp(now - RECENT))
         )
@@ -187,7 +187,7 @@ def collect_alerts(practice: Any) -> list[Alert]:
                     message=f"Text #{row.id} waited longer than {s['max_age_minutes']} minutes and was not sent.",
                 )
             )
-    for patients, when in optout.recent_optouts(conn, now - RECENT):
+    for patients, when in optout.recent_optouts(storage, now - RECENT):
         who = f"patient(s) {patients.replace(',', ', ')}" if patients else "a number not on any patient's record"
         out.append(
             Alert(
@@ -197,15 +197,15 @@ def collect_alerts(practice: Any) -> list[Alert]:
                 "consent no longer includes SMS.",
             )
         )
-    return out + reply_alerts(practice, conn, now)
+    return out + reply_alerts(practice, storage, now)
 
 
-def reply_alerts(practice: Any, conn: Any, now: dt.datetime) -> list[Alert]:
+def reply_alerts(practice: Any, storage: Any, now: dt.datetime) -> list[Alert]:
     """START for staff to act on, and replies a person must read, each linked to patient and appointment."""
     by_number = replies.patients_by_number(practice.records("patient"))
     appointments = practice.records("appointment")
     out = []
-    for number, when in optout.recent_starts(conn, now - RECENT):
+    for number, when in optout.recent_starts(storage, now - RECENT):
         patients = by_number.get(number, [])
         ids = ", ".join(p["id"] for p in patients) or "a number not on any patient's record"
         consent = ", ".join(sorted({p.get("reminder_consent") or "none" for p in patients})) or "none"
@@ -219,7 +219,7 @@ def reply_alerts(practice: Any, conn: Any, now: dt.datetime) -> list[Alert]:
                 record_id=patients[0]["id"] if len(patients) == 1 else None,
             )
         )
-    for row in replies.recent(conn, now - RECENT):
+    for row in replies.recent(storage, now - RECENT):
         out.append(_reply_alert(practice, row, by_number.get(row.sender, []), appointments, now))
     return out
 

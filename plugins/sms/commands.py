@@ -42,7 +42,7 @@ def add_commands(cli: click.Group) -> None:
             found = _found(view, now - dt.timedelta(days=days), now)
             zone = view.timezone
         if as_json:
-            click.echo(json.dumps(found, indent=2))
+            click.echo(json.dumps({"count": len(found), "replies": found}, indent=2))
             return
         for item in found:
             who = ", ".join(item["patients"]) or "unknown number"
@@ -58,10 +58,10 @@ def _found(view: Any, since: dt.datetime, now: dt.datetime) -> list[dict[str, An
     out = []
     for row in replies.recent(view.storage(NAME), since):
         ids = sorted(p["id"] for p in by_number.get(row.sender, []))
-        for pid in ids:
-            view.accessed(
-                AccessEvent("cli", "staff", "cli", "read", "patient", pid, ("phone",), "answer a patient's text reply")
-            )
+        view.accessed_many(
+            AccessEvent("cli", "staff", "cli", "read", "patient", pid, ("phone",), "answer a patient's text reply")
+            for pid in ids
+        )
         appt = replies.likely_appointment(appointments, set(ids), now)
         out.append(
             {

@@ -47,18 +47,20 @@ def receive(practice: Any, adapter: Adapter, send_now: bool = True) -> int:
     ``sms:deliver`` task.
     """
     fetched = adapter.receive()
-    conn = practice.storage(NAME)
+    storage = practice.storage(NAME)
     now = practice.now()
     ids = [r.provider_id for r in fetched]
     column = outbox.inbound.c.provider_id
-    known = set(conn.execute(select(column).where(column.in_(ids))).scalars())
+    known = set(storage.execute(select(column).where(column.in_(ids))).scalars())
     new = [(r, keywords.read(r.body)) for r in fetched if r.provider_id not in known]
     settings = practice.settings(NAME)
     texts = replies.answers(practice.name, settings["practice_phone"])
-    for reply, kind in _answers(conn, new, settings):
-        replies.answer(conn, adapter, reply.provider_id, reply.sender, texts[kind], now, _max_age(settings), send_now)
+    for reply, kind in _answers(storage, new, settings):
+        replies.answer(
+            storage, adapter, reply.provider_id, reply.sender, texts[kind], now, _max_age(settings), send_now
+        )
     for reply, reading in new:
-        conn.execute(
+        storage.execute(
             insert(outbox.inbound).values(
                 provider_id=reply.provider_id,
                 sender=reply.sender,
@@ -68,14 +70,14 @@ def receive(practice: Any, adapter: Adapter, send_now: bool = True) -> int:
         )
         if reading.for_staff:
             kind = "CANCEL" if reading.cancel else reading.keyword
-            replies.keep(conn, reply.provider_id, reply.sender, kind, reply.body, now)
+            replies.keep(storage, reply.provider_id, reply.sender, kind, reply.body, now)
         if reading.keyword in (keywords.STOP, keywords.START):
             stop = reading.keyword == keywords.STOP
-            outbox.set_optout(conn, reply.sender, stop, "stop" if stop else "start", now)
+            outbox.set_optout(storage, reply.sender, stop, "stop" if stop else "start", now)
     if new:
         stops = sum(reading.keyword == keywords.STOP for _, reading in new)
         log.info("%d new SMS repl(ies), %d opt-out(s)", len(new), stops)
-    replies.forget_old(conn, now - dt.timedelta(days=settings["keep_replies_days"]))
+    replies.forget_old(storage, now - dt.timedelta(days=settings["keep_replies_days"]))
     apply(practice)
     return len(new)
 
@@ -85,7 +87,7 @@ def _max_age(settings: dict[str, Any]) -> dt.timedelta:
 
 
 def _answers(
-    conn: Any, new: list[tuple[Inbound, keywords.Reading]], settings: dict[str, Any]
+    storage: Any, new: list[tuple[Inbound, keywords.Reading]], settings: dict[str, Any]
 ) -> list[tuple[Inbound, str]]:
     """The automatic answer each reply gets, in order: one confirmation per revocation of a number not
     already opted out (none when the provider confirms bare keywords itself), START and HELP answered."""
@@ -94,7 +96,7 @@ def _answers(
     for reply, reading in new:
         number = reply.sender
         if number not in opted_out:
-            opted_out[number] = outbox.is_opted_out(conn, number)
+            opted_out[number] = outbox.is_opted_out(storage, number)
         if reading.keyword == keywords.STOP:
             words = keywords.words_of(reply.body)
             by_provider = settings["provider_confirms_keywords"] and len(words) == 1 and words[0] in PROVIDER_WORDS
@@ -111,9 +113,9 @@ def _answers(
 
 def apply(practice: Any) -> None:
     """Turn consent to what is left for every patient whose number opted out and is not yet applied."""
-    conn = practice.storage(NAME)
+    storage = practice.storage(NAME)
     table = outbox.optouts
-    pending = list(conn.execute(select(table.c.number).where(and_(table.c.opted_out, table.c.applied.is_(False)))))
+    pending = list(storage.execute(select(table.c.number).where(and_(table.c.opted_out, table.c.applied.is_(False)))))
     if not pending:
         return
     source = practice.source if str(practice.source).startswith("sync:") else f"plugin:{NAME}"  # a sync reads them too
@@ -134,13 +136,13 @@ def apply(practice: Any) -> None:
                 )
                 log.info("opt-out applied: patient %s reminder consent is now %s", patient["id"], after)
         ids = ",".join(p["id"] for p in matched)
-        conn.execute(update(table).where(table.c.number == number).values(applied=True, patients=ids))
+        storage.execute(update(table).where(table.c.number == number).values(applied=True, patients=ids))
 
 
-def recent_optouts(conn: Any, since: dt.datetime) -> list[tuple[str, str]]:
+def recent_optouts(storage: Any, since: dt.datetime) -> list[tuple[str, str]]:
     """(patient ids, when) for opt-outs applied since then."""
     table = outbox.optouts
-    rows = conn.execute(
+    rows = storage.execute(
         select(table.c.patients, table.c.changed_at).where(
             and_(table.c.opted_out, table.c.applied, table.c.changed_at >= outbox.stamp(since))
         )
@@ -148,12 +150,12 @@ def recent_optouts(conn: Any, since: dt.datetime) -> list[tuple[str, str]]:
     return [(r.patients or "", r.changed_at) for r in rows]
 
 
-def recent_starts(conn: Any, since: dt.datetime) -> list[tuple[str, str]]:
+def recent_starts(storage: Any, since: dt.datetime) -> list[tuple[str, str]]:
     """(number, when) for numbers that texted START since then and have not opted out again."""
     table = outbox.optouts
-    if not conn.exists(table):
+    if not storage.exists(table):
         return []
-    rows = conn.execute(
+    rows = storage.execute(
         select(table.c.number, table.c.changed_at).where(
             and_(table.c.opted_out.is_(False), table.c.source == "start", table.c.changed_at >= outbox.stamp(since))
         )

@@ -93,17 +93,17 @@ def ready(storage: PluginStorage) -> bool:
     return storage.exists(outbox)
 
 
-def is_opted_out(conn: PluginStorage, number: str) -> bool:
-    row = conn.execute(select(optouts.c.opted_out).where(optouts.c.number == number)).first()
+def is_opted_out(storage: PluginStorage, number: str) -> bool:
+    row = storage.execute(select(optouts.c.opted_out).where(optouts.c.number == number)).first()
     return bool(row and row[0])
 
 
-def set_optout(conn: PluginStorage, number: str, opted_out: bool, source: str, now: dt.datetime) -> None:
+def set_optout(storage: PluginStorage, number: str, opted_out: bool, source: str, now: dt.datetime) -> None:
     values = {"opted_out": opted_out, "source": source, "changed_at": stamp(now), "applied": not opted_out}
-    if conn.execute(select(optouts.c.number).where(optouts.c.number == number)).first():
-        conn.execute(update(optouts).where(optouts.c.number == number).values(**values))
+    if storage.execute(select(optouts.c.number).where(optouts.c.number == number)).first():
+        storage.execute(update(optouts).where(optouts.c.number == number).values(**values))
     else:
-        conn.execute(insert(optouts).values(number=number, **values))
+        storage.execute(insert(optouts).values(number=number, **values))
 
 
 def enqueue(storage: PluginStorage, message: Message, now: dt.datetime) -> Row:
@@ -112,10 +112,10 @@ def enqueue(storage: PluginStorage, message: Message, now: dt.datetime) -> Row:
     key = outbox.c.idempotency_key == message.idempotency_key
     for _ in range(2):
         try:
-            with storage.separately() as conn:
-                row = conn.execute(select(outbox).where(key)).first()
+            with storage.separately() as own:
+                row = own.execute(select(outbox).where(key)).first()
                 if row is None:
-                    conn.execute(
+                    own.execute(
                         insert(outbox).values(
                             idempotency_key=message.idempotency_key,
                             to_number=message.to,
@@ -127,12 +127,12 @@ def enqueue(storage: PluginStorage, message: Message, now: dt.datetime) -> Row:
                         )
                     )
                 elif row.state in (FAILED, EXPIRED):
-                    conn.execute(
+                    own.execute(
                         update(outbox)
                         .where(and_(key, outbox.c.state == row.state))
                         .values(state=QUEUED, body=message.body, to_number=message.to, created_at=stamp(now))
                     )
-                found = conn.execute(select(outbox).where(key)).one()
+                found = own.execute(select(outbox).where(key)).one()
                 return Row(found.id, found.state, found.provider_id, found.detail)
         except IntegrityError:
             continue  # another process queued the same key a moment ago: read its row
@@ -160,8 +160,8 @@ def drain(
     storage: PluginStorage, adapter: Adapter, now: dt.datetime, max_age: dt.timedelta, only: int | None = None
 ) -> dict[int, Handover]:
     """Hand queued texts to the provider, oldest first; row id -> the provider's answer."""
-    with storage.separately() as conn:
-        conn.execute(
+    with storage.separately() as own:
+        own.execute(
             update(outbox)
             .where(and_(outbox.c.state == QUEUED, outbox.c.created_at < stamp(now - max_age)))
             .values(state=EXPIRED, body=None, updated_at=stamp(now), detail="not handed over in time")
@@ -169,28 +169,28 @@ def drain(
         q = select(outbox.c.id).where(outbox.c.state == QUEUED)
         if only is not None:
             q = q.where(outbox.c.id == only)
-        ids = [r.id for r in conn.execute(q.order_by(outbox.c.id))]
+        ids = [r.id for r in own.execute(q.order_by(outbox.c.id))]
     answers = {}
     for row_id in ids:
-        with storage.separately() as conn:
-            claimed = conn.execute(
+        with storage.separately() as own:
+            claimed = own.execute(
                 update(outbox)
                 .where(and_(outbox.c.id == row_id, outbox.c.state == QUEUED))
                 .values(state=SENDING, attempts=outbox.c.attempts + 1, updated_at=stamp(now))
             )
             if claimed.rowcount != 1:
                 continue
-            row = conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
+            row = own.execute(select(outbox).where(outbox.c.id == row_id)).one()
         handover = adapter.send(row.to_number, row.body or "", row.idempotency_key)
-        with storage.separately() as conn:
+        with storage.separately() as own:
             done: dict[str, Any] = {"updated_at": stamp(now)}
             if handover.accepted:
                 done |= {"state": SENT, "provider_id": handover.provider_id, "body": None, "detail": None}
             else:
                 done |= {"state": FAILED, "detail": handover.detail[:500]}
-            conn.execute(update(outbox).where(outbox.c.id == row_id).values(**done))
+            own.execute(update(outbox).where(outbox.c.id == row_id).values(**done))
             if handover.opted_out:
-                set_optout(conn, row.to_number, True, "carrier", now)
+                set_optout(own, row.to_number, True, "carrier", now)
         answers[row_id] = handover
     return answers
 

@@ -43,24 +43,24 @@ replies = Table(
 ACTIVE = ("scheduled", "confirmed")
 
 
-def keep(conn: PluginStorage, provider_id: str, sender: str, keyword: str, body: str, now: dt.datetime) -> None:
-    conn.execute(
+def keep(storage: PluginStorage, provider_id: str, sender: str, keyword: str, body: str, now: dt.datetime) -> None:
+    storage.execute(
         insert(replies).values(
             provider_id=provider_id, sender=sender, keyword=keyword, body=body, received_at=outbox.stamp(now)
         )
     )
 
 
-def recent(conn: PluginStorage, since: dt.datetime) -> list[Any]:
-    if not conn.exists(replies):
+def recent(storage: PluginStorage, since: dt.datetime) -> list[Any]:
+    if not storage.exists(replies):
         return []
     q = select(replies).where(replies.c.received_at >= outbox.stamp(since)).order_by(replies.c.id)
-    return list(conn.execute(q))
+    return list(storage.execute(q))
 
 
-def forget_old(conn: PluginStorage, before: dt.datetime) -> None:
+def forget_old(storage: PluginStorage, before: dt.datetime) -> None:
     """Drop the text of replies received before then: the alert has long been seen."""
-    conn.execute(
+    storage.execute(
         update(replies)
         .where(and_(replies.c.received_at < outbox.stamp(before), replies.c.body.is_not(None)))
         .values(body=None)
