@@ -3,7 +3,10 @@
 - **In A/R** are claims sent to a payer and not paid: ``submitted``, ``denied`` (until it is
   reworked) and ``appealed``. The balance is the billed amount less anything already paid.
   Drafts are not receivables yet; paid claims are closed (contractual adjustments and patient
-  balances are not tracked here).
+  balances are not tracked here), except a **credit balance**: a claim paid more than it
+  billed owes money back until ``Refunded on`` is filled in, so its balance stays in the
+  A/R as a negative amount, never clipped at 0, and the ``Credit balances`` column sums
+  them (CMS asks providers to find and return credit balances; see :mod:`.overpayments`).
 - **Age** counts days from the date of service, as practice-management A/R reports do, into
   the buckets 0–30, 31–60, 61–90, 91–120 and over 120 days.
 - **Days in A/R** = A/R total ÷ average daily charges, the charges being the billed amounts
@@ -63,6 +66,7 @@ class Tally:
     charges: Decimal = ZERO
     answered: int = 0
     denied: int = 0
+    credits: Decimal = ZERO
 
     def add(self, claim: dict[str, Any], today: dt.date) -> None:
         status = claim.get("status")
@@ -70,11 +74,14 @@ class Tally:
         billed = money(claim.get("billed_amount"))
         if status != "draft" and age < CHARGE_WINDOW_DAYS:
             self.charges += billed
-        if status in IN_AR:
-            self.open_claims += 1
-            balance = max(ZERO, billed - money(claim.get("paid_amount")))
+        balance = billed - money(claim.get("paid_amount"))
+        owed_back = status == "paid" and balance < 0 and not claim.get("refunded_date")
+        if status in IN_AR or owed_back:
+            self.open_claims += status in IN_AR
             bucket = next(i for i, (_, _, limit) in enumerate(BUCKETS) if limit is None or age <= limit)
             self.buckets[bucket] += balance
+            if balance < 0:
+                self.credits += balance
         if status in ANSWERED:
             self.answered += 1
             self.denied += bool(claim.get("denial_reason"))
@@ -93,6 +100,7 @@ class Tally:
         out: dict[str, Any] = {"section": "A/R by payer", "name": self.name, "open_claims": self.open_claims}
         out |= {key: f"{amount:.2f}" for (key, _, _), amount in zip(BUCKETS, self.buckets, strict=True)}
         out["ar_total"] = f"{self.total:.2f}"
+        out["credit_balances"] = f"{self.credits:.2f}"
         out["days_in_ar"] = self.days_in_ar
         out |= {"answered": self.answered, "denied": self.denied, "denial_rate": rate(self.denied, self.answered)}
         return {k: v for k, v in out.items() if v is not None}
@@ -165,6 +173,7 @@ def schema() -> dict[str, Any]:
         "open_claims": owned({"type": "integer", "minimum": 0}, "Open claims"),
         **{key: owned(money_col, title) for key, title, _ in BUCKETS},
         "ar_total": owned(money_col, "A/R total"),
+        "credit_balances": owned(money_col, "Credit balances"),
         "days_in_ar": owned({"type": "number"}, "Days in A/R"),
         "answered": owned({"type": "integer", "minimum": 0}, "Claims answered"),
         "denied": owned({"type": "integer", "minimum": 0}, "Denied"),
