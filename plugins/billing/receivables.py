@@ -155,7 +155,7 @@ def status_rows(claims: list[dict[str, Any]], today: dt.date) -> list[tuple[Any,
             "" if t.days_in_ar is None else f"{t.days_in_ar:.1f}",
         )
         for t in [*payers, everyone]
-        if t.open_claims or t is everyone
+        if t.open_claims or t.credits or t is everyone
     ]
 
 
