@@ -1,7 +1,7 @@
 """The demo clinic's billing detail: the Claim lines tab and the dates the remittances gave.
 
-- Claim lines: the billing office started keeping service lines four weeks ago, so each
-  claim sent for a date of service in the last 28 days has one row per code on the Claim
+- Claim lines: the billing office started keeping service lines two weeks ago, so each
+  claim sent for a date of service in the last 14 days has one row per code on the Claim
   lines tab (its charge from the fee schedule, one unit, pointing at up to four of the claim's
   diagnoses, modifier 25 or 95 on the visit code and 59 on the separate procedure); older
   claims have none and are read as one line per code.
@@ -20,7 +20,7 @@ from typing import Any
 from clinicops.examples import demo_catalog as cat
 from clinicops.examples.demo_common import Row
 
-LINES_SINCE_DAYS = 28
+LINES_SINCE_DAYS = 14
 NOTICE_AFTER_DAYS = 21
 POINTERS = "ABCDEFGHIJKL"
 # Days to appeal: MassHealth by the plugin's Medicaid default, the two plans by the demo's contracts

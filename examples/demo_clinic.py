@@ -41,7 +41,7 @@ Deliberate questionable facts (clean cells, work for the plugins)
   sheet's six weeks. A Medicare claim denied as filed late (CO-29, not appealable); a
   commercial claim paid 40.00 more than it billed (a credit balance); the most recent
   submitted Medicare claim coded with I42.00, a code the packaged April 2026 ICD-10-CM
-  release does not have; PR000003's license lapsed 9 days ago, so the claims since for
+  release does not have; PR000003's license lapsed 4 days ago, so the claims since for
   their visits may not be billed under them. The Claim lines tab, denial dates and one
   billed amount keyed before its last line are in `demo_billing`.
 - Credentials: expiries 12, 21 and 27 days ahead (within 30), 44, 52 and 58 (within 60),

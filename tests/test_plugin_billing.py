@@ -628,7 +628,7 @@ def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_i
         assert "add up to" in alerts[lines_total]["message"]
         [unverified] = kinds.pop("icd10cm-unverified")
         assert "April 2026 release" in alerts[unverified]["message"]
-        lapsed = DEMO_DAY - dt.timedelta(days=9)  # PR000003's license (demo_people.EXPIRY_OVERRIDES)
+        lapsed = DEMO_DAY - dt.timedelta(days=4)  # PR000003's license (demo_people.EXPIRY_OVERRIDES)
         after = {c["id"] for c in claims if c["provider_id"] == "PR000003" and c["date_of_service"] > lapsed}
         assert sorted(kinds.pop("who-may-bill")) == sorted(
             f"billing:{c}:who-may-bill" for c in after - held_back(claims)
