@@ -577,3 +577,9 @@ def test_a_line_needs_its_rendering_provider_licensed_on_its_date_of_service(cli
     assert "bills services its provider could not bill that day" in billing_cli(
         clinic.folder, "alerts", "--plugin", "billing"
     )
+
+
+def test_a_claim_read_as_one_line_keeps_to_four_modifiers(clinic: Clinic) -> None:
+    """CMS-1500 item 24D: four modifiers a line; a one-code claim without lines is that line."""
+    clinic.sheet.append("Claims", [claim_row(modifiers="25, 59, 76, 77, 91")])
+    assert errors_by_row(clinic.sync()) == {2: [("Modifiers", "a line carries at most 4 modifiers")]}

@@ -45,8 +45,16 @@ class Context:
     extra_modifiers: frozenset[str]
     practice: Any
 
+    _sexes: dict[str, str] | None = None
+
     def payer_kind(self, claim: dict[str, Any]) -> str:
         return payer_type(claim.get("payer") or "", self.settings)
+
+    def sex_of(self, patient_id: str) -> str | None:
+        """The patient's recorded sex, from one read of the patients per sync (they sync before claims)."""
+        if self._sexes is None:
+            self._sexes = {p["id"]: p["sex"] for p in self.practice.records("patient") if p.get("sex")}
+        return self._sexes.get(patient_id)
 
 
 _contexts: weakref.WeakKeyDictionary[Any, Context] = weakref.WeakKeyDictionary()
@@ -108,6 +116,8 @@ def claim_problems(ctx: Context, claim: dict[str, Any]) -> list[tuple[str, str, 
         problem = codes.modifier_problem(code, ctx.extra_modifiers)
         if problem:
             out.append(("modifiers", problem, codes.MODIFIER_EXPECTED))
+    if len(claim.get("cpt_codes") or []) == 1 and len(claim.get("modifiers") or []) > MAX_MODIFIERS:
+        out.append(("modifiers", f"a line carries at most {MAX_MODIFIERS} modifiers", "the four that apply"))
     return out + diagnosis_problems(ctx, claim)
 
 
@@ -124,8 +134,8 @@ def diagnosis_problems(ctx: Context, claim: dict[str, Any]) -> list[tuple[str, s
     first = diagnoses.first_listed_problem(found)
     if first:
         out.append(("icd10_codes", first, "the injury or condition first, then its external cause"))
-    patient = ctx.practice.get("patient", claim.get("patient_id", "")) if found else None
-    for problem in diagnoses.sex_problems(found, (patient or {}).get("sex")):
+    sex = ctx.sex_of(claim.get("patient_id", "")) if found else None
+    for problem in diagnoses.sex_problems(found, sex):
         out.append(("icd10_codes", problem, "a diagnosis that fits the patient, or the patient's sex corrected"))
     return out
 

@@ -11,7 +11,9 @@
   only, so a code is also checked against the claim's payer (CMS HCPCS Level II coding
   procedures): D codes are the ADA's dental codes, for dental claims, not a medical claim;
   S codes are temporary national codes for private payers and Medicaid, not payable by
-  Medicare; T codes are for state Medicaid agencies, so any other payer is flagged.
+  Medicare; T codes are for state Medicaid agencies (not valid for Medicare; a private payer
+  may adopt some), so a T code to any other payer is flagged, to be checked against that
+  payer's policy.
 - **Modifiers** are data: the list shipped beside this module (``modifiers.txt``: CPT
   modifiers, HCPCS Level II modifiers such as ``A1``–``A9`` and ``GA``, and the CPT Category
   II performance-measure exclusion modifiers ``1P``, ``2P``, ``3P`` and ``8P``) plus the
@@ -77,7 +79,10 @@ def payer_problem(code: str, payer_kind: str) -> str | None:
     if code[0] == "S" and payer_kind == MEDICARE:
         return f"{code} is an S code, for private payers and Medicaid: Medicare does not accept S codes"
     if code[0] == "T" and payer_kind != MEDICAID:
-        return f"{code} is a T code, for state Medicaid agencies: other payers do not accept T codes"
+        return (
+            f"{code} is a T code, for state Medicaid agencies: other payers do not accept T codes "
+            "(Medicare never; a private payer only where its policy lists the code)"
+        )
     return None
 
 

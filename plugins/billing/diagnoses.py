@@ -2,12 +2,12 @@
 
 - **External causes** (V00–Y99, ICD-10-CM chapter 20: how an injury happened, where, doing
   what) are never the first-listed diagnosis: ICD-10-CM Official Guidelines for Coding and
-  Reporting, section I.C.20 ("External cause codes ... can never be a principal
-  (first-listed) diagnosis") and section IV for outpatient claims. They follow the injury
-  they explain.
+  Reporting, section I.C.20 (an external cause code can never be a principal, first-listed,
+  diagnosis), which the Medicare Code Editor enforces as its own edit. They follow the
+  injury they explain.
 - **Sex-specific diagnoses**: a code that applies to one sex only, on a patient whose
   recorded sex is the other, is what the Medicare Code Editor's sex-conflict edit rejects
-  (CMS, Definitions of Medicare Code Edits, edit 4). The ranges kept here are the whole
+  (CMS, Definitions of Medicare Code Edits). The ranges kept here are the whole
   chapters and blocks the Tabular List itself scopes to one sex: pregnancy, childbirth and
   the puerperium (O00–O9A) and the pregnancy encounters Z33–Z3A; diseases of female pelvic
   organs and genital tract (N70–N98); malignant and benign neoplasms of female genital organs

@@ -1,9 +1,9 @@
 """ICD-10-CM code sets by date of service: a diagnosis is checked against the set in effect
 on the day of the service, because the set changes every October 1 (and some years on
 April 1 or January 1): codes are added, deleted, and turned from billable into headings
-with more specific codes under them (ICD-10-CM Official Guidelines, section I.A and
-Appendix: the code set valid on the date of service is the one to report, HIPAA 45 CFR
-162.1002(c)(2)).
+with more specific codes under them. Under HIPAA a code set is valid within the dates its
+maintainer sets (45 CFR 162.1011), so the code to report is the one valid on the date of
+service, whatever the date the claim is sent.
 
 **Where the sets come from.** The installed simple-icd-10-cm library holds one CMS release
 (the April 2026 one in version 1.5). ``icd10cm_changes.json`` beside this module lists

@@ -12,9 +12,9 @@ plugin asks for the dates).
 
 Some services also need a credential of their own, listed per practice in
 ``[plugins.billing] credentials_for_codes`` (code -> credential kind). By default, the
-exercise stress test codes 93015–93018 need ACLS: the ACC/AHA/ACP clinical competence
-statement on stress testing (Rodgers et al., Circulation 2000;102:1726) asks that those
-supervising exercise tests hold current ACLS. A required credential not held on the date
+exercise stress test codes 93015–93018 need ACLS: the ACC/AHA/ACP-ASIM clinical competence
+statement on stress testing (Rodgers et al., Circulation, 2000) asks that those supervising
+exercise tests hold current ACLS. A required credential not held on the date
 of service flags the line even when nothing is recorded.
 
 ``CLM…:who-may-bill`` is critical on a draft (do not send it) and a warning once sent
