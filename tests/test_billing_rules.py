@@ -460,6 +460,8 @@ def test_overpayments_raise_the_60_day_deadline_and_ar_shows_credit_balances(cli
     summary = {r["Payer or reason"]: r for r in clinic.sheet.rows("Billing summary")}
     assert Decimal(str(summary["Medicare"]["A/R total"])) == Decimal("-30.00")
     assert Decimal(str(summary["Medicare"]["Credit balances"])) == Decimal("-30.00")
+    # CLM000004's line was paid 95.00 on 90.00 (its own Paid cell blank): a credit of 5.00 in the A/R.
+    assert Decimal(str(summary["Aetna"]["A/R total"])) == Decimal("-5.00")
     status = billing_cli(clinic.folder, "status", "--full")
     assert "-30.00" in status
 

@@ -254,7 +254,9 @@ def collect_alerts(practice: Any) -> list[Alert]:
 
 @hookimpl
 def refresh_tables(practice: Any) -> None:
-    practice.replace_table(SUMMARY, receivables.summary_rows(practice.records("claim"), practice.today()), plugin=NAME)
+    claims = practice.records("claim")
+    rows = receivables.summary_rows(claims, practice.today(), _line_amounts(practice, claims))
+    practice.replace_table(SUMMARY, rows, plugin=NAME)
 
 
 @hookimpl
@@ -265,8 +267,22 @@ def report_sections(practice: Any, period: Any) -> list[ReportSection]:
 
 @hookimpl
 def status_sections(practice: Any) -> list[StatusSection]:
-    rows = receivables.status_rows(practice.records("claim"), practice.today())
+    claims = practice.records("claim")
+    rows = receivables.status_rows(claims, practice.today(), _line_amounts(practice, claims))
     return [StatusSection("Accounts receivable", ("Payer", "Open claims", "A/R", "Over 90 days", "Days in A/R"), rows)]
+
+
+def _line_amounts(practice: Any, claims: list[dict[str, Any]]) -> receivables.LineAmounts:
+    """Each claim with rows on the Claim lines tab: the sum of their charges and of their payments."""
+    rows = practice.records(lines.ENTITY)
+    if not rows:
+        return {}
+    out = {}
+    for claim_id, kept in lines.by_claim(claims, rows).items():
+        if lines.kept_on_tab(kept):
+            charges = sum((ln.charge or receivables.ZERO for ln in kept), receivables.ZERO)
+            out[claim_id] = (charges, sum((ln.paid or receivables.ZERO for ln in kept), receivables.ZERO))
+    return out
 
 
 def _npi_problem(provider: dict[str, Any] | None) -> str | None:
