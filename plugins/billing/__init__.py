@@ -200,14 +200,15 @@ def validate_record(practice: Any, entity: str, record: dict[str, Any]) -> list[
         return _line_cells(practice, record)
     if entity != "claim":
         return None
-    problems = [*cells.missing_for_status(record), *cells.date_problems(practice, record)]
+    ctx = checks.context(practice)
+    problems = [*cells.missing_for_status(record), *cells.date_problems(practice, record, ctx.patient)]
     if record.get("billed_amount") is not None and receivables.money(record["billed_amount"]) <= 0:
         problems.append(
             FieldProblem("billed_amount", "a claim bills more than 0.00", "the total charge, such as 135.00")
         )
-    problems += transitions.problems(practice.get("claim", record.get("id", "")), record)
+    moved_back = record.get("status") in transitions.BACK_TO  # only these can be a move back: look up the rest never
+    problems += transitions.problems(practice.get("claim", record.get("id", "")) if moved_back else None, record)
     if record.get("status") == "draft":
-        ctx = checks.context(practice)
         problems += [FieldProblem(f, problem, expected) for f, problem, expected in checks.claim_problems(ctx, record)]
         npi = _npi_problem(practice.get("provider", record.get("provider_id", "")))
         if npi:

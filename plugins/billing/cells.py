@@ -35,7 +35,8 @@ def missing_for_status(record: dict[str, Any]) -> list[FieldProblem]:
     ]
 
 
-def date_problems(practice: Any, record: dict[str, Any]) -> list[FieldProblem]:
+def date_problems(practice: Any, record: dict[str, Any], patient_of: Any = None) -> list[FieldProblem]:
+    """Dates that cannot be; ``patient_of`` looks a patient up (default: the store, one read each)."""
     today = practice.today()
     dos = _date(record.get("date_of_service"))
     submitted = _date(record.get("submitted_date"))
@@ -47,7 +48,8 @@ def date_problems(practice: Any, record: dict[str, Any]) -> list[FieldProblem]:
                 "date_of_service", "is in the future; a claim is for a visit that took place", "today or earlier"
             )
         )
-    patient = practice.get("patient", record.get("patient_id", "")) if dos else None
+    lookup = patient_of or (lambda pid: practice.get("patient", pid))
+    patient = lookup(record.get("patient_id", "")) if dos else None
     born = _date((patient or {}).get("date_of_birth"))
     if dos and born and dos < born:
         problems.append(

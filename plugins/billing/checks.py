@@ -45,16 +45,16 @@ class Context:
     extra_modifiers: frozenset[str]
     practice: Any
 
-    _sexes: dict[str, str] | None = None
+    _patients: dict[str, dict[str, Any]] | None = None
 
     def payer_kind(self, claim: dict[str, Any]) -> str:
         return payer_type(claim.get("payer") or "", self.settings)
 
-    def sex_of(self, patient_id: str) -> str | None:
-        """The patient's recorded sex, from one read of the patients per sync (they sync before claims)."""
-        if self._sexes is None:
-            self._sexes = {p["id"]: p["sex"] for p in self.practice.records("patient") if p.get("sex")}
-        return self._sexes.get(patient_id)
+    def patient(self, patient_id: str) -> dict[str, Any] | None:
+        """A patient, from one read of the patients per sync (they sync before claims)."""
+        if self._patients is None:
+            self._patients = {p["id"]: p for p in self.practice.records("patient")}
+        return self._patients.get(patient_id)
 
 
 _contexts: weakref.WeakKeyDictionary[Any, Context] = weakref.WeakKeyDictionary()
@@ -134,7 +134,7 @@ def diagnosis_problems(ctx: Context, claim: dict[str, Any]) -> list[tuple[str, s
     first = diagnoses.first_listed_problem(found)
     if first:
         out.append(("icd10_codes", first, "the injury or condition first, then its external cause"))
-    sex = ctx.sex_of(claim.get("patient_id", "")) if found else None
+    sex = (ctx.patient(claim.get("patient_id", "")) or {}).get("sex") if found else None
     for problem in diagnoses.sex_problems(found, sex):
         out.append(("icd10_codes", problem, "a diagnosis that fits the patient, or the patient's sex corrected"))
     return out

@@ -28,6 +28,7 @@ from clinicops import FieldProblem
 
 REPLACES = ("replacement", "void")
 BACKWARDS = {"paid": ("draft", "submitted"), "denied": ("submitted",), "appealed": ("submitted",)}
+BACK_TO = frozenset(s for targets in BACKWARDS.values() for s in targets)
 EXPECTED = "the status it had, or Frequency = replacement (code 7) with the Original ref. no. of the claim it corrects"
 
 
