@@ -187,6 +187,8 @@ def test_a_code_newer_than_the_packaged_sets_is_accepted_and_checked_with_the_pr
         # 2026-09-30 is the April 2026 release's last day: there I42.00 is no code at all.
         assert [(e.row, e.problem) for e in report.errors] == [(3, "the 1st code is not an ICD-10-CM code")]
         assert "April 2026 release" in open_alerts(c)["billing:CLM000001:icd10cm-unverified"]["message"]
+        listed = json.loads(billing_cli(tmp_path, "alerts", "--plugin", "billing", "--json"))["alerts"]
+        assert [a["id"] for a in listed] == ["billing:CLM000001:icd10cm-unverified"]
         c.practice.close()
 
         files = tmp_path / "codes"
@@ -242,6 +244,15 @@ def test_hcpcs_sections_and_payer_aware_codes(clinic: Clinic, code: str, payer: 
         assert len(found) == 1 and problem in found[0], found
 
 
+def test_a_sent_claim_with_a_code_for_another_payer_is_an_alert_listed_by_the_cli(clinic: Clinic) -> None:
+    """Once sent, a code a payer rejects is an alert: an S code to Medicare (CMS HCPCS: S codes
+    are not payable by Medicare)."""
+    clinic.sheet.append("Claims", [sent(10, cpt_codes="S9083", payer="Medicare")])
+    clinic.sync()
+    listed = billing_cli(clinic.folder, "alerts", "--plugin", "billing")
+    assert "Medicare does not accept S codes" in listed
+
+
 def test_real_modifiers_are_on_the_list(clinic: Clinic) -> None:
     """HCPCS Level II A1 (dressing for one wound); CPT Category II 1P, 2P, 3P, 8P."""
     clinic.sheet.append(
@@ -273,6 +284,11 @@ def test_external_causes_are_never_first_and_sex_specific_codes_fit_the_patient(
             claim_row(icd10_codes="O80", patient="P000003"),  # row 6
         ],
     )
+    clinic.practice.close()
+    synced = json.loads(billing_cli(clinic.folder, "sync", "--json"))
+    assert sorted(e["row"] for e in synced["errors"]) == [2, 4, 5]
+    assert all("O80" not in e["message"] and "N40" not in e["message"] for e in synced["errors"]), "PHI"
+    clinic.reopen()
     errors = errors_by_row(clinic.sync())
     assert errors == {
         2: [
@@ -485,6 +501,10 @@ def test_a_paid_or_denied_claim_does_not_go_back_without_a_corrected_claim_marke
     clinic.sync()
     clinic.sheet.edit("Claims", 2, "Status", "submitted")
     clinic.sheet.edit("Claims", 3, "Status", "submitted")
+    clinic.practice.close()
+    synced = json.loads(billing_cli(clinic.folder, "sync", "--json"))
+    assert [(e["row"], e["column"]) for e in synced["errors"]] == [(2, "Status"), (3, "Status")]
+    clinic.reopen()
     report = clinic.sync()
     assert errors_by_row(report) == {
         2: [
