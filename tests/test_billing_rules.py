@@ -605,3 +605,28 @@ def test_a_claim_read_as_one_line_keeps_to_four_modifiers(clinic: Clinic) -> Non
     """CMS-1500 item 24D: four modifiers a line; a one-code claim without lines is that line."""
     clinic.sheet.append("Claims", [claim_row(modifiers="25, 59, 76, 77, 91")])
     assert errors_by_row(clinic.sync()) == {2: [("Modifiers", "a line carries at most 4 modifiers")]}
+
+
+def test_a_claims_tab_from_before_the_new_columns_loses_nothing(tmp_path: Path) -> None:
+    """A workbook laid out before Frequency, Original ref. no., Denied on and Refunded on: its
+    claims sync whole, and the missing columns are unknown, never blanks written over data."""
+    import openpyxl
+
+    c = open_clinic(tmp_path, TODAY)
+    with on(TODAY):
+        c.practice.close()
+        book = openpyxl.load_workbook(tmp_path / "clinic.xlsx")
+        sheet = book["Claims"]
+        headers = [cell.value for cell in sheet[1]]
+        for title in ("Refunded on", "Denied on", "Original ref. no.", "Frequency"):
+            sheet.delete_cols(headers.index(title) + 1)
+        book.save(tmp_path / "clinic.xlsx")
+        c.reopen()
+        c.sheet.append("Claims", [sent(30, status="denied", denial_reason="CO-16"), claim_row(patient="P000002")])
+        report = c.sync()
+        assert report.errors == []
+        [denied, draft] = c.records("claim")
+        assert denied["denial_reason"] == "CO-16" and denied["cpt_codes"] == ["99213"] and "denied_date" not in denied
+        assert draft["icd10_codes"] == ["I10"] and draft["billed_amount"] == "135.00"
+        assert c.sync().errors == [] and c.records("claim") == [denied, draft]
+        c.practice.close()
