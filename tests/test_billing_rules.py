@@ -149,6 +149,8 @@ def test_claims_without_lines_are_read_one_line_per_code_and_keep_every_cell(cli
         ("G35", "2026-05-01", False),  # a heading in the April 2026 release
         ("S30.1XXA", "2025-09-15", True),
         ("S30.1XXA", "2026-05-01", False),
+        # After the packaged sets (FY2027): a code an older release had stays deleted.
+        ("S30.1XXA", "2026-11-05", False),
         # Between two packaged releases (FY2026's first half) the day a code changed is not
         # known: billable in either neighbour is accepted.
         ("E11.A", "2025-12-01", True),

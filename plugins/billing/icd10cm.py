@@ -17,8 +17,9 @@ billable in either neighbouring release, since the day it changed is not known h
 code unknown to both, or a heading in both, is refused.
 
 **After the newest release**, codes are checked against it, but a code it does not know is
-not refused (it may be new that October): the claim gets an alert asking to check it, and
-to add the CMS code file for that year. A practice adds CMS's annual files without a new
+not refused (it may be new that October) unless an older release had it (a deleted code does
+not come back): the claim gets an alert asking to check it, and to add the CMS code file for
+that year. A practice adds CMS's annual files without a new
 release of clinicops under ``[plugins.billing] icd10cm_files``, mapping the first day a
 file is in effect (or a fiscal year, ``"2027"`` meaning from 2026-10-01) to the path of the
 CMS "codes" file (``icd10cm-codes-2027.txt``: each billable code, then its description) or
@@ -94,6 +95,7 @@ class CodeSets:
     def __init__(self, periods: list[Period]) -> None:
         self.periods = sorted(periods, key=lambda p: p.start)
         self._memo: dict[tuple[str, int], Verdict] = {}
+        self._retired_codes: frozenset[str] | None = None
 
     def check(self, code: str, served: dt.date | None) -> Verdict:
         """Is ``code`` billable on ``served`` (today's newest set when the date is unknown)?"""
@@ -136,7 +138,19 @@ class CodeSets:
             return Verdict(problem if dotted(code) in period.codes.headings else later.problem(code))
         if problem is None or problem.startswith("is a heading") or not ICD_SHAPE.fullmatch(code):
             return Verdict(problem)
+        if dotted(code) in self._retired():  # deleted by a release we have: codes do not come back
+            return Verdict(problem)
         return Verdict(unverified=period.codes.name)
+
+    def _retired(self) -> frozenset[str]:
+        """Codes an older set had and the newest does not."""
+        if self._retired_codes is None:
+            newest = self.periods[-1].codes
+            older: set[str] = set()
+            for period in self.periods[:-1]:
+                older |= period.codes.billable | period.codes.headings
+            self._retired_codes = frozenset(older - newest.billable - newest.headings)
+        return self._retired_codes
 
 
 def fiscal_year_start(key: str) -> dt.date:
