@@ -45,7 +45,7 @@ Deliberate questionable facts (clean cells, work for the plugins)
   their visits may not be billed under them. The Claim lines tab, denial dates and one
   billed amount keyed before its last line are in `demo_billing`.
 - Credentials: expiries 12, 21 and 27 days ahead (within 30), 44, 52 and 58 (within 60),
-  73, 84 and 88 (within 90), and two already expired (6 and 15 days ago); see
+  73, 84 and 88 (within 90), and three already expired (4, 6 and 15 days ago: PR000003's license among them); see
   `demo_people.EXPIRY_OVERRIDES` for whose.
 - Inventory: 8 items at or below their reorder point (at least one out of stock and one
   exactly at the point); 2 expired lots; 5 lots expiring within 60 days (2 of them
