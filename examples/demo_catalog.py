@@ -24,6 +24,7 @@ AETNA = "Aetna"
 SELF_PAY = "Self-pay"
 
 PAYERS = (MEDICARE, MASSHEALTH, BCBS_MA, HARVARD_PILGRIM, TUFTS, AETNA, SELF_PAY)
+COMMERCIAL_PAYERS = (BCBS_MA, HARVARD_PILGRIM, TUFTS, AETNA)
 
 # Coverage depends mostly on age: children are often on MassHealth, nearly everyone
 # over 65 is on Medicare. Weights are relative.
@@ -196,6 +197,7 @@ FEES = {
 # fmt: on
 
 # Claim adjustment reason codes the billing office sees most on denials.
+TIMELY_FILING_DENIAL = "CO-29: the time limit for filing has expired"
 DENIAL_REASONS = (
     "CO-16: claim lacks information needed for adjudication",
     "CO-97: service included in another service already adjudicated",

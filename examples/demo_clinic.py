@@ -35,11 +35,17 @@ Deliberate questionable facts (clean cells, work for the plugins)
 -----------------------------------------------------------------
 - Billing: a draft claim coded with the non-billable ICD-10-CM category "E11"; a draft claim
   with the malformed CPT "9921"; one claim entered twice (same patient, provider, date of
-  service and codes); one claim submitted 96 days after its date of service (timely filing
-  is 90 days); three drafts 66 to 85 days after their date of service. The last two are for
-  visits older than the appointment sheet's six weeks.
+  service and codes); one commercial claim submitted 96 days after its date of service
+  (timely filing is 90 days for commercial payers); three commercial drafts 66 to 85 days
+  after their date of service. The last two are for visits older than the appointment
+  sheet's six weeks. A Medicare claim denied as filed late (CO-29, not appealable); a
+  commercial claim paid 40.00 more than it billed (a credit balance); the most recent
+  submitted Medicare claim coded with I42.00, a code the packaged April 2026 ICD-10-CM
+  release does not have; PR000003's license lapsed 4 days ago, so the claims since for
+  their visits may not be billed under them. The Claim lines tab, denial dates and one
+  billed amount keyed before its last line are in `demo_billing`.
 - Credentials: expiries 12, 21 and 27 days ahead (within 30), 44, 52 and 58 (within 60),
-  73, 84 and 88 (within 90), and two already expired (6 and 15 days ago); see
+  73, 84 and 88 (within 90), and three already expired (4, 6 and 15 days ago: PR000003's license among them); see
   `demo_people.EXPIRY_OVERRIDES` for whose.
 - Inventory: 8 items at or below their reorder point (at least one out of stock and one
   exactly at the point); 2 expired lots; 5 lots expiring within 60 days (2 of them
@@ -65,6 +71,7 @@ from faker import Faker
 
 from clinicops.examples import demo_care
 from clinicops.examples import demo_catalog as cat
+from clinicops.examples.demo_billing import billing_tabs
 from clinicops.examples.demo_budget import budget_tabs
 from clinicops.examples.demo_common import Row, digits, letters, make_id, row
 from clinicops.examples.demo_feedback import feedback_tabs
@@ -356,6 +363,7 @@ def generate_workbook(today: dt.date, seed: int = DEFAULT_SEED) -> dict[str, lis
     back-office plugins the demo enables (equipment, feedback, budget, schedule), each from its own
     seeded stream and module, keyed by entity name like the rest."""
     tables = generate_demo(today, seed)
+    tables |= billing_tabs(today, tables)
     tables |= upkeep_tabs(today, random.Random(f"{seed}:upkeep"))
     tables |= feedback_tabs(today, tables, random.Random(f"{seed}:feedback"))
     tables |= budget_tabs(today, random.Random(f"{seed}:budget"))

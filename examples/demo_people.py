@@ -401,6 +401,7 @@ EXPIRY_OVERRIDES = {
     ("S000012", "osha-training"): 58,
     ("S000008", "license"): 73,
     ("PR000003", "board-certification"): 84,
+    ("PR000003", "license"): -4,
     ("S000009", "cpr-bls"): 88,
     ("PR000005", "hipaa-training"): -6,
     ("S000005", "cpr-bls"): -15,

@@ -394,20 +394,23 @@ def plan_claims(
 
     established = [p for p in patients if p.id is not None and p.payer != cat.SELF_PAY and not p.new_to_practice]
 
-    def older(days_ago: int) -> Claim:
+    def older(days_ago: int, patient: Patient | None = None) -> Claim:
         day = weekday_on_or_before(today - dt.timedelta(days=days_ago))
-        return _claim_for(_older_visit(rng.choice(established), by_id, day, rng))
+        return _claim_for(_older_visit(patient or rng.choice(established), by_id, day, rng))
 
     claims += [older(rng.randint(WINDOW_DAYS + 1, 130)) for _ in range(OLDER_CLAIMS)]
     for claim in claims:
         _settle_claim(claim, today, rng)
 
-    # The billing office's slips, for the billing checks to catch. Sent 96 days after the visit:
-    late = older(125)
+    # The billing office's slips, for the billing checks to catch. Each is for a commercial
+    # payer, whose filing limit is 90 days (Medicare's is a year, MassHealth's 365 days).
+    # Sent 96 days after the visit:
+    commercial = [p for p in established if p.payer in cat.COMMERCIAL_PAYERS]
+    late = older(125, commercial[0])
     late.status = "submitted"
     late.submitted = late.service_day + dt.timedelta(days=TIMELY_FILING_DAYS + 6)
     # Drafts nobody got to, closing in on the 90-day filing limit:
-    aging = [older(days) for days in (66, 74, 83)]
+    aging = [older(days, commercial[n]) for n, days in enumerate((66, 74, 83), start=1)]
 
     # This week's drafts: one coded with the category "E11" instead of a billable code,
     # preferably where "E11.9" was meant, and one with a CPT code missing its last digit.
@@ -439,6 +442,25 @@ def plan_claims(
         submitted=min(today, original.submitted + dt.timedelta(days=9)),
     )
     claims.insert(claims.index(original) + 1, duplicate)
+    _money_and_code_slips(claims, today)
     claims += [late, *aging]
     claims.sort(key=lambda c: (c.service_day, c.patient.id or ""))
     return claims
+
+
+# A diagnosis code the April 2026 ICD-10-CM release does not have: the FY2027 code the
+# billing plugin cannot verify until the practice adds CMS's FY2027 code file.
+NEWER_CODE = "I42.00"
+
+
+def _money_and_code_slips(claims: list[Claim], today: dt.date) -> None:
+    """A Medicare claim denied as filed late, a payment posted on top of a full payment, and
+    a cardiomyopathy coded with the new FY2027 code on a claim already sent."""
+    sent = [c for c in claims if c.status in ("submitted", "denied", "appealed") and c.age_on(today) >= 20]
+    medicare = [c for c in sent if c.patient.payer == cat.MEDICARE]
+    medicare_denied = next((c for c in medicare if c.status == "denied"), medicare[0])
+    medicare_denied.status, medicare_denied.denial_reason = "denied", cat.TIMELY_FILING_DENIAL
+    overpaid = next(c for c in claims if c.status == "paid" and c.patient.payer in cat.COMMERCIAL_PAYERS)
+    overpaid.paid_amount = round(overpaid.billed + 40.0, 2)
+    newer = max((c for c in medicare if c.status == "submitted"), key=lambda c: c.service_day)
+    newer.icd10 = [NEWER_CODE, *newer.icd10[:2]]

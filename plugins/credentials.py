@@ -32,6 +32,13 @@ in ``cycle_years``:
 
 A kind without a cycle (state licenses differ by state and board) is not checked; a practice
 adds one, or turns a kind's check off with 0.
+
+**DEA numbers.** A DEA registration number is two letters and seven digits whose last is a
+check digit: add the 1st, 3rd and 5th digits, add twice the sum of the 2nd, 4th and 6th,
+and the last digit of the total is the 7th (DEA Diversion Control Division, registration
+number format; the same check pharmacies run before filling a controlled-substance
+prescription). A number failing it is a typo, refused in the cell (Providers ``DEA number``,
+or the ``Number`` of a DEA row on the Credentials tab) with the typed value kept and a note.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from clinicops import (
     Alert,
     Chart,
     Definition,
+    FieldProblem,
     Figure,
     ReportPeriod,
     ReportSection,
@@ -118,6 +126,34 @@ def plugin_settings_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+DEA_EXPECTED = "two letters and seven digits whose last is the check digit, as on the registration certificate"
+
+
+def dea_check_digit_ok(number: str) -> bool:
+    """The DEA check digit: (d1 + d3 + d5) + 2 × (d2 + d4 + d6), last digit, equals d7."""
+    text = number.replace(" ", "").upper()
+    if len(text) != 9 or not text[:2].isalpha() or not text[2:].isdigit():
+        return False
+    d = [int(c) for c in text[2:]]
+    return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
+
+
+@hookimpl
+def validate_record(practice: Any, entity: str, record: dict[str, Any]) -> list[FieldProblem] | None:
+    if entity == "provider":
+        field = "dea_number"
+    elif entity == "credential" and record.get("kind") == "dea":
+        field = "number"
+    else:
+        return None
+    number = record.get(field)
+    if not number or dea_check_digit_ok(number):
+        return []
+    return [
+        FieldProblem(field, "the DEA number's check digit does not match; a digit is probably mistyped", DEA_EXPECTED)
+    ]
 
 
 @hookimpl

@@ -481,6 +481,11 @@ class TestIdentifiers:
         assert "check digit" in problem(NPI, "1234567883")
         assert "check digit" in problem(NPI, "1234567839")
 
+    def test_npi_starts_with_1_or_2(self) -> None:
+        # The check digits pass; the NPI Final Rule (69 FR 3434) issues only 1 (people) and 2 (organizations).
+        assert "starts with 1 (a person) or 2 (an organization)" in problem(NPI, "3234567899")
+        assert "starts with 1" in problem(NPI, "9234567896")
+
     def test_codes_are_upper_case_without_spaces(self) -> None:
         assert coerce(CODE, " e11 .9 ") == "E11.9"
         assert coerce(CODE, 99213.0) == "99213"

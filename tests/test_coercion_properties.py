@@ -58,7 +58,8 @@ example_phones = st.sampled_from(
 )
 nanp_nationals = st.integers(2_000_000_000, 9_999_999_999).map(str)
 cents = st.integers(-(10**15) + 1, 10**15 - 1)
-npis = st.integers(0, 999_999_999).map(lambda n: f"{n:09d}").map(lambda base: base + str(npi_check_digit(base)))
+# NPPES issues NPIs starting with 1 (people) or 2 (organizations) only.
+npis = st.integers(100_000_000, 299_999_999).map(str).map(lambda base: base + str(npi_check_digit(base)))
 
 CANONICAL: list[tuple[dict[str, Any], st.SearchStrategy[Any]]] = [
     (TEXT, st.text(min_size=1).filter(lambda t: control_character(t) is None)),  # what a cell can hold

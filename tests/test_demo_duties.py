@@ -1,6 +1,7 @@
 """The demo clinic gives each back-office plugin (schedule, feedback, budget, equipment) one
-of every alert it can raise, on a pinned day, through a real first sync of the demo; its
-report shows each plugin's section, with the same figures as ``status --json``."""
+of every alert it can raise, and billing an alert from each of its claim rules, on a pinned
+day, through a real first sync of the demo; its report shows each plugin's section, with the
+same figures as ``status --json``."""
 
 from __future__ import annotations
 
@@ -139,3 +140,25 @@ def test_plugins_json_lists_the_back_office_plugins_with_their_report_hook() -> 
     for plugin in DUTIES:
         assert listed[plugin]["module"] == f"clinicops.plugins.{plugin}"
         assert {"collect_alerts", "register_schemas", "report_sections"} <= set(listed[plugin]["hooks"])
+
+
+def billing_kind(key: str) -> str:
+    """``billing:CLM000004:appeal-14d`` -> ``appeal``; ``billing:CLM…:timely-filing:30d`` -> ``timely-filing``."""
+    return key.split(":")[2].split("-")[0] if key.split(":")[2].startswith("appeal") else key.split(":")[2]
+
+
+def test_the_demo_shows_an_alert_from_each_claim_rule(demo_alerts: dict[str, str]) -> None:
+    """Issue 12's claim rules in the demo: service lines (5), the ICD-10-CM set of the date of
+    service (6), timely filing by payer type (9), appeal deadlines (10), overpayments (11) and
+    who may bill (13)."""
+    found = {billing_kind(key) for key in demo_alerts if key.startswith("billing:")}
+    assert found >= {
+        "lines-total",  # 5: a claim's Billed is not the sum of its lines
+        "icd10cm-unverified",  # 6: I42.00 after the packaged April 2026 release's last day
+        "timely-filing",  # 9: the commercial slips (90 days); Medicare's claims have a year
+        "appeal",  # 10: the Harvard Pilgrim denial with 12 days left
+        "overpaid",  # 11: a payment 40.00 over the billed amount
+        "who-may-bill",  # 13: PR000003's lapsed license
+    }
+    assert any(k.endswith(":appeal-14d") for k in demo_alerts)
+    assert {demo_alerts[k] for k in demo_alerts if k.endswith(":who-may-bill")} == {"critical", "warning"}

@@ -90,7 +90,7 @@ def test_chain_verifies_after_the_demo_sync_and_holds_one_entry_per_phi_record(d
     verdict = json.loads(result.output)
     with db(demo) as conn:
         phi_records = conn.execute(
-            "SELECT count(*) FROM records WHERE entity IN ('patient', 'appointment', 'claim', 'feedback')"
+            "SELECT count(*) FROM records WHERE entity IN ('patient', 'appointment', 'claim', 'claim_line', 'feedback')"
         ).fetchone()[0]
     assert verdict["ok"] and verdict["missing_guards"] == []
     opt_outs = 2  # the demo's two texted revocations: the patient's number read, their consent updated
@@ -100,6 +100,7 @@ def test_chain_verifies_after_the_demo_sync_and_holds_one_entry_per_phi_record(d
         ("patient", "create"),
         ("appointment", "create"),
         ("claim", "create"),
+        ("claim_line", "create"),  # a service line's date and diagnosis pointers are PHI
         ("feedback", "create"),
     }
     assert (kinds[("patient", "read")], kinds[("patient", "update")]) == (opt_outs, opt_outs)
@@ -568,7 +569,7 @@ def test_both_log_tables_dropped_is_a_failure_not_an_empty_log(demo: Path) -> No
     (demo / ANCHORS).unlink()  # the anchors gone too: the records it should have logged still say so
     result = audit("verify", "-p", str(demo))
     assert result.exit_code == 1
-    assert "the store holds no access log at all, but 2111 records with PHI" in result.output
+    assert "the store holds no access log at all, but 2189 records with PHI" in result.output
 
 
 def test_insert_or_replace_cannot_rewrite_an_entry_or_a_checkpoint(demo: Path) -> None:

@@ -23,7 +23,7 @@ from clinicops.core import operations
 from clinicops.core.cli import cli
 from clinicops.core.practice import Practice
 from clinicops.core.problems import FieldProblem
-from clinicops.examples.demo_clinic import generate_demo
+from clinicops.examples.demo_clinic import generate_workbook
 
 from .conftest import PATIENTS, PROVIDERS, Clinic, write_config
 from .sheet_drivers import XlsxDriver
@@ -338,7 +338,11 @@ def test_a_duplicate_claim_is_flagged_on_the_later_one(clinic: Clinic) -> None:
     assert duplicates["billing:CLM000002:duplicate-of:CLM000001"]["severity"] == "critical"  # both sent
     assert duplicates["billing:CLM000003:duplicate-of:CLM000001"]["severity"] == "warning"  # a draft
 
+    # Duplicates are found line by line: 99214 alone still repeats the first claim's 99214 line.
     clinic.sheet.edit("Claims", 3, "CPT/HCPCS", "99214")
+    clinic.sync()
+    assert "billing:CLM000002:duplicate-of:CLM000001" in open_alerts(clinic)
+    clinic.sheet.edit("Claims", 3, "CPT/HCPCS", "99215")
     clinic.sheet.edit("Claims", 4, "Modifiers", "91")
     report = clinic.sync()
     assert report.alerts_resolved == 2
@@ -560,12 +564,18 @@ def set_plugin(folder: Path, name: str, enabled: bool) -> None:
     path.write_text(text)
 
 
+def held_back(claims: list[dict[str, Any]]) -> set[str]:
+    """The demo's two claims a sync holds back: the CPT typo "9921" and the category "E11"."""
+    return {c["id"] for c in claims if "9921" in c["cpt_codes"].split(", ") or "E11" in c["icd10_codes"].split(", ")}
+
+
 def money(cell: Any) -> Decimal:
     return Decimal(str(cell).replace("$", "").replace(",", "")) if cell not in (None, "") else Decimal(0)
 
 
 def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_is_off(tmp_path: Path) -> None:
-    claims = generate_demo(DEMO_DAY)["claim"]
+    tables = generate_workbook(DEMO_DAY)
+    claims = tables["claim"]
     drafts = [c for c in claims if c["status"] == "draft"]
     with on(DEMO_DAY):
         operations.create_demo(tmp_path, today=DEMO_DAY)
@@ -573,7 +583,7 @@ def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_i
         practice = Practice.open(tmp_path)
         report = operations.sync(practice)
 
-        errors = [(e.column, e.problem) for e in report.errors if e.entity == "claim"]
+        errors = [(e.column, e.problem) for e in report.errors if e.entity in ("claim", "claim_line")]
         assert sorted(column for column, _ in errors) == ["CPT/HCPCS", "ICD-10-CM"]  # "9921" and "E11"
         with practice.view() as view:
             alerts = {a["id"]: a for a in view.records("alert") if a["plugin"] == "billing"}
@@ -586,6 +596,8 @@ def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_i
         pairs = [(c["id"], earlier[(c["patient_id"], c["date_of_service"], c["cpt_codes"])]) for c in claims]
         assert [duplicate] == [f"billing:{a}:duplicate-of:{b}" for a, b in pairs if a != b]
 
+        # The slips are for commercial payers: 90 days to file (Medicare's year and MassHealth's
+        # 365 days leave every other claim of the demo in time).
         late = [
             c["id"] for c in claims if c["submitted_date"] and (c["submitted_date"] - c["date_of_service"]).days > 90
         ]
@@ -602,12 +614,36 @@ def test_the_demo_practice_shows_its_billing_slips_and_loses_them_when_billing_i
         )
         denied = [c["id"] for c in claims if c["status"] == "denied"]
         assert sorted(kinds.pop("denied")) == [f"billing:{c}:denied" for c in denied]
-        assert kinds == {}, "nothing else: no sent claim in the demo has a bad code"
+        [late_denial] = [c["id"] for c in claims if (c["denial_reason"] or "").startswith("CO-29")]
+        assert "cannot be appealed" in alerts[f"billing:{late_denial}:denied"]["message"]
+
+        # Appeals: 90 days for MassHealth (Medicaid default) and the two plans (the demo's contracts).
+        appeals = {k: a for k, a in alerts.items() if ":appeal-" in k}
+        for kind in [k for k in kinds if k.startswith("appeal-")]:
+            kinds.pop(kind)
+        assert any("12 days left to appeal" in a["message"] for a in appeals.values())
+        [overpaid] = kinds.pop("overpaid")
+        assert "a credit balance of 40.00" in alerts[overpaid]["message"]
+        [lines_total] = kinds.pop("lines-total")
+        assert "add up to" in alerts[lines_total]["message"]
+        [unverified] = kinds.pop("icd10cm-unverified")
+        assert "April 2026 release" in alerts[unverified]["message"]
+        lapsed = DEMO_DAY - dt.timedelta(days=4)  # PR000003's license (demo_people.EXPIRY_OVERRIDES)
+        after = {c["id"] for c in claims if c["provider_id"] == "PR000003" and c["date_of_service"] > lapsed}
+        assert sorted(kinds.pop("who-may-bill")) == sorted(
+            f"billing:{c}:who-may-bill" for c in after - held_back(claims)
+        )
+        assert after - held_back(claims), "the lapsed license shows on at least one claim"
+        assert kinds == {}, "nothing else: no other sent claim in the demo has a bad code"
 
         summary = {r["Payer or reason"]: r for r in XlsxDriver(tmp_path / "clinic.xlsx").rows("Billing summary")}
         in_ar = [c for c in claims if c["status"] in ("submitted", "denied", "appealed")]
+        credit = [c for c in claims if c["status"] == "paid" and money(c["paid_amount"]) > money(c["billed_amount"])]
         assert summary["All payers"]["Open claims"] == len(in_ar)
-        assert money(summary["All payers"]["A/R total"]) == sum(money(c["billed_amount"]) for c in in_ar)
+        assert money(summary["All payers"]["Credit balances"]) == Decimal("-40.00")
+        assert money(summary["All payers"]["A/R total"]) == sum(money(c["billed_amount"]) for c in in_ar) + sum(
+            money(c["billed_amount"]) - money(c["paid_amount"]) for c in credit
+        )
 
         result = CliRunner().invoke(cli, ["status", "--full", "-p", str(tmp_path)])
         assert "Accounts receivable" in result.output

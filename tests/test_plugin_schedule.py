@@ -17,7 +17,7 @@ from .duty_clinic import cells, duty_clinic, on, open_alerts, run
 
 TODAY = dt.date(2026, 3, 9)  # a Monday
 ENTITIES = ["provider", "patient", "appointment"]
-SECOND = {"ID": "PR000002", "First name": "Alan", "Last name": "Kay", "Credentials": "NP", "NPI": "9876543213"}
+SECOND = {"ID": "PR000002", "First name": "Alan", "Last name": "Kay", "Credentials": "NP", "NPI": "1987654328"}
 
 
 def at(days: int, clock: str) -> str:

@@ -3,7 +3,9 @@
 An NPI is ten digits whose last is a Luhn check digit computed over the card-issuer
 prefix ``80840`` followed by the first nine digits (CMS, "Requirements for the NPI check
 digit"). The check catches almost every single mistyped digit and swapped pair, so a
-typo is reported on the sheet instead of reaching a claim.
+typo is reported on the sheet instead of reaching a claim. The first digit is 1 (an
+individual provider) or 2 (an organization): the NPI Final Rule (69 FR 3434, 2004) reserves
+those two, and NPPES issues nothing else.
 
 Codes (CPT, HCPCS, ICD-10-CM, modifiers) are compared upper-case without spaces;
 whether a code exists is checked against the code lists elsewhere.
@@ -48,6 +50,8 @@ def _npi_problem(text: str) -> str:
         return "an NPI has digits only"
     if len(text) != 10:
         return f"an NPI has 10 digits, this has {len(text)}"
+    if text[0] not in "12":
+        return "an NPI starts with 1 (a person) or 2 (an organization)"
     return "the check digit does not match; a digit is probably mistyped"
 
 
@@ -63,7 +67,13 @@ def npi_coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
             if isinstance(raw, bool):
                 raise CellError("a yes/no value is not an NPI", NPI_EXPECTED)
             text = scalar_text(raw, NPI_EXPECTED)
-        if len(text) == 10 and text.isascii() and text.isdigit() and npi_check_digit(text[:9]) == ord(text[9]) - 48:
+        if (
+            len(text) == 10
+            and text.isascii()
+            and text.isdigit()
+            and text[0] in "12"
+            and npi_check_digit(text[:9]) == ord(text[9]) - 48
+        ):
             return text
         if not text:
             return None

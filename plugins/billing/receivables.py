@@ -3,7 +3,12 @@
 - **In A/R** are claims sent to a payer and not paid: ``submitted``, ``denied`` (until it is
   reworked) and ``appealed``. The balance is the billed amount less anything already paid.
   Drafts are not receivables yet; paid claims are closed (contractual adjustments and patient
-  balances are not tracked here).
+  balances are not tracked here), except a **credit balance**: a claim paid more than it
+  billed owes money back until ``Refunded on`` is filled in, so its balance stays in the
+  A/R as a negative amount, never clipped at 0, and the ``Credit balances`` column sums
+  them (CMS asks providers to find and return credit balances; see :mod:`.overpayments`).
+- **Lines**: a claim whose ``Billed`` or ``Paid`` cell is blank counts its lines' charges or
+  payments from the Claim lines tab (a claim paid line by line has a balance per line).
 - **Age** counts days from the date of service, as practice-management A/R reports do, into
   the buckets 0–30, 31–60, 61–90, 91–120 and over 120 days.
 - **Days in A/R** = A/R total ÷ average daily charges, the charges being the billed amounts
@@ -63,18 +68,28 @@ class Tally:
     charges: Decimal = ZERO
     answered: int = 0
     denied: int = 0
+    credits: Decimal = ZERO
 
-    def add(self, claim: dict[str, Any], today: dt.date) -> None:
+    def add(self, claim: dict[str, Any], today: dt.date, line_amounts: tuple[Decimal, Decimal] | None = None) -> None:
         status = claim.get("status")
         age = max(0, (today - dt.date.fromisoformat(claim["date_of_service"])).days)
         billed = money(claim.get("billed_amount"))
+        paid = money(claim.get("paid_amount"))
+        if (
+            line_amounts is not None
+        ):  # the claim's lines: their charges when Billed is blank, their payments when Paid is
+            billed = billed if claim.get("billed_amount") else line_amounts[0]
+            paid = paid if claim.get("paid_amount") not in (None, "") else line_amounts[1]
         if status != "draft" and age < CHARGE_WINDOW_DAYS:
             self.charges += billed
-        if status in IN_AR:
-            self.open_claims += 1
-            balance = max(ZERO, billed - money(claim.get("paid_amount")))
+        balance = billed - paid
+        owed_back = status == "paid" and balance < 0 and not claim.get("refunded_date")
+        if status in IN_AR or owed_back:
+            self.open_claims += status in IN_AR
             bucket = next(i for i, (_, _, limit) in enumerate(BUCKETS) if limit is None or age <= limit)
             self.buckets[bucket] += balance
+            if balance < 0:
+                self.credits += balance
         if status in ANSWERED:
             self.answered += 1
             self.denied += bool(claim.get("denial_reason"))
@@ -93,6 +108,7 @@ class Tally:
         out: dict[str, Any] = {"section": "A/R by payer", "name": self.name, "open_claims": self.open_claims}
         out |= {key: f"{amount:.2f}" for (key, _, _), amount in zip(BUCKETS, self.buckets, strict=True)}
         out["ar_total"] = f"{self.total:.2f}"
+        out["credit_balances"] = f"{self.credits:.2f}"
         out["days_in_ar"] = self.days_in_ar
         out |= {"answered": self.answered, "denied": self.denied, "denial_rate": rate(self.denied, self.answered)}
         return {k: v for k, v in out.items() if v is not None}
@@ -102,20 +118,29 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def tallies(claims: list[dict[str, Any]], today: dt.date) -> tuple[list[Tally], Tally]:
-    """Each payer's tally, by name, and the practice's."""
+LineAmounts = dict[str, tuple[Decimal, Decimal]]
+
+
+def tallies(
+    claims: list[dict[str, Any]], today: dt.date, lines: LineAmounts | None = None
+) -> tuple[list[Tally], Tally]:
+    """Each payer's tally, by name, and the practice's; ``lines`` gives each claim's line
+    charges and payments (kept on the Claim lines tab) where its own cells are blank."""
     payers: dict[str, Tally] = {}
     everyone = Tally("All payers")
     for claim in claims:
         name = payer_name(claim)
-        payers.setdefault(name.casefold(), Tally(name)).add(claim, today)
-        everyone.add(claim, today)
+        amounts = (lines or {}).get(claim["id"])
+        payers.setdefault(name.casefold(), Tally(name)).add(claim, today, amounts)
+        everyone.add(claim, today, amounts)
     return sorted(payers.values(), key=lambda t: t.name.casefold()), everyone
 
 
-def summary_rows(claims: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+def summary_rows(
+    claims: list[dict[str, Any]], today: dt.date, lines: LineAmounts | None = None
+) -> list[dict[str, Any]]:
     """The Billing summary tab: A/R by payer, all payers, then denials by reason, numbered."""
-    payers, everyone = tallies(claims, today)
+    payers, everyone = tallies(claims, today, lines)
     reasons: dict[str, list[Any]] = {}
     for claim in claims:
         reason = (claim.get("denial_reason") or "").strip()
@@ -135,9 +160,11 @@ def summary_rows(claims: list[dict[str, Any]], today: dt.date) -> list[dict[str,
     return [{"id": f"{n:03d}", **row} for n, row in enumerate(rows, start=1)]
 
 
-def status_rows(claims: list[dict[str, Any]], today: dt.date) -> list[tuple[Any, ...]]:
+def status_rows(
+    claims: list[dict[str, Any]], today: dt.date, lines: LineAmounts | None = None
+) -> list[tuple[Any, ...]]:
     """``clinicops status``: per payer, open claims, A/R, the part over 90 days, days in A/R."""
-    payers, everyone = tallies(claims, today)
+    payers, everyone = tallies(claims, today, lines)
     return [
         (
             t.name,
@@ -147,7 +174,7 @@ def status_rows(claims: list[dict[str, Any]], today: dt.date) -> list[tuple[Any,
             "" if t.days_in_ar is None else f"{t.days_in_ar:.1f}",
         )
         for t in [*payers, everyone]
-        if t.open_claims or t is everyone
+        if t.open_claims or t.credits or t is everyone
     ]
 
 
@@ -165,6 +192,7 @@ def schema() -> dict[str, Any]:
         "open_claims": owned({"type": "integer", "minimum": 0}, "Open claims"),
         **{key: owned(money_col, title) for key, title, _ in BUCKETS},
         "ar_total": owned(money_col, "A/R total"),
+        "credit_balances": owned(money_col, "Credit balances"),
         "days_in_ar": owned({"type": "number"}, "Days in A/R"),
         "answered": owned({"type": "integer", "minimum": 0}, "Claims answered"),
         "denied": owned({"type": "integer", "minimum": 0}, "Denied"),
