@@ -7,6 +7,7 @@ its token, and clinicops reads it at the moment of use.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -17,11 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
 from jsonschema import Draft202012Validator
+from sqlalchemy.engine import make_url
 
 from clinicops.connectors.base import BackendError
 from clinicops.core.backend_registry import backend_class, settings_of
 from clinicops.core.clock import clock_from_settings
 from clinicops.core.errors import ClinicopsError
+from clinicops.core.store_engine import default_schema, is_postgres
 
 CONFIG_NAME = "practice.toml"
 
@@ -49,7 +52,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "store": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"url": {"type": "string"}, "data_dir": {"type": "string"}},
+            "properties": {
+                "url": {"type": "string", "minLength": 1},
+                "url_env": {"type": "string", "minLength": 1},
+                "schema": {"type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$"},
+                "data_dir": {"type": "string"},
+            },
         },
         "sync": {
             "type": "object",
@@ -145,6 +153,8 @@ class PracticeConfig:
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     schedule: dict[str, Any] = field(default_factory=dict)
     clock: dict[str, str] = field(default_factory=dict)
+    # The practice's own schema when the store is on PostgreSQL (see core.store_engine).
+    store_schema: str | None = None
 
     @property
     def schema_dir(self) -> Path:
@@ -188,6 +198,7 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
         raise ConfigError(f"{file}: plugins.{bad[0]}: plugin settings go in a [plugins.{bad[0]}] table")
     backend = dict(raw["backend"])
     check_backend_keys(backend, file)
+    store_url = _store_url(store, data_dir, file)
     return PracticeConfig(
         root=root,
         name=practice["name"],
@@ -195,7 +206,8 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
         phone_region=practice.get("phone_region", "US"),
         date_order=practice.get("date_order", "MDY"),
         backend=backend,
-        store_url=store.get("url", f"sqlite:///{data_dir / 'clinicops.db'}"),
+        store_url=store_url,
+        store_schema=store.get("schema", default_schema(root.name)) if is_postgres(store_url) else None,
         data_dir=data_dir,
         entities=sync.get("entities"),
         max_delete=float(sync.get("max_delete", 0.2)),
@@ -207,6 +219,25 @@ def parse_config(raw: dict[str, Any], file: Path) -> PracticeConfig:
         schedule=dict(raw.get("schedule", {})),
         clock=_checked_clock(raw.get("clock", {}), tz, file),
     )
+
+
+def _store_url(store: dict[str, Any], data_dir: Path, file: Path) -> str:
+    """``[store] url``, or the URL in the environment variable ``url_env`` names (a URL with a
+    password stays out of practice.toml); SQLite in ``data_dir`` when neither is set."""
+    if "url" in store and "url_env" in store:
+        raise ConfigError(f"{file}: store: set url or url_env, not both")
+    if "url_env" in store:
+        url = os.environ.get(store["url_env"], "")
+        if not url:
+            raise ConfigError(f"{file}: store.url_env: the environment variable {store['url_env']} is not set")
+        return url
+    url = str(store.get("url", f"sqlite:///{data_dir / 'clinicops.db'}"))
+    if is_postgres(url) and make_url(url).password:
+        raise ConfigError(
+            f"{file}: store.url: a password doesn't belong in practice.toml; "
+            "put the URL in an environment variable and name it with url_env"
+        )
+    return url
 
 
 def _checked_clock(settings: dict[str, str], tz: ZoneInfo, file: Path) -> dict[str, str]:

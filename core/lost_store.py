@@ -77,7 +77,8 @@ def check(
             )
         )
         return
-    where = f"{view.data_dir.name}/clinicops.db" if store_tx(view).conn.dialect.name == "sqlite" else "the store"
+    schema = getattr(view, "store_schema", None)
+    where = f"the store (schema {schema})" if schema else f"{view.data_dir.name}/clinicops.db"
     raise StoreLost(
         f"Stopped: {found}, but {where} is empty, so the store "
         "was deleted or replaced. Restore it from a backup of the data folder, or run 'clinicops sync --adopt-ids' "

@@ -60,7 +60,7 @@ class Practice:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.config.store_url, clock=self.clock)
+            self._store = Store(self.config.store_url, clock=self.clock, schema=self.config.store_schema)
             self._prepare_storage(self._store)
         return self._store
 
@@ -166,6 +166,11 @@ class PracticeView:
     @property
     def data_dir(self) -> Path:
         return self._practice.config.data_dir
+
+    @property
+    def store_schema(self) -> str | None:
+        """The practice's schema when its store is on PostgreSQL; None for a SQLite file."""
+        return self._practice.config.store_schema
 
     @property
     def registry(self) -> SchemaRegistry:

@@ -248,6 +248,7 @@ class SyncEngine:
                         tx.sync.put_base(self.key, plan.entity.name, list(plan.inbound.read_base))
                 trans.commit()
                 tx.scope.committed()
+                self.practice.store.after_bulk(conn, len(tx.written))
             except BaseException:
                 if trans.is_active:
                     trans.rollback()

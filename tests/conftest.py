@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from clinicops.core import config as config_module
 from clinicops.core import operations
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.clock import SystemClock
@@ -39,6 +40,31 @@ def machine_clock_moved() -> Iterator[None]:
     import time_machine
 
     with time_machine.travel(SystemClock().now() + dt.timedelta(days=days), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """With ``CLINICOPS_TEST_STORE_URL`` (``postgresql+psycopg://postgres@127.0.0.1/test``) every
+    practice a test opens keeps its store in that database, in a schema of its own made for
+    the test and dropped after it; without it, each keeps the usual SQLite file."""
+    url = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
+    if not url:
+        yield
+        return
+    from . import pg_stores
+
+    with pg_stores.per_test(url) as schema_for:
+        original = config_module.parse_config
+
+        def parse_config(raw: dict[str, Any], file: Path) -> Any:
+            parsed = original(raw, file)
+            if "url" not in raw.get("store", {}) and "url_env" not in raw.get("store", {}):
+                parsed.store_url = url
+                parsed.store_schema = schema_for(parsed.root)
+            return parsed
+
+        monkeypatch.setattr(config_module, "parse_config", parse_config)
         yield
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ import click
 import pytest
 import time_machine
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 from clinicops.core import operations
 from clinicops.core.cli import cli
@@ -22,6 +22,7 @@ from clinicops.core.lost_store import StoreLost
 from clinicops.core.plugin_manager import get_plugin_manager
 from clinicops.core.runner import Runner
 
+from . import stores
 from .conftest import Clinic, write_config
 
 DEMO_DAY = dt.date(2026, 11, 23)
@@ -36,8 +37,8 @@ def clinicops(*args: str) -> Result:
 
 
 def records(folder: Path) -> int:
-    with sqlite3.connect(folder / "data" / "clinicops.db") as conn:
-        return conn.execute("SELECT count(*) FROM records").fetchone()[0]
+    with stores.connect(folder) as conn:
+        return conn.execute(text("SELECT count(*) FROM records")).scalar_one()
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +52,26 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo(demo_master: Path, tmp_path: Path) -> Path:
+    if stores.on_postgres():  # a copied folder would not take its schema along: make it afresh
+        folder = tmp_path / "clinic"
+        practice = operations.create_demo(folder, today=DEMO_DAY)
+        operations.sync(practice)
+        practice.close()
+        return folder
     return Path(shutil.copytree(demo_master, tmp_path / "clinic"))
 
 
 def test_a_deleted_data_folder_stops_the_sync_with_the_way_out(demo: Path) -> None:
     shutil.rmtree(demo / "data")
+    stores.forget(demo)
     workbook = (demo / "clinic.xlsx").read_bytes()
     result = clinicops("sync", "-p", str(demo))
     assert result.exit_code == 1, result.output
     sentence = result.output.strip()
     assert sentence.startswith("Error: Stopped: the sheet carries clinicops ids (Providers row 2: PR000001)")
     assert "and rows in a tab only clinicops fills (" in sentence
-    assert "data/clinicops.db is empty" in sentence and "Restore it from a backup" in sentence
+    where = "the store (schema t_" if stores.on_postgres() else "data/clinicops.db"
+    assert f"{where}" in sentence and " is empty" in sentence and "Restore it from a backup" in sentence
     assert "'clinicops sync --adopt-ids'" in sentence and "Nothing was changed." in sentence
     assert "\n" not in sentence and "Traceback" not in result.output
     assert (demo / "clinic.xlsx").read_bytes() == workbook
@@ -73,14 +82,15 @@ def test_a_deleted_data_folder_stops_the_sync_with_the_way_out(demo: Path) -> No
 def test_adopting_the_ids_rebuilds_the_store_logs_it_and_the_log_verifies_again(demo: Path) -> None:
     synced = records(demo)
     shutil.rmtree(demo / "data")
+    stores.forget(demo)
     result = clinicops("sync", "--adopt-ids", "-p", str(demo))
     assert result.exit_code == 0, result.output
     assert records(demo) == synced
-    with sqlite3.connect(demo / "data" / "clinicops.db") as conn:
+    with stores.connect(demo) as conn:
         first = conn.execute(
-            "SELECT seq, actor, action, entity, purpose FROM access_log ORDER BY seq LIMIT 1"
-        ).fetchone()
-    assert first == (1, "office.manager", "rebuild", "store", "store rebuilt from the sheet's ids (--adopt-ids)")
+            text("SELECT seq, actor, action, entity, purpose FROM access_log ORDER BY seq LIMIT 1")
+        ).one()
+    assert tuple(first) == (1, "office.manager", "rebuild", "store", "store rebuilt from the sheet's ids (--adopt-ids)")
     anchors = [json.loads(line) for line in (demo / "access-log-anchors.jsonl").read_text().splitlines()]
     assert [a.get("restart", False) for a in anchors][-2:] == [True, False]
     verified = clinicops("audit", "verify", "-p", str(demo))
@@ -96,8 +106,7 @@ def test_a_deleted_store_beside_the_workbooks_backups_is_caught_too(xlsx_clinic:
     xlsx_clinic.sync()  # ids written back for the two new patients: the workbook's first backup
     assert list((xlsx_clinic.folder / "data" / "backups").iterdir())
     xlsx_clinic.practice.close()
-    for name in ("clinicops.db", "clinicops.db-wal", "clinicops.db-shm"):
-        (xlsx_clinic.folder / "data" / name).unlink(missing_ok=True)
+    stores.forget(xlsx_clinic.folder)
     xlsx_clinic.reopen()
     with pytest.raises(StoreLost, match=r"Providers row 2: PR000001\) and clinicops's backups of the workbook"):
         xlsx_clinic.sync()
@@ -130,8 +139,7 @@ def test_reminders_are_not_sent_again_after_the_store_is_rebuilt(xlsx_clinic: Cl
         assert sheet_row["Reminder sent"]
 
         clinic.practice.close()
-        for name in ("clinicops.db", "clinicops.db-wal", "clinicops.db-shm"):
-            (clinic.folder / "data" / name).unlink(missing_ok=True)
+        stores.forget(clinic.folder)
         clinic.reopen()
         with pytest.raises(StoreLost):
             clinic.sync()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from clinicops import PluginStorage, StorageError, hookimpl
 from clinicops.core.practice import Practice
 from clinicops.plugins.reminders import ledger
 
+from . import stores
 from .conftest import Clinic, write_config
 
 metadata = MetaData()
@@ -80,21 +80,23 @@ def test_separately_commits_even_when_the_work_around_it_rolls_back(xlsx_clinic:
 def test_a_renamed_ledger_keeps_its_rows(xlsx_clinic: Clinic) -> None:
     """The reminders ledger was called reminder_outbox; a store made then keeps every row."""
     xlsx_clinic.practice.close()
-    db = xlsx_clinic.folder / "data" / "clinicops.db"
-    db.parent.mkdir(mode=0o700, exist_ok=True)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DROP TABLE IF EXISTS reminders_outbox")
+    with stores.connect(xlsx_clinic.folder) as conn:
+        conn.execute(text("DROP TABLE IF EXISTS reminders_outbox"))
         conn.execute(
-            "CREATE TABLE reminder_outbox (id INTEGER PRIMARY KEY, appointment_id VARCHAR(128) NOT NULL, "
-            "start VARCHAR(32) NOT NULL, offset_min INTEGER NOT NULL, channel VARCHAR(32) NOT NULL, "
-            "patient_id VARCHAR(128) NOT NULL, idempotency_key VARCHAR(300) NOT NULL UNIQUE, "
-            "state VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL, reserved_at VARCHAR(32) NOT NULL, "
-            "finished_at VARCHAR(32), detail TEXT, access_logged BOOLEAN NOT NULL)"
+            text(
+                "CREATE TABLE reminder_outbox (id INTEGER PRIMARY KEY, appointment_id VARCHAR(128) NOT NULL, "
+                "start VARCHAR(32) NOT NULL, offset_min INTEGER NOT NULL, channel VARCHAR(32) NOT NULL, "
+                "patient_id VARCHAR(128) NOT NULL, idempotency_key VARCHAR(300) NOT NULL UNIQUE, "
+                "state VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL, reserved_at VARCHAR(32) NOT NULL, "
+                "finished_at VARCHAR(32), detail TEXT, access_logged BOOLEAN NOT NULL)"
+            )
         )
         conn.execute(
-            "INSERT INTO reminder_outbox VALUES (1, 'A000001', '2026-11-25T19:30:00Z', 2880, 'email', 'P000001', "
-            "'A000001:2026-11-25T19:30:00Z:2880m:email', 'sent', 1, '2026-11-23T20:00:00Z', "
-            "'2026-11-23T20:00:01Z', NULL, 1)"
+            text(
+                "INSERT INTO reminder_outbox VALUES (1, 'A000001', '2026-11-25T19:30:00Z', 2880, 'email', "
+                "'P000001', 'A000001:2026-11-25T19:30:00Z:2880m:email', 'sent', 1, '2026-11-23T20:00:00Z', "
+                "'2026-11-23T20:00:01Z', NULL, TRUE)"
+            )
         )
     write_config(xlsx_clinic.folder, plugins=["reminders"])
     practice = Practice.open(xlsx_clinic.folder)
@@ -102,8 +104,7 @@ def test_a_renamed_ledger_keeps_its_rows(xlsx_clinic: Clinic) -> None:
         [row] = ledger.rows(view.storage("reminders"))
     practice.close()
     assert (row.appointment_id, row.state) == ("A000001", "sent")
-    with sqlite3.connect(db) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = stores.table_names(xlsx_clinic.folder)
     assert "reminders_outbox" in names and "reminder_outbox" not in names
 
 

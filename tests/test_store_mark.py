@@ -15,6 +15,7 @@ from clinicops.connectors.xlsx.package import Package
 from clinicops.core import store_identity
 from clinicops.core.lost_store import StoreLost
 
+from . import stores
 from .conftest import BACKENDS, Clinic, seeded_clinic
 
 MARKED = ("xlsx", "gsheets", "airtable")
@@ -28,6 +29,7 @@ def identity(clinic: Clinic) -> str:
 def lose_the_data_folder(clinic: Clinic) -> None:
     clinic.practice.close()
     shutil.rmtree(clinic.folder / "data")
+    stores.forget(clinic.folder)
     clinic.reopen()
 
 

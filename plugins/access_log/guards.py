@@ -8,10 +8,15 @@ EXISTS``) once per transaction, with its first entry, so guards that went missin
 back with the next entry; ``clinicops audit verify`` names the ones it finds missing.
 
 Other databases get the same through :data:`STATEMENTS`, keyed by SQLAlchemy dialect name.
-PostgreSQL's equivalent is one trigger function that raises, fired ``BEFORE UPDATE OR
-DELETE OR TRUNCATE`` on each table (``INSERT ... ON CONFLICT DO UPDATE`` fires the update
-trigger), plus grants that give the application role only INSERT and SELECT; until it is
-added there, such a store relies on the chain and the anchors alone.
+On PostgreSQL one trigger function (in the practice's own schema) raises, fired before
+each UPDATE and DELETE of a row and before a TRUNCATE of either table; ``INSERT ... ON
+CONFLICT DO UPDATE`` rewrites an entry through the update trigger, so it is refused too,
+and a plain INSERT onto an existing key fails on the primary key. The guards are put in
+place by one ``DO`` block that creates them only when one is missing or disabled (a look
+at ``pg_trigger``), so a transaction does not take the table lock ``CREATE TRIGGER`` needs.
+A role that owns the tables can still drop the triggers; giving the application a role
+with only INSERT and SELECT on the log closes that, and the chain and its anchors catch
+the rest.
 """
 
 from __future__ import annotations
@@ -40,17 +45,57 @@ def _sqlite() -> dict[str, str]:
     return out
 
 
+_PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION clinicops_access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$fn$ BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'restrict_violation'; END $fn$"
+)
+_PG_PRESENT = (
+    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
+)
+
+
+def _postgresql() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table in TABLES:
+        for verb, each in (("UPDATE", "ROW"), ("DELETE", "ROW"), ("TRUNCATE", "STATEMENT")):
+            out[f"{table}_no_{verb.lower()}"] = (
+                f"CREATE OR REPLACE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"FOR EACH {each} EXECUTE FUNCTION clinicops_access_log_append_only()"
+            )
+    return out
+
+
+def _postgresql_block(guards: dict[str, str]) -> str:
+    """One statement that (re)creates the function and every trigger only when one is missing or disabled."""
+    names = ", ".join(f"'{name}'" for name in guards)
+    creates = " ".join(f"EXECUTE $q${ddl}$q$;" for ddl in [_PG_FUNCTION, *guards.values()])
+    return (
+        f"DO $do$ BEGIN IF (SELECT count(*) FROM ({_PG_PRESENT}) AS present WHERE tgname IN ({names})) "
+        f"< {len(guards)} THEN {creates} END IF; END $do$"
+    )
+
+
 # dialect name -> guard name -> the statement that creates it if missing
-STATEMENTS: dict[str, dict[str, str]] = {"sqlite": _sqlite()}
+STATEMENTS: dict[str, dict[str, str]] = {"sqlite": _sqlite(), "postgresql": _postgresql()}
 
 
 def statements(dialect: str) -> list[str]:
     """The statements that put every guard in place on this kind of database (none where none apply)."""
+    if dialect == "postgresql":
+        return [_postgresql_block(STATEMENTS["postgresql"])]
     return list(STATEMENTS.get(dialect, {}).values())
 
 
 def missing(storage: PluginStorage) -> list[str]:
     """Guards that should refuse edits but are gone (empty where none apply or the log has no entry yet)."""
+    if storage.dialect == "postgresql":
+        if not storage.execute(text("SELECT to_regclass('access_log') IS NOT NULL")).scalar_one():
+            return []
+        if not storage.execute(text("SELECT 1 FROM access_log LIMIT 1")).first():
+            return []
+        present = set(storage.execute(text(_PG_PRESENT)).scalars())
+        return [name for name in STATEMENTS["postgresql"] if name not in present]
     if (
         storage.dialect != "sqlite"
         or not storage.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_log'")).first()
