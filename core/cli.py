@@ -621,3 +621,9 @@ def _command_plugins(argv: list[str]) -> set[str] | None:
     except (ConfigError, OSError):
         return None
     return set(config.enabled_plugins) - set(config.disabled_plugins) | set(ESSENTIAL)
+
+
+# Command groups kept in modules of their own (they use the helpers above).
+from clinicops.core.store_cli import store_group  # noqa: E402
+
+cli.add_command(store_group)

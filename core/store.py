@@ -16,12 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from clinicops.core import private_files, store_identity
+from clinicops.core import private_files, store_revision
 from clinicops.core.clock import Clock, SystemClock
 from clinicops.core.plugin_storage import TransactionScope
 from clinicops.core.records import Records
 from clinicops.core.store_engine import analyze, ensure_schema, make_engine
-from clinicops.core.store_sql import metadata
 from clinicops.core.sync_state import SyncState
 
 # A unit of work writing this many records or more is a bulk load: the planner's statistics
@@ -41,9 +40,10 @@ class Store:
         self.url = url
         self.schema = schema
         self.engine: Engine = make_engine(url, schema)
-        ensure_schema(self.engine, schema)
-        metadata.create_all(self.engine)
-        store_identity.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            store_revision.lock(conn, schema)
+            ensure_schema(conn, schema)
+            store_revision.settle(conn, f"The store (schema {schema})" if schema else "The store")
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTx]:

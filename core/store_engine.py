@@ -75,13 +75,10 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-def ensure_schema(engine: Engine, schema: str | None) -> None:
+def ensure_schema(conn: Connection, schema: str | None) -> None:
     """Create the practice's schema if it is not there yet (PostgreSQL only)."""
-    if engine.dialect.name != "postgresql":
-        return
-    schema = check_schema(schema or "public")
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{check_schema(schema or "public")}"'))
 
 
 def analyze(conn: Connection, tables: list[str]) -> None:

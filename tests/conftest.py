@@ -43,6 +43,11 @@ def machine_clock_moved() -> Iterator[None]:
         yield
 
 
+# parse_config as clinicops has it, for a test that wants a practice's store where its
+# practice.toml says even in a PostgreSQL run.
+PARSE_CONFIG = config_module.parse_config
+
+
 @pytest.fixture(autouse=True)
 def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """With ``CLINICOPS_TEST_STORE_URL`` (``postgresql+psycopg://postgres@127.0.0.1/test``) every
@@ -55,7 +60,7 @@ def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     from . import pg_stores
 
     with pg_stores.per_test(url) as schema_for:
-        original = config_module.parse_config
+        original = PARSE_CONFIG
 
         def parse_config(raw: dict[str, Any], file: Path) -> Any:
             parsed = original(raw, file)

@@ -36,6 +36,7 @@ from clinicops.core.runner import Runner
 from clinicops.plugins.reminders import ledger, noshows, planning
 from clinicops.plugins.reminders.settings import SCHEMA, Settings
 
+from . import stores
 from .conftest import Clinic, write_config
 from .smtp_server import SmtpServer, smtp_server
 
@@ -505,6 +506,7 @@ def email_of(patient: str) -> str:
     return f"{patient.lower()}@example.org"
 
 
+@pytest.mark.skipif(stores.on_postgres(), reason="its runner subprocess keeps the store practice.toml names")
 def test_runner_over_both_dst_changes_delivers_exactly_the_expected_reminders(
     xlsx_clinic: Clinic, smtp: SmtpServer
 ) -> None:
