@@ -627,3 +627,9 @@ def _command_plugins(argv: list[str]) -> set[str] | None:
 from clinicops.core.store_cli import store_group  # noqa: E402
 
 cli.add_command(store_group)
+
+from clinicops.core.fleet.cli import beat, fleet_group, worker  # noqa: E402
+
+cli.add_command(fleet_group)
+cli.add_command(worker)
+cli.add_command(beat)

@@ -1,0 +1,63 @@
+"""One sync of a practice at a time across the whole fleet, and syncs asked for meanwhile coalesced.
+
+A practice's work runs under its lock in Redis, which the holder renews while it works; a
+worker that dies stops renewing, and the lock lapses ``lock_seconds`` later. Whoever asks
+for a sync first sets the practice's *wanted* flag, then waits for the lock: the holder
+clears the flag each time it starts a sync and syncs again if it was set meanwhile, so any
+number of requests made during a sync become one more sync, never a pile of them; a
+request that waited out the lock (its holder died) finds the flag still set and syncs
+itself. A delivered task is acknowledged only when it returns (``acks_late``), so a task
+whose worker was killed is delivered again and does just that: the practice converges
+through the sync's own crash safety, and the lock keeps the second delivery from
+overlapping anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from clinicops.core.fleet.registry import Fleet
+
+
+@contextmanager
+def practice_lock(fleet: Fleet, name: str) -> Iterator[bool]:
+    """Hold the practice's lock (renewed in the background) for the block; yields False if it
+    could not be had within one lapse of the lock (its holder is alive and working)."""
+    seconds = fleet.settings.lock_seconds
+    lock = fleet.redis.lock(fleet.key("lock", name), timeout=seconds, blocking_timeout=seconds + 5, thread_local=False)
+    if not lock.acquire():
+        yield False
+        return
+    stop = threading.Event()
+    renewer = threading.Thread(target=_renew, args=(lock, stop, seconds / 3), daemon=True)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        renewer.join()
+        lock.release()
+
+
+def _renew(lock: Any, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        lock.reacquire()
+
+
+def want(fleet: Fleet, name: str) -> None:
+    fleet.redis.set(fleet.key("wanted", name), "1")
+
+
+def sync_while_wanted(fleet: Fleet, name: str, sync: Callable[[], None]) -> int:
+    """Under the practice's lock: sync as long as someone asked since the last one began; how many ran."""
+    ran = 0
+    with practice_lock(fleet, name) as held:
+        if not held:
+            return 0  # the holder syncs again for us: the flag is set
+        while fleet.redis.getdel(fleet.key("wanted", name)):
+            sync()
+            ran += 1
+    return ran
