@@ -96,7 +96,7 @@ class AirtableBackend(Backend):
         base_id = base_id_of(setup.settings)
         endpoint = endpoint_of(str(setup.settings.get("endpoint_url", DEFAULT_ENDPOINT)))
         token = read_token(setup.settings, setup.root)
-        api, session = make_api(token, endpoint, pacing.shared_bucket(base_id))
+        api, session = make_api(token, endpoint, pacing.shared_bucket(base_id), base_id)
         return cls(api, session, base_id, fields.Style(zone=setup.timezone, date_order=setup.date_order))
 
     @property

@@ -57,10 +57,10 @@ def base_id_of(settings: dict[str, Any]) -> str:
     return base_id
 
 
-def make_api(token: str, endpoint: str, bucket: TokenBucket) -> tuple[Api, PacedSession]:
+def make_api(token: str, endpoint: str, bucket: TokenBucket, base_id: str = "") -> tuple[Api, PacedSession]:
     """The real pyairtable client, sending through a paced session instead of its own."""
     api = Api(token, endpoint_url=endpoint, retry_strategy=False, timeout=TIMEOUT)
-    session = PacedSession(bucket)
+    session = PacedSession(bucket, base_id=base_id)
     session.headers.update(api.session.headers)
     api.session = session
     return api, session

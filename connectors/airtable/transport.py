@@ -3,7 +3,8 @@
 pyairtable sends every request through ``Api.session``; giving it this session (rather
 than patching the client) adds, for every call:
 
-- a slot from the base's token bucket before sending, so normal operation never meets a 429;
+- a slot from the base's token bucket before sending, so normal operation never meets a 429
+  (and from the fleet's shared limiter, :mod:`clinicops.connectors.quota`, when one is installed);
 - a 429 that still comes (another client on the same base, a clock far off) is what
   Airtable documents it to be — 30 seconds in which the base refuses everything — so the
   session holds the bucket shut for the penalty and sends the same request again. A 429
@@ -26,6 +27,7 @@ import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_result, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
+from .. import quota
 from .pacing import TokenBucket
 
 #: Airtable's penalty after a 429, in seconds.
@@ -75,9 +77,11 @@ class PacedSession(requests.Session):
         penalty_seconds: float = PENALTY_SECONDS,
         max_penalties: int = 4,
         attempts: int = 6,
+        base_id: str = "",
     ) -> None:
         super().__init__()
         self.bucket = bucket
+        self.base_id = base_id
         self.penalty_seconds = penalty_seconds
         self.max_penalties = max_penalties
         self.attempts = attempts
@@ -102,6 +106,7 @@ class PacedSession(requests.Session):
         penalties = 0
         while True:
             self.stats.rate_limit_wait_s += self.bucket.acquire()
+            self.stats.rate_limit_wait_s += quota.before_request("airtable", base=self.base_id)
             response = super().request(method, url, *args, **kwargs)
             self.stats.requests += 1
             counter = _counter(request_kind(method, url))
@@ -111,6 +116,7 @@ class PacedSession(requests.Session):
             if response.status_code != 429:
                 return response
             self.stats.http_429 += 1
+            quota.refused("airtable")
             penalties += 1
             if penalties > self.max_penalties:
                 return response

@@ -18,6 +18,7 @@ import requests
 from gspread import urls
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from .. import quota
 from .retry import RetryPolicy, Where, explain, transient
 
 #: (connect, read) seconds; Google itself gives up on a request after 180 s.
@@ -47,6 +48,8 @@ class SheetsApi:
         self.bytes_sent = 0
         self.bytes_received = 0
         self.http.session.hooks.setdefault("response", []).append(self._measure)
+        # What this spreadsheet's requests draw on of Google's quotas, shared fleet-wide when a gate is installed.
+        self._quota_scope = {"project": quota.google_project(account), "user": account or "default"}
 
     def _measure(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         body = response.request.body
@@ -64,9 +67,15 @@ class SheetsApi:
         def attempt() -> Any:
             nonlocal tries
             tries += 1
+            self.waited += quota.before_request("sheets", kind="write" if writing else "read", **self._quota_scope)
             self.requests += 1
             self.by_kind[kind] += 1
-            return self.http.request(method, url, **kw).json()
+            try:
+                return self.http.request(method, url, **kw).json()
+            except gspread.exceptions.APIError as exc:
+                if exc.response is not None and exc.response.status_code == 429:
+                    quota.refused("sheets")
+                raise
 
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),

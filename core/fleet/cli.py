@@ -126,10 +126,13 @@ def status(redis_url: str, fleet_name: str, as_json: bool) -> None:
 @fleet_option
 @friendly
 def worker(concurrency: int | None, pool: str, redis_url: str, fleet_name: str) -> None:
-    """A Celery worker with the clinicops tasks: syncs practices and runs their scheduled tasks."""
+    """A Celery worker with the clinicops tasks: syncs practices and runs their scheduled tasks,
+    every Sheets and Airtable request drawing from the fleet's shared quota."""
+    from clinicops.core.fleet import quota
     from clinicops.core.fleet.tasks import make_app
 
     settings = _settings(redis_url, fleet_name)
+    quota.install(settings)
     argv = ["worker", "--loglevel=INFO", f"--queues={settings.queue}", f"--pool={pool}", "--without-gossip"]
     argv += ["--without-mingle", f"--hostname=clinicops-{os.getpid()}@%h"]
     make_app(settings).worker_main([*argv, *([f"--concurrency={concurrency}"] if concurrency else [])])
