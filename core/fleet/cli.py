@@ -122,10 +122,11 @@ def status(redis_url: str, fleet_name: str, as_json: bool) -> None:
 @click.command(context_settings=CONTEXT)
 @click.option("-c", "--concurrency", type=int, default=None, help="Worker processes (default: one per CPU).")
 @click.option("--pool", default="prefork", show_default=True, help="Celery's pool: prefork, solo or threads.")
+@click.option("--log-json", is_flag=True, help="Log one JSON object a line (no PHI, no tracebacks).")
 @redis_option
 @fleet_option
 @friendly
-def worker(concurrency: int | None, pool: str, redis_url: str, fleet_name: str) -> None:
+def worker(concurrency: int | None, pool: str, log_json: bool, redis_url: str, fleet_name: str) -> None:
     """A Celery worker with the clinicops tasks: syncs practices and runs their scheduled tasks,
     every Sheets and Airtable request drawing from the fleet's shared quota."""
     from clinicops.core.fleet import quota
@@ -133,9 +134,16 @@ def worker(concurrency: int | None, pool: str, redis_url: str, fleet_name: str) 
 
     settings = _settings(redis_url, fleet_name)
     quota.install(settings)
+    app = make_app(settings)
+    if log_json:
+        from celery.signals import setup_logging
+
+        from clinicops.core.fleet import logs
+
+        setup_logging.connect(lambda **_: logs.install(), weak=False)
     argv = ["worker", "--loglevel=INFO", f"--queues={settings.queue}", f"--pool={pool}", "--without-gossip"]
     argv += ["--without-mingle", f"--hostname=clinicops-{os.getpid()}@%h"]
-    make_app(settings).worker_main([*argv, *([f"--concurrency={concurrency}"] if concurrency else [])])
+    app.worker_main([*argv, *([f"--concurrency={concurrency}"] if concurrency else [])])
 
 
 @click.command(context_settings=CONTEXT)

@@ -92,8 +92,8 @@ def _sync_once(fleet: Fleet, name: str, folder: str, queued_at: float | None) ->
     except ClinicopsError as exc:
         outcome |= {"result": "failed", "error": str(exc)}
     except Exception as exc:  # a bug: named by type only, its message may hold a cell's value
-        outcome |= {"result": "failed", "error": f"{type(exc).__name__} (see the worker's log)"}
-        log.exception("sync of %s failed", name)
+        outcome |= {"result": "failed", "error": f"{type(exc).__name__} (a bug: run 'clinicops sync' there to see it)"}
+        log.error("sync of %s failed: %s", name, type(exc).__name__)  # no traceback: its values may be PHI
     try:
         critical = operations.alerts(practice, severity="critical", open_only=True)
         outcome |= {"critical_alerts": len(critical), "last_sync": practice.now().isoformat(timespec="seconds")}
