@@ -160,3 +160,17 @@ def test_a_worker_killed_mid_sync_has_its_task_delivered_again_and_the_practice_
     [task_id] = re.findall(r"clinicops\.sync\[([0-9a-f-]+)\] received", logs[0])
     assert f"clinicops.sync[{task_id}] received" in logs[1]  # the same task, delivered again
     converged(clinic, len(PATIENTS) + 3000)
+
+
+def test_a_second_practice_on_the_same_store_is_refused(procs: FleetProcesses, tmp_path: Path) -> None:
+    from clinicops.core.fleet.settings import FleetError
+
+    fleet = fleet_of(procs)
+    store = '\n[store]\nurl = "postgresql+psycopg://clinicops@db/clinics"\nschema = "maple"\n'
+    for name in ("maple", "maple-copy"):
+        (tmp_path / name).mkdir()
+        write_config(tmp_path / name, extra=store)
+    assert fleet.add(tmp_path / "maple") == "maple"
+    with pytest.raises(FleetError, match="keeps its store where maple does; give it a \\[store\\] schema of its own"):
+        fleet.add(tmp_path / "maple-copy")
+    assert list(fleet.practices()) == ["maple"]
