@@ -92,3 +92,20 @@ def test_two_practices_in_one_database_never_see_each_others_rows(tmp_path: Path
                 )
                 assert conn.execute(text("SHOW search_path")).scalar_one() == clinic.practice.config.store_schema
             clinic.practice.close()
+
+
+@needs_postgres
+def test_statements_are_never_prepared_and_a_first_import_is_followed_by_analyze(xlsx_clinic: Clinic) -> None:
+    with xlsx_clinic.practice.store.engine.connect() as conn:
+        assert conn.connection.dbapi_connection.prepare_threshold is None  # type: ignore[union-attr]
+    many = [{"First name": f"P{i}", "Last name": f"Bulk{i:05d}", "Date of birth": "1/2/1980"} for i in range(1100)]
+    xlsx_clinic.sheet.append("Patients", many)
+    xlsx_clinic.sync()
+    with stores.connect(xlsx_clinic.folder) as conn:
+        analyzed = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                "AND last_analyze IS NOT NULL ORDER BY relname"
+            )
+        ).scalars()
+        assert {"records", "versions", "sync_base"} <= set(analyzed)
