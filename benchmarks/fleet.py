@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -228,6 +229,7 @@ def run(
     if kill_every:
         out["converged"] = converged(folders)
     fleet.redis.delete(*fleet.redis.keys(f"{fleet.settings.prefix}:*"), fleet.settings.queue)
+    shutil.rmtree(root, ignore_errors=True)
     return out
 
 

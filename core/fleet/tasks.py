@@ -36,7 +36,14 @@ def make_app(settings: FleetSettings) -> Celery:
         task_ignore_result=True,
         broker_transport_options={"visibility_timeout": settings.visibility_seconds},
         broker_connection_retry_on_startup=True,
-        beat_schedule={"clinicops-tick": {"task": "clinicops.tick", "schedule": settings.tick_seconds}},
+        # A tick still queued when the next is sent is dropped: the next one looks at the same span.
+        beat_schedule={
+            "clinicops-tick": {
+                "task": "clinicops.tick",
+                "schedule": settings.tick_seconds,
+                "options": {"expires": settings.tick_seconds},
+            }
+        },
         worker_hijack_root_logger=False,
     )
 
@@ -44,9 +51,12 @@ def make_app(settings: FleetSettings) -> Celery:
     def sync(name: str, queued_at: float | None = None) -> str:
         return sync_practice(Fleet(settings), name, queued_at)
 
-    @app.task(name="clinicops.task")
-    def task(name: str, job_id: str) -> str:
-        return run_task(Fleet(settings), name, job_id)
+    @app.task(name="clinicops.task", bind=True, max_retries=None)
+    def task(self: Any, name: str, job_id: str) -> str:
+        outcome = run_task(Fleet(settings), name, job_id)
+        if outcome == "busy":  # the practice's lock stayed held (a long sync): try again after it
+            raise self.retry(countdown=settings.lock_seconds)
+        return outcome
 
     @app.task(name="clinicops.tick")
     def tick() -> dict[str, list[str]]:
@@ -58,7 +68,8 @@ def make_app(settings: FleetSettings) -> Celery:
 def enqueue_sync(fleet: Fleet, app: Celery, name: str) -> bool:
     """Queue a sync of ``name`` unless one is waiting in the queue already; whether one was queued."""
     now = fleet.now()
-    if not fleet.redis.set(fleet.key("queued", name), f"{now}", nx=True):
+    # The mark lapses after a visibility timeout, so a task lost with a flushed queue cannot block the practice.
+    if not fleet.redis.set(fleet.key("queued", name), f"{now}", nx=True, ex=int(fleet.settings.visibility_seconds)):
         return False
     app.send_task("clinicops.sync", args=[name, now], queue=fleet.settings.queue)
     return True
@@ -111,7 +122,7 @@ def run_task(fleet: Fleet, name: str, job_id: str) -> str:
         return "removed"
     with serial.practice_lock(fleet, name) as held:
         if not held:
-            raise RuntimeError(f"the lock of {name} is held; {job_id} is delivered again")
+            return "busy"
         practice = Practice.open(folder)
         try:
             work = runner.Runner(practice)
