@@ -36,9 +36,9 @@ def alembic_config() -> object:
 
 def migrate(url: str, schema: str | None) -> tuple[str | None, str]:
     """Upgrade the store at ``url`` (and ``schema``) to the newest revision; (revision before, after)."""
+    config = alembic_config()  # first: says how to install Alembic when it is missing
     from alembic import command
 
-    config = alembic_config()
     engine = make_engine(url, schema)
     try:
         with engine.begin() as conn:
@@ -55,6 +55,7 @@ def migrate(url: str, schema: str | None) -> tuple[str | None, str]:
 
 def head() -> str:
     """The newest revision among the migrations shipped (what ``store_revision.HEAD`` must say)."""
+    config = alembic_config()
     from alembic.script import ScriptDirectory
 
-    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())  # type: ignore[arg-type]
+    return str(ScriptDirectory.from_config(config).get_current_head())  # type: ignore[arg-type]

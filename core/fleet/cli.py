@@ -129,10 +129,10 @@ def status(redis_url: str, fleet_name: str, as_json: bool) -> None:
 def worker(concurrency: int | None, pool: str, log_json: bool, redis_url: str, fleet_name: str) -> None:
     """A Celery worker with the clinicops tasks: syncs practices and runs their scheduled tasks,
     every Sheets and Airtable request drawing from the fleet's shared quota."""
+    settings = _settings(redis_url, fleet_name)  # first: says how to install the extras when they are missing
     from clinicops.core.fleet import quota
     from clinicops.core.fleet.tasks import make_app
 
-    settings = _settings(redis_url, fleet_name)
     quota.install(settings)
     app = make_app(settings)
     if log_json:
@@ -153,8 +153,8 @@ def worker(concurrency: int | None, pool: str, log_json: bool, redis_url: str, f
 @friendly
 def beat(schedule_file: Path | None, redis_url: str, fleet_name: str) -> None:
     """Celery beat: every tick, enqueue what each practice's [schedule] made due (one beat per fleet)."""
+    settings = _settings(redis_url, fleet_name)
     from clinicops.core.fleet.tasks import make_app
 
-    settings = _settings(redis_url, fleet_name)
     state = schedule_file or Path(tempfile.gettempdir()) / f"clinicops-beat-{settings.fleet}"
     make_app(settings).Beat(loglevel="INFO", schedule=str(state)).run()
