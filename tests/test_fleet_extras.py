@@ -4,6 +4,7 @@ before, and each fleet command says in one sentence how to install them."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -17,9 +18,12 @@ EXTRAS = ("psycopg", "alembic", "celery", "kombu", "redis", "limits")
 
 
 @pytest.fixture
-def no_extras(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in EXTRAS:
-        monkeypatch.setitem(sys.modules, name, None)  # importing it now raises ImportError, as if not installed
+def no_extras() -> Iterator[None]:
+    """Importing any of them raises ImportError, as if not installed (undone before the store is dropped)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in EXTRAS:
+            patch.setitem(sys.modules, name, None)
+        yield
 
 
 @pytest.mark.skipif(stores.on_postgres(), reason="a PostgreSQL store needs psycopg")
