@@ -87,12 +87,12 @@ def fleet_processes(redis_url: str, logs: Path) -> Iterator[FleetProcesses]:
         client.delete(*keys)
 
 
-def wait_for(what: Callable[[], Any], timeout: float, message: Callable[[], str]) -> Any:
-    """Poll ``what`` until it is truthy; fail with ``message()`` after ``timeout`` seconds."""
+def wait_for(what: Callable[[], Any], timeout: float, message: Callable[[], str], every: float = 0.2) -> Any:
+    """Poll ``what`` every ``every`` seconds until it is truthy; fail with ``message()`` after ``timeout``."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         found = what()
         if found:
             return found
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(message())

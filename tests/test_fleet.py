@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,11 @@ def converged(clinic: Clinic, patients: int) -> None:
     clinic.practice.close()
 
 
+def stored_patients(clinic: Clinic) -> int:
+    with stores.connect(clinic.folder) as conn:
+        return int(conn.execute(text("SELECT count(*) FROM records WHERE entity = 'patient'")).scalar_one())
+
+
 def sync_runs(clinic: Clinic) -> list[tuple[str, str]]:
     with stores.connect(clinic.folder) as conn:
         return [tuple(r) for r in conn.execute(text("SELECT started_at, finished_at FROM sync_runs ORDER BY seq"))]
@@ -151,7 +155,9 @@ def test_a_worker_killed_mid_sync_has_its_task_delivered_again_and_the_practice_
     first = procs.worker()
     assert enqueue_sync(fleet, app, "crashy")
     wait_for(lambda: fleet.status("crashy").get("state") == "syncing", 60, procs.log_text)
-    time.sleep(1.5)
+    # Killed once the store has committed the import and the ids are being written back: the
+    # moment a crash costs the most (the store knows ids the workbook does not have yet).
+    wait_for(lambda: stored_patients(clinic) > 0, 60, procs.log_text, every=0.02)
     procs.kill(first)
     assert fleet.status("crashy").get("state") == "syncing"  # it died with the sync unfinished
     procs.worker()

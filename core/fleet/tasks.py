@@ -34,7 +34,13 @@ def make_app(settings: FleetSettings) -> Celery:
         worker_prefetch_multiplier=1,
         task_default_queue=settings.queue,
         task_ignore_result=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_seconds},
+        # A dead worker's task is looked for every few seconds (not kombu's default of every
+        # ~100 s), so it is delivered again soon after its visibility timeout.
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_seconds,
+            "unacked_restore_interval": max(1, min(10, int(settings.visibility_seconds / 2))),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         # A tick still queued when the next is sent is dropped: the next one looks at the same span.
         beat_schedule={
