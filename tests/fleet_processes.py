@@ -83,7 +83,9 @@ def fleet_processes(redis_url: str, logs: Path) -> Iterator[FleetProcesses]:
     finally:
         processes.stop()
         client = redis.Redis.from_url(redis_url)
-        keys = [*list(client.scan_iter(f"clinicops:{processes.name}:*")), f"clinicops.{processes.name}"]
+        queue = f"clinicops.{processes.name}"
+        bindings = client.scan_iter(f"_kombu.binding*.{queue}")
+        keys = [*client.scan_iter(f"clinicops:{processes.name}:*"), *bindings, queue]
         client.delete(*keys)
 
 
