@@ -23,6 +23,8 @@ def no_extras() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         for name in EXTRAS:
             patch.setitem(sys.modules, name, None)
+            for loaded in [m for m in sys.modules if m.startswith(f"{name}.")]:
+                patch.setitem(sys.modules, loaded, None)  # a submodule imported before would still import
         yield
 
 

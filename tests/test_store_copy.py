@@ -129,10 +129,10 @@ def test_new_rows_in_the_copy_get_keys_after_the_copied_ones(demo: Path, destina
     point_at(demo, url, schema)
     before = max(r[0] for r in every_row(url, schema)["versions"])
     practice = Practice.open(demo)
-    with practice.view() as view:
-        record = view.get("patient", "P000012")
+    with practice.store.transaction() as tx:
+        record = tx.get("patient", "P000012")
         assert record is not None
-        view.tx.save("patient", "P000012", {**record, "City": "Salem"}, source="cli", actor="office.manager")
+        tx.save("patient", "P000012", {**record.data, "City": "Salem"}, source="cli", actor="office.manager")
     practice.close()
     after = every_row(url, schema)["versions"]
     assert max(r[0] for r in after) == before + 1
