@@ -30,7 +30,7 @@ class FleetProcesses:
             "CLINICOPS_REDIS_URL": redis_url,
             "CLINICOPS_FLEET_TICK_SECONDS": "1",
             "CLINICOPS_FLEET_LOCK_SECONDS": "3",
-            "CLINICOPS_FLEET_VISIBILITY_SECONDS": "5",
+            "CLINICOPS_FLEET_VISIBILITY_SECONDS": "15",  # longer than a task's wait for the lock and its sync
             "PYTHONUNBUFFERED": "1",
         }
         self.procs: list[subprocess.Popen[bytes]] = []
