@@ -12,7 +12,7 @@ Records whose row is gone are to be deleted, unless a row carries an id nobody k
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -121,7 +121,7 @@ class InboundPass:
         self._assign_ids(work, sheet_ids)
         merged = self.merger.merge(read, work.rows, work.base, work.index, frozenset(work.reconciled))
         self.refs.forget(entity.name)
-        to_delete, drop_base, notes = _deletes(work)
+        to_delete, drop_base, notes = _deletes(work, lambda ids: self.state.base_data(self.key, entity.name, ids))
         return Inbound(
             base=MappingProxyType(work.base),
             index=MappingProxyType(work.index),
@@ -278,7 +278,9 @@ def _vanished(read: TableRead, base: dict[str, BaseEntry]) -> Inbound:
     return Inbound.skip({"unchanged": len(base)}, base=MappingProxyType(base), vanished=True, notes=(note,))
 
 
-def _deletes(work: _Sorting) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _deletes(
+    work: _Sorting, base_data: Callable[[list[str]], Mapping[str, dict[str, Any]]]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Records whose row is gone from the sheet are deleted, unless an edited id may be that row.
 
     Returns the ids to delete, the bases to drop (their record is gone already) and notes.
@@ -286,7 +288,8 @@ def _deletes(work: _Sorting) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     to_delete: list[str] = []
     drop: list[str] = []
     missing = False
-    retyped = retyped_ids(work.read, work.base, work.copies, [rid for rid in work.base if rid not in work.seen])
+    gone = [rid for rid in work.base if rid not in work.seen]
+    retyped = retyped_ids(work.read, work.base, work.copies, gone, base_data)
     work.held_ids |= retyped.found
     hold = work.hold_deletes or retyped.unexplained > 0
     for rid in work.base:

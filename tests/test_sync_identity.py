@@ -256,6 +256,19 @@ def test_an_id_typed_over_with_another_records_id_and_another_cell_edited_delete
     assert clinic.record("patient", to) == before[to]
 
 
+def test_a_copied_row_does_not_hold_back_the_delete_of_another_row(clinic: Clinic) -> None:
+    clinic.sync()
+    grace = next(r for r in clinic.sheet.rows("Patients") if r["Last name"] == "Hopper")
+    copy = {k: v for k, v in grace.items() if not k.startswith("_") and k != "Errors"}
+    clinic.sheet.append("Patients", [{**copy, "City": "Arlington"}])  # copied, then edited for someone else
+    turing = next(r for r in clinic.sheet.rows("Patients") if r["Last name"] == "Turing")
+    clinic.sheet.delete_row("Patients", turing["_row"])
+    report = clinic.sync(allow_delete=True)
+    assert report.entities["patient"].ids["deleted"] == [turing["MRN"]]
+    assert [e.kind for e in report.entities["patient"].errors] == ["duplicate-id"]
+    assert report.entities["patient"].notes == []
+
+
 def test_a_copied_row_sorted_with_the_tab_before_a_sync_splits_nothing(clinic: Clinic) -> None:
     clinic.sync()
     before = {r["id"]: r for r in clinic.records("patient")}
