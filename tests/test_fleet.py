@@ -5,6 +5,7 @@ worker killed mid-sync has its task delivered again with the practice converging
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -117,7 +118,10 @@ def test_a_practice_added_to_a_running_fleet_is_synced_without_a_restart(
     shown = procs.clinicops("fleet", "status")
     assert shown.returncode == 0, shown.stderr
     assert re.search(r"eastside: last sync \S+ ok, waited [\d.]+ s, next \S+, 0 critical alert", shown.stdout)
-    assert procs.clinicops("fleet", "remove", "westside").returncode == 0
+    for command in (["list"], ["status"]):
+        assert isinstance(json.loads(procs.clinicops("fleet", *command, "--json").stdout), dict)
+    removed = procs.clinicops("fleet", "remove", "westside", "--json")
+    assert json.loads(removed.stdout) == {"removed": "westside", "fleet": fleet_of(procs).settings.fleet}
     assert procs.clinicops("fleet", "list").stdout.split("\t")[0] == "eastside"
 
 

@@ -51,8 +51,11 @@ def fleet_group() -> None:
 @click.option("--name", help="The practice's name in the fleet (default: its folder's name).")
 @redis_option
 @fleet_option
+@json_option
 @friendly
-def add(folder: Path | None, config_file: Path | None, name: str | None, redis_url: str, fleet_name: str) -> None:
+def add(
+    folder: Path | None, config_file: Path | None, name: str | None, redis_url: str, fleet_name: str, as_json: bool
+) -> None:
     """Add the practice in FOLDER (or the one --config names) to the fleet; the beat schedules it
     at its next tick, no restart needed.
 
@@ -61,7 +64,11 @@ def add(folder: Path | None, config_file: Path | None, name: str | None, redis_u
     if (folder is None) == (config_file is None):
         raise click.UsageError("Name the practice's FOLDER or its --config file, one of them")
     where = folder if folder is not None else Path(str(config_file)).parent
-    added = _fleet(redis_url, fleet_name).add(where, name)
+    fleet = _fleet(redis_url, fleet_name)
+    added = fleet.add(where, name)
+    if as_json:
+        click.echo(json.dumps({"added": added, "fleet": fleet.settings.fleet, "folder": str(where.resolve())}))
+        return
     click.echo(f"Added {added}; the beat schedules it at its next tick.")
 
 
@@ -84,11 +91,16 @@ def list_(redis_url: str, fleet_name: str, as_json: bool) -> None:
 @click.argument("name")
 @redis_option
 @fleet_option
+@json_option
 @friendly
-def remove(name: str, redis_url: str, fleet_name: str) -> None:
+def remove(name: str, redis_url: str, fleet_name: str, as_json: bool) -> None:
     """Take a practice out of the fleet (its folder and store stay as they are)."""
-    if not _fleet(redis_url, fleet_name).remove(name):
+    fleet = _fleet(redis_url, fleet_name)
+    if not fleet.remove(name):
         raise FleetError(f"The fleet has no practice named {name}; 'clinicops fleet list' shows them")
+    if as_json:
+        click.echo(json.dumps({"removed": name, "fleet": fleet.settings.fleet}))
+        return
     click.echo(f"Removed {name} from the fleet; its folder and store are untouched.")
 
 
