@@ -396,20 +396,8 @@ def header_row(data: bytes, shared: Callable[[int], str]) -> dict[int, str]:
                 found[col] = cell_text(cell, shared)
         raise _Done
 
-    def ignore(*_: Any) -> None:
-        return None
-
     with contextlib.suppress(_Done):
-        Streamer(
-            stream_in="sheetData",
-            on_root_start=ignore,
-            on_top=ignore,
-            on_stream_start=ignore,
-            on_item=on_row,
-            on_stream_end=ignore,
-            on_root_end=ignore,
-            on_outer_text=ignore,
-        ).feed_file(data)
+        _each_row(data, on_row)
     return found
 
 
@@ -431,6 +419,13 @@ def column_texts(data: bytes, shared: Callable[[int], str], columns: set[int]) -
             if col in columns and (text := cell_text(cell, shared)):
                 found.setdefault(number, {})[col] = text
 
+    _each_row(data, on_row)
+    return found
+
+
+def _each_row(data: bytes, on_row: Callable[[Node], None]) -> None:
+    """Stream a worksheet part, handing each ``<row>`` of its sheetData to ``on_row`` and ignoring the rest."""
+
     def ignore(*_: Any) -> None:
         return None
 
@@ -444,7 +439,6 @@ def column_texts(data: bytes, shared: Callable[[int], str], columns: set[int]) -
         on_root_end=ignore,
         on_outer_text=ignore,
     ).feed_file(data)
-    return found
 
 
 def cell_text(cell: Node, shared: Callable[[int], str]) -> str:
