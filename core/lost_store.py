@@ -122,14 +122,12 @@ def mark(store: Any, backend: Any, key: str, *, after_sync: bool = True) -> None
     """
     with store.transaction() as tx:
         done_before = store_identity.marked(tx.conn, key)
-        local = bool(backend.store_mark_is_local)
+        local = backend.store_mark_is_local
         if after_sync and done_before and not local:
-            return
+            return  # a remote backend's mark is not read again: it would cost a request every sync
         identity = store_identity.of(tx.conn)
         try:
             current = backend.store_mark() if local or not after_sync else None
-            if after_sync and current == identity:
-                return
             if not after_sync and current not in (None, identity):
                 return
             done = current == identity or backend.mark_store(identity)

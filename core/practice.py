@@ -98,9 +98,7 @@ class Practice:
         staff's like any built-in tab.
         """
         return {"alert"} | {
-            name
-            for name in self.plugin_entities
-            if name in self.registry and all(f.plugin_owned for f in self.registry[name].fields)
+            name for name in self.plugin_entities if name in self.registry and self.registry[name].computed_by_plugins
         }
 
     def enabled_plugins(self) -> set[str]:

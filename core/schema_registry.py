@@ -144,6 +144,11 @@ class Entity:
     def plugin_owned_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.plugin_owned)
 
+    @property
+    def computed_by_plugins(self) -> bool:
+        """Every field is computed by a plugin: a tab only clinicops fills (Dashboard, Billing summary)."""
+        return len(self.plugin_owned_fields) == len(self.fields)
+
     @cached_property
     def plugin_fields(self) -> dict[str, str]:
         """Field name -> the plugin that declared and computes it."""

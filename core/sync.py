@@ -104,7 +104,7 @@ def table_spec(
         for f in entity.fields
         if (header := binding.header_for(f)) is not None
     )
-    charts = sheet_charts(entity, binding) if entity.plugin_owned_fields == {f.name for f in entity.fields} else ()
+    charts = sheet_charts(entity, binding) if entity.computed_by_plugins else ()
     return TableSpec(entity=entity.name, title=binding.tab, primary_key=pk, columns=columns, charts=charts)
 
 

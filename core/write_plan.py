@@ -105,8 +105,10 @@ class WritePlanner:
         for rs in todo:
             self._row(plan, rs, stored.get(rs.record_id), base_data, columns, decided)
         in_sheet = set(inbound.seen) | inbound.held_ids
-        if not _engine_filled(read.entity):
-            in_sheet |= set(inbound.base)  # a staff row gone but kept (deletes held) is not written back
+        if not read.entity.computed_by_plugins:
+            # A staff row gone but kept (deletes held) is not written back; on a tab only
+            # clinicops fills, a row staff deleted is the engine's, and comes back.
+            in_sheet |= set(inbound.base)
         missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
         for cur in _sorted(records.get_many(name, missing)):
             self._append(read, cur, columns, decided)
@@ -235,8 +237,3 @@ def _predict(after: list[Any] | None, col: int | None, cell: Any) -> list[Any] |
         return None
     after[col] = "" if cell is None else cell
     return after
-
-
-def _engine_filled(entity: Any) -> bool:
-    """A tab whose every field a plugin computes: a row staff deleted there is the engine's, and comes back."""
-    return entity.plugin_owned_fields == {f.name for f in entity.fields}
