@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import chunks, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, metadata
 
 records = Table(
     "records",
@@ -243,29 +243,31 @@ class Records:
         actor: str,
     ) -> dict[str, int]:
         """New versions of existing records, as :meth:`save` would write them one by one, in two
-        statements (one UPDATE and one INSERT, each run for every record); returns id -> version.
+        statements (one UPDATE and one INSERT, each run for a batch of records); returns id -> version.
 
         Every change must differ from its current record (the caller merged and compared).
         """
         if not changes:
             return {}
         now = self.stamp()
-        recs: list[dict[str, Any]] = []
-        vers: list[dict[str, Any]] = []
         out: dict[str, int] = {}
-        for current, data, note in changes:
-            deleted = data is None
-            version = current.version + 1
-            payload = current.data if deleted else (data or {})
-            old = None if current.deleted else current.data
-            diff = field_diff(old, None if deleted else data) if old is not None or deleted else {}
-            text = dumps(payload)
-            recs.append({"e": entity, "i": current.id, "v": version, "d": deleted, "t": text, "u": now})
-            vers.append(_version_row(entity, current.id, version, now, source, actor, deleted, text, dumps(diff), note))
-            self.written[(entity, current.id)] = (version, deleted)
-            self.live_before.setdefault((entity, current.id), not current.deleted)
-            out[current.id] = version
-        if recs:
+        for batch in chunks(changes, WRITE_BATCH):
+            recs: list[dict[str, Any]] = []
+            vers: list[dict[str, Any]] = []
+            for current, data, note in batch:
+                deleted = data is None
+                version = current.version + 1
+                payload = current.data if deleted else (data or {})
+                old = None if current.deleted else current.data
+                diff = field_diff(old, None if deleted else data) if old is not None or deleted else {}
+                text = dumps(payload)
+                recs.append({"e": entity, "i": current.id, "v": version, "d": deleted, "t": text, "u": now})
+                vers.append(
+                    _version_row(entity, current.id, version, now, source, actor, deleted, text, dumps(diff), note)
+                )
+                self.written[(entity, current.id)] = (version, deleted)
+                self.live_before.setdefault((entity, current.id), not current.deleted)
+                out[current.id] = version
             self.conn.execute(_UPDATE_RECORD, recs)
             insert_many(self.conn, versions, vers)
         return out
@@ -278,22 +280,23 @@ class Records:
         source: str,
         actor: str,
     ) -> None:
-        """Bulk-create records known not to exist yet (first import of a large sheet)."""
+        """Bulk-create records known not to exist yet (first import of a large sheet), a batch at a time."""
         if not rows:
             return
         now = self.stamp()
-        recs, vers = [], []
-        for record_id, data in rows:
-            text = dumps(data)
-            recs.append(
-                {"entity": entity, "id": record_id, "version": 1, "deleted": False, "data": text, "updated_at": now}
-            )
-            vers.append(_version_row(entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
-        insert_many(self.conn, records, recs)
+        for batch in chunks(rows, WRITE_BATCH):
+            recs, vers = [], []
+            for record_id, data in batch:
+                text = dumps(data)
+                recs.append(
+                    {"entity": entity, "id": record_id, "version": 1, "deleted": False, "data": text, "updated_at": now}
+                )
+                vers.append(_version_row(entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
+            insert_many(self.conn, records, recs)
+            insert_many(self.conn, versions, vers)
         self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
         for record_id, _ in rows:
             self.live_before.setdefault((entity, record_id), False)
-        insert_many(self.conn, versions, vers)
 
 
 def _version_row(

@@ -60,6 +60,7 @@ class RowMerger:
         self.source = source
         self.actor = actor
         self.stable_refs = stable_refs
+        self._touched: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def merge(
         self,
@@ -169,9 +170,11 @@ class RowMerger:
         first one never happened.
         """
         b = base.get(rs.record_id)
+        pk = read.entity.primary_key
         return {
             "id": rs.record_id,
-            "data": {**sheet, read.entity.primary_key: rs.record_id},
+            # the row's record itself when it carries its id already (a large import keeps no second copy)
+            "data": sheet if sheet.get(pk) == rs.record_id else {**sheet, pk: rs.record_id},
             "raw_hash": rs.content or content_hash(rs.row.values),
             "store_version": version,
             "remote_id": b.remote_id if b is not None else (str(rs.row.ref) if self.stable_refs else None),
@@ -187,6 +190,7 @@ class RowMerger:
             touched = tuple(sorted(old or new or {}))
         else:
             touched = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
+        touched = self._touched.setdefault(touched, touched)  # one tuple per set of fields, not one per record
         self.accessed(AccessEvent(self.actor, "system", self.source, action, entity.name, rid, touched))
 
 

@@ -83,3 +83,8 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     """``items`` in slices of ``size``: an ``IN (…)`` list stays under every driver's limit."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+#: Rows per batch of a bulk write. A large import builds its statements' rows (each record's JSON
+#: text) a batch at a time, so it holds one batch of them, never the whole sheet's.
+WRITE_BATCH = 2_000

@@ -474,8 +474,12 @@ class SyncEngine:
         return parser
 
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
-        """The record with the fields plugins compute; each plugin sets only the fields it declared."""
-        out = dict(record)
+        """The record with the fields plugins compute; each plugin sets only the fields it declared.
+
+        ``record`` itself when no plugin sets a field: a large import then keeps one dict per
+        record, not a copy of each. Plugins are handed a copy, so none can change it.
+        """
+        out = record
         owners = entity.plugin_fields
         answers = self.guests.call("compute_fields", practice=view, entity=entity.name, record=dict(record))
         for plugin, extra in answers.items():
@@ -483,7 +487,10 @@ class SyncEngine:
                 if owners.get(key) != plugin:
                     reason = f"it returned a value for {entity.name}.{key}, a field it does not own"
                     self.guests.refused(plugin, "compute_fields", reason)
-                elif value is None:
+                    continue
+                if out is record:
+                    out = dict(record)
+                if value is None:
                     out.pop(key, None)
                 else:
                     out[key] = value

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import chunks, delete_many, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import WRITE_BATCH, chunks, delete_many, dumps, fetch_rows, insert_many, metadata
 
 sync_base = Table(
     "sync_base",
@@ -97,23 +97,25 @@ class SyncState:
         return out
 
     def put_base(self, backend: str, entity: str, rows: list[dict[str, Any]]) -> None:
-        """Replace base entries: each row has id, data, raw_hash, store_version, remote_id."""
-        if not rows:
-            return
-        self.drop_base(backend, entity, [r["id"] for r in rows])
-        payload = [
-            {
-                "backend": backend,
-                "entity": entity,
-                "id": r["id"],
-                "data": dumps(r["data"]),
-                "raw_hash": r.get("raw_hash"),
-                "store_version": r["store_version"],
-                "remote_id": r.get("remote_id"),
-            }
-            for r in rows
-        ]
-        insert_many(self.conn, sync_base, payload)
+        """Replace base entries: each row has id, data, raw_hash, store_version, remote_id.
+
+        A batch at a time, so a large import holds one batch of statement rows and JSON texts.
+        """
+        for batch in chunks(rows, WRITE_BATCH):
+            self.drop_base(backend, entity, [r["id"] for r in batch])
+            payload = [
+                {
+                    "backend": backend,
+                    "entity": entity,
+                    "id": r["id"],
+                    "data": dumps(r["data"]),
+                    "raw_hash": r.get("raw_hash"),
+                    "store_version": r["store_version"],
+                    "remote_id": r.get("remote_id"),
+                }
+                for r in batch
+            ]
+            insert_many(self.conn, sync_base, payload)
 
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
         delete_many(self.conn, sync_base, [{"backend": backend, "entity": entity, "id": i} for i in ids])

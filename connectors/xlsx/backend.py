@@ -15,6 +15,7 @@ import contextlib
 import functools
 import hashlib
 import io
+import itertools
 import os
 import shutil
 import stat
@@ -151,7 +152,7 @@ class XlsxBackend(Backend):
                 title=name,
                 header=header,
                 make_rows=functools.partial(_rows, grid, len(header)),
-                digest=hashlib.md5(repr(grid).encode("utf-8"), usedforsecurity=False).hexdigest(),
+                digest=_digest(grid),
             )
             if normalize_header(name) in parts:
                 table.uncached = uncached_formulas(self.path, parts[normalize_header(name)])
@@ -298,11 +299,53 @@ def _key_path(path: Path, root: Path | None) -> str:
     return str(full)
 
 
+def _digest(grid: list[list[Any]]) -> str:
+    """The md5 of ``repr(grid)``, fed a row at a time: the whole sheet's text is never built at once."""
+    digest = hashlib.md5(b"[", usedforsecurity=False)
+    for i, row in enumerate(grid):
+        digest.update(repr(row).encode("utf-8") if i == 0 else b", " + repr(row).encode("utf-8"))
+    digest.update(b"]")
+    return digest.hexdigest()
+
+
 def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:
     """Data rows numbered as Excel shows them (the header is row 1), padded to the header's width."""
     rows = []
-    for index, values in enumerate(grid[1:], start=2):
+    repeats = _Repeats()
+    for index, values in enumerate(itertools.islice(grid, 1, None), start=2):
         if len(values) < width:
             values = [*values, *([""] * (width - len(values)))]
+        repeats.share(values)
         rows.append(SheetRow(number=index, values=values, ref=index))
     return rows
+
+
+class _Repeats:
+    """One text object for each value a column repeats (a state, a payer, a status), not one per cell.
+
+    The reader makes a new string for every cell; a column of a few distinct values then holds
+    as many copies as it has rows. Each column shares its values until it has seen more than
+    ``LIMIT`` distinct ones (names, emails, ids), and from then on is left as read.
+    """
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self.seen: dict[int, dict[str, str]] = {}
+        self.varied: set[int] = set()  # columns of too many distinct values to be worth sharing
+
+    def share(self, values: list[Any]) -> None:
+        """Replace each text cell of ``values`` by the column's one copy of it."""
+        for i, value in enumerate(values):
+            if type(value) is not str or not value or i in self.varied:
+                continue
+            known = self.seen.setdefault(i, {})
+            same = known.get(value)
+            if same is None:
+                if len(known) >= self.LIMIT:
+                    self.varied.add(i)
+                    del self.seen[i]
+                else:
+                    known[value] = value
+            elif same is not value:
+                values[i] = same

@@ -1,7 +1,8 @@
 """The workbook as the zip package it is: parts, their relationships, content types.
 
 Only parts given a new body with :meth:`Package.put` are written anew; every other member
-is copied into the new file with its bytes, name, date and order unchanged.
+is copied into the new file with its bytes, name, date and order unchanged. A rewritten sheet
+arrives compressed already (:mod:`.deflated`) and goes into the file as it is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import posixpath
 import struct
 import zipfile
 from dataclasses import dataclass
+from typing import IO
 
+from clinicops.connectors.xlsx.deflated import DeflatedPart
 from clinicops.connectors.xlsx.xml_nodes import Node, parse_tree, prefix_of, tree_bytes
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -39,7 +42,7 @@ class Package:
         source = io.BytesIO(data) if isinstance(data, bytes) else data
         self.zip = zipfile.ZipFile(source)
         self.names = [i.filename for i in self.zip.infolist()]
-        self._new: dict[str, bytes] = {}
+        self._new: dict[str, bytes | DeflatedPart] = {}
         self._trees: dict[str, Node] = {}
         self._removed: set[str] = set()
         self.workbook_part = self._workbook_part()
@@ -51,10 +54,17 @@ class Package:
 
     def read(self, name: str) -> bytes:
         if name in self._new:
-            return self._new[name]
+            data = self._new[name]
+            return data.content() if isinstance(data, DeflatedPart) else data
         return self.zip.read(name)
 
-    def put(self, name: str, data: bytes) -> None:
+    def open(self, name: str) -> IO[bytes]:
+        """A part as a stream: a large sheet is parsed as it is inflated, never read whole."""
+        if name in self._new:
+            return io.BytesIO(self.read(name))
+        return self.zip.open(name)
+
+    def put(self, name: str, data: bytes | DeflatedPart) -> None:
         self._new[name] = data
         self._trees.pop(name, None)
         self._removed.discard(name)
@@ -116,12 +126,14 @@ class Package:
                     fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     fresh.compress_type = zipfile.ZIP_DEFLATED
                     fresh.external_attr = info.external_attr
-                    out.writestr(fresh, self._new[info.filename])
+                    _write_member(out, fresh, self._new[info.filename])
                 else:
                     _copy_member(self.zip, info, out)
             for name, data in self._new.items():
                 if name not in self.names:
-                    out.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+                    fresh = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    fresh.compress_type = zipfile.ZIP_DEFLATED
+                    _write_member(out, fresh, data)
 
     # relationships and content types -----------------------------------------
 
@@ -216,6 +228,32 @@ class Package:
         return self.related(self.workbook_part, SHARED_STRINGS)
 
 
+def _write_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | DeflatedPart) -> None:
+    if not isinstance(data, DeflatedPart):
+        out.writestr(info, data)
+        return
+    if out.fp is None:
+        raise ValueError("the zip file is closed")
+    info.flag_bits &= ~0x08  # sizes go in the header, no data descriptor after the data
+    info.CRC = data.crc
+    info.compress_size = data.compress_size
+    info.file_size = data.size
+    _write_raw(out, info, data.chunks)
+
+
+def _write_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, chunks: tuple[bytes, ...]) -> None:
+    """Write a member whose compressed bytes, CRC and sizes are known: the header, then the bytes."""
+    assert out.fp is not None
+    info.header_offset = out.fp.tell()
+    out.fp.write(info.FileHeader())
+    for chunk in chunks:
+        out.fp.write(chunk)
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out.start_dir = out.fp.tell()
+    out._didModify = True
+
+
 def _copy_member(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
     """Copy a member as it is: same name, date, attributes and bytes.
 
@@ -251,13 +289,7 @@ def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfil
     copy.CRC = info.CRC
     copy.compress_size = info.compress_size
     copy.file_size = info.file_size
-    copy.header_offset = out.fp.tell()
-    out.fp.write(copy.FileHeader())
-    out.fp.write(data)
-    out.filelist.append(copy)
-    out.NameToInfo[copy.filename] = copy
-    out.start_dir = out.fp.tell()
-    out._didModify = True
+    _write_raw(out, copy, (data,))
     return True
 
 

@@ -3,6 +3,8 @@
 Every row without a change is written back as it was read; in a row with changes, only
 the changed cells get new XML. Rows removed from the sheet close up (the rows below move
 up, as when a person deletes a row); new rows go below the last row that holds anything.
+The part is read as a stream and its rows compressed as they are written (:mod:`.deflated`),
+so neither the old nor the new text of a large sheet is ever whole in memory.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from clinicops.connectors.xlsx.cells import cell_ref, fill_cell, has_value, split_ref
+from clinicops.connectors.xlsx.deflated import DeflatedPart, Deflater
 from clinicops.connectors.xlsx.package import REL_NS
 from clinicops.connectors.xlsx.xml_nodes import XML_DECLARATION, Node, Streamer, prefix_of, start_tag, write_node
 
@@ -98,12 +101,12 @@ Styler = Callable[[int, Any, int, bool | None], int]
 
 @dataclass
 class SheetResult:
-    data: bytes
+    data: DeflatedPart
     appended_rows: list[int]
     moved: Callable[[int], int | None]  # a row number as read → as written (None: removed)
 
 
-def rewrite(data: bytes, plan: SheetPlan, styler: Styler, date1904: bool) -> SheetResult:
+def rewrite(data: bytes | IO[bytes], plan: SheetPlan, styler: Styler, date1904: bool) -> SheetResult:
     return _Rewriter(plan, styler, date1904).run(data)
 
 
@@ -112,7 +115,9 @@ class _Rewriter:
         self.plan = plan
         self.styler = styler
         self.date1904 = date1904
-        self.out: list[Any] = [XML_DECLARATION]
+        self.out: list[Any] = [XML_DECLARATION]  # the head, then the tail: small, and kept as nodes till the end
+        self.head: list[Any] = self.out
+        self.rows = Deflater()  # the rows, compressed as they are written
         self.prefix = ""
         self.seen_stream = False
         self.inserted: set[str] = set()
@@ -128,7 +133,7 @@ class _Rewriter:
 
     # stream callbacks --------------------------------------------------------
 
-    def run(self, data: bytes) -> SheetResult:
+    def run(self, data: bytes | IO[bytes]) -> SheetResult:
         Streamer(
             stream_in="sheetData",
             on_root_start=self._root_start,
@@ -137,11 +142,20 @@ class _Rewriter:
             on_item=self._row,
             on_stream_end=self._stream_end,
             on_root_end=self._root_end,
-            on_outer_text=self.out.append,
+            on_outer_text=self._outer_text,
         ).feed_file(data)
         self._finish_dimension()
-        body = "".join(x if isinstance(x, str) else _serialized(x) for x in self.out)
-        return SheetResult(body.encode("utf-8"), self.appended, self.moved)
+        head, tail = Deflater(), Deflater()
+        for x in self.head:
+            head.write(x if isinstance(x, str) else _serialized(x))
+        if self.out is not self.head:
+            for x in self.out:
+                tail.write(x if isinstance(x, str) else _serialized(x))
+        pieces = [head.finish(last=False), self.rows.finish(last=False), tail.finish(last=True)]
+        return SheetResult(DeflatedPart.join(pieces), self.appended, self.moved)
+
+    def _outer_text(self, text: str) -> None:
+        self.out.append(text)
 
     def _root_start(self, name: str, attrs: list[str]) -> None:
         self.prefix = prefix_of(name)
@@ -201,6 +215,7 @@ class _Rewriter:
             self._write(row, at)
         for number in sorted(held):
             self._write(held[number], number)
+        self.out = []  # the tail: what follows the rows
         self.out.append(f"</{node.name}>")
 
     def _root_end(self, name: str) -> None:
@@ -244,7 +259,7 @@ class _Rewriter:
         self.last_row = max(self.last_row, number)
         out: list[str] = []
         write_node(row, out)
-        self.out.append("".join(out))
+        self.rows.write("".join(out))
 
     def _set(self, row: Node, number: int, col: int, change: CellChange) -> None:
         cells = row.children
@@ -377,7 +392,7 @@ def _serialized(node: Node) -> str:
     return "".join(out)
 
 
-def header_row(data: bytes, shared: Callable[[int], str]) -> dict[int, str]:
+def header_row(data: bytes | IO[bytes], shared: Callable[[int], str]) -> dict[int, str]:
     """The first row's texts by column (shared strings resolved), read without walking the rest."""
     found: dict[int, str] = {}
 
@@ -423,7 +438,7 @@ def column_texts(data: bytes, shared: Callable[[int], str], columns: set[int]) -
     return found
 
 
-def _each_row(data: bytes, on_row: Callable[[Node], None]) -> None:
+def _each_row(data: bytes | IO[bytes], on_row: Callable[[Node], None]) -> None:
     """Stream a worksheet part, handing each ``<row>`` of its sheetData to ``on_row`` and ignoring the rest."""
 
     def ignore(*_: Any) -> None:

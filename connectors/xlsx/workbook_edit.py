@@ -55,11 +55,12 @@ class WorkbookEditor:
         """Write one table's changes; the rows the appended records went to."""
         spec = tw.spec
         entry, created = self._sheet(spec.title)
-        data = self.package.read(entry.part)
         known = self.headers.get(normalize_header(entry.title))
-        header = (
-            {i: text for i, text in enumerate(known, start=1)} if known is not None else header_row(data, self.shared)
-        )
+        if known is not None:
+            header = dict(enumerate(known, start=1))
+        else:
+            with self.package.open(entry.part) as data:
+                header = header_row(data, self.shared)
         columns: dict[str, int] = {}
         for col, text in sorted(header.items()):
             if text.strip():
@@ -90,10 +91,11 @@ class WorkbookEditor:
         drawing = None
         if spec.charts:
             drawing, plan.drawing = charts.replace_drawing(self.package, entry.part)
-        result = rewrite(data, plan, self._styler(specs), self.date1904)
+        with self.package.open(entry.part) as data:  # the sheet as a stream: a large one is never read whole
+            result = rewrite(data, plan, self._styler(specs), self.date1904)
         self.package.put(entry.part, result.data)
         if drawing is not None:
-            bars = charts.find_bars(result.data, self.shared, columns, spec.charts)
+            bars = charts.find_bars(self.package.read(entry.part), self.shared, columns, spec.charts)
             charts.write_drawing(self.package, drawing, entry.title, bars, max(columns.values(), default=0) + 1)
         if plan.deletes:
             notes.move_rows(result.moved)

@@ -12,7 +12,7 @@ An element nobody changes comes out as it went in, up to the XML spelling of the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 from xml.parsers import expat
 
 
@@ -141,7 +141,8 @@ class Streamer:
         self._depth = 0
         self._streaming: Node | None = None
 
-    def feed_file(self, data: bytes) -> None:
+    def feed_file(self, data: bytes | IO[bytes]) -> None:
+        """Walk ``data``: the document's bytes, or a stream of them (read a piece at a time)."""
         parser = expat.ParserCreate("UTF-8")
         parser.ordered_attributes = True
         parser.buffer_text = True
@@ -149,7 +150,10 @@ class Streamer:
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._chars
-        parser.Parse(data, True)
+        if isinstance(data, bytes):
+            parser.Parse(data, True)
+        else:
+            parser.ParseFile(data)
 
     def _start(self, name: str, attrs: list[str]) -> None:
         self._depth += 1

@@ -152,8 +152,8 @@ def append(
     now: datetime,
     anchor: Callable[[], anchors.AnchorFile] | None = None,
 ) -> int:
-    """Chain ``events`` after the head in one loop and insert them with one executemany; returns
-    the new head's sequence number.
+    """Chain ``events`` after the head in one loop and insert them with one executemany per batch
+    of ``_BATCH``; returns the new head's sequence number.
 
     ``anchor`` gives the file to anchor the head in once the transaction has committed
     (asked once per transaction).
@@ -171,10 +171,15 @@ def append(
             days.append(("daily", day, stamp, seq, prev))
         day_seen = day
     sha256 = hashlib.sha256
+    joined: dict[tuple[str, ...], str] = {}  # one text per set of fields, not one per entry
+    if days:
+        storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
     for e in events:
         actor, role, source, action = str(e.actor), str(e.role), str(e.source), str(e.action)
         entity, record_id, purpose, outcome = str(e.entity), str(e.record_id), str(e.purpose), str(e.outcome)
-        fields = ",".join(_field_name(f) for f in e.fields)
+        fields = joined.get(e.fields)
+        if fields is None:
+            fields = joined[e.fields] = ",".join(_field_name(f) for f in e.fields)
         seq += 1
         body = _CANONICAL % (
             _enc(action),
@@ -195,13 +200,17 @@ def append(
             (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
         )
         prev = digest
-    if days:
-        storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
+        if len(rows) == _BATCH:
+            storage.insert_many(log, rows, _LOG_COLUMNS)
+            rows = []
     storage.insert_many(log, rows, _LOG_COLUMNS)
     tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
-    tail.last_at, tail.last_source = stamp, rows[-1][4]
+    tail.last_at, tail.last_source = stamp, str(events[-1].source)
     return seq
 
+
+#: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
+_BATCH = 2_000
 
 # RFC 8785 canonical JSON of an entry, keys in their sorted order; equal byte for byte to
 # :func:`.chain.canonical` (a property test holds the two together) at a fraction of its cost.
