@@ -134,8 +134,9 @@ class SyncState:
         self.conn.execute(
             delete(pending_rows).where(and_(pending_rows.c.backend == backend, pending_rows.c.entity == entity))
         )
-        rows = [{"backend": backend, "entity": entity, "id": i, "content_hash": h} for i, h in reserved.items()]
-        insert_many(self.conn, pending_rows, rows)
+        for batch in chunks(list(reserved.items()), WRITE_BATCH):  # a batch of statement rows at a time
+            rows = [{"backend": backend, "entity": entity, "id": i, "content_hash": h} for i, h in batch]
+            insert_many(self.conn, pending_rows, rows)
 
     # whole tabs ---------------------------------------------------------------
 
