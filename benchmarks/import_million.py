@@ -7,7 +7,7 @@ practice: every statement must stay under SQLite's variable limit and every row 
 arrive. With ``--blank-ids`` no row has an id yet: each gets one, reserved in the store
 and written back into the workbook, the heaviest first import there is.
 
-Prints the rows imported, wall and CPU seconds, the import's peak memory (``ru_maxrss``
+Prints the rows imported, wall and CPU seconds, the import's peak memory (``VmHWM``
 of its process) and, with ``--compare N``, the same import at N rows, so the growth of
 memory with rows can be read off; then one JSON object with every figure as its last line.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from excel_like_workbook import write_workbook
-from sync_xlsx import ALERT_HEADERS, UNFILLED, patient_row, practice_folder
+from sync_xlsx import ALERT_HEADERS, UNFILLED, patient_row, peak_rss_mib, practice_folder
 from synthetic_patients import HEADERS
 
 
@@ -65,7 +64,7 @@ def import_once(folder: Path) -> dict:
         "errors": len(patients.errors),
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
         "wrote_back": report.wrote,
         "timings_s": {k: round(v, 1) for k, v in report.timings.items()},
     }
