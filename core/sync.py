@@ -165,6 +165,8 @@ class SyncEngine:
         self.ctx = practice.coerce_context
         self._before_write = fail_after_store_commit
         self.guests = Guests(practice.pm)
+        # whether any plugin computes fields: asked once, not once per record of a large import
+        self._computing = bool(practice.pm.hook.compute_fields.get_hookimpls())
 
     # entry -------------------------------------------------------------------
 
@@ -210,6 +212,7 @@ class SyncEngine:
         del tables
         report.timings["read"] = time.perf_counter() - clock
         stored = self._in_store(reads, report, clock)
+        report.timings["store"] = time.perf_counter() - clock
         del reads
         if stored is None:
             report.requests = self.backend.requests
@@ -245,7 +248,9 @@ class SyncEngine:
                     if not plan.skipped:
                         reserved = {**plan.inbound.reserved, **plan.inbound.carried}
                         tx.sync.set_pending(self.key, plan.entity.name, reserved)
-                        tx.sync.put_base(self.key, plan.entity.name, list(plan.inbound.read_base))
+                        tx.sync.put_base(
+                            self.key, plan.entity.name, list(plan.inbound.read_base), existing=plan.inbound.base
+                        )
                 trans.commit()
                 tx.scope.committed()
                 self.practice.store.after_bulk(conn, len(tx.written))
@@ -476,6 +481,8 @@ class SyncEngine:
     def _computed(self, view: PracticeView, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         """The record with the fields plugins compute; each plugin sets only the fields it declared."""
         out = dict(record)
+        if not self._computing:
+            return out
         owners = entity.plugin_fields
         answers = self.guests.call("compute_fields", practice=view, entity=entity.name, record=dict(record))
         for plugin, extra in answers.items():
