@@ -27,7 +27,9 @@ def is_blank(value: Any) -> bool:
 
 def clean_id(value: Any) -> str:
     """An id cell as text: ``12.0`` from a reader is ``12``, whitespace trimmed."""
-    if is_blank(value):
+    if isinstance(value, str):  # nearly every id cell
+        return value.strip()
+    if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

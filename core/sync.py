@@ -180,12 +180,16 @@ class SyncEngine:
             raise SyncBusy(
                 f"Another sync of {self.practice.config.name} is running; this one stopped without changing anything."
             ) from None
-        # A sync holds the whole sheet in memory for its duration: keep the collector from
-        # walking those millions of long-lived cells again and again while rows are parsed.
+        # A sync holds the whole sheet, and a record for each row, in memory for its duration:
+        # keep the collector from walking those millions of long-lived objects again and again
+        # (the young generations are still collected as usual).
+        thresholds = gc.get_threshold()
         gc.freeze()
+        gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1000))
         try:
             return self._run()
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             lock.release()
 
