@@ -12,7 +12,7 @@ Records whose row is gone are to be deleted, unless a row carries an id nobody k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -56,7 +56,7 @@ class _Sorting:
     orphans: list[str] = field(default_factory=list)  # records an unfinished sync created whose row is gone
     hold_deletes: bool = False
 
-    def hold(self, row: SheetRow, problems: list[CellProblem], record_id: str = "") -> None:
+    def hold(self, row: SheetRow, problems: Sequence[CellProblem], record_id: str = "") -> None:
         self.held.append((row, tuple(problems)))
         if record_id:
             self.held_ids.add(record_id)
@@ -176,8 +176,8 @@ class InboundPass:
 
     @staticmethod
     def _other_problems(
-        work: _Sorting, row: SheetRow, rid: str, b: BaseEntry | None, content: str, problems: list[CellProblem]
-    ) -> list[CellProblem]:
+        work: _Sorting, row: SheetRow, rid: str, b: BaseEntry | None, content: str, problems: Sequence[CellProblem]
+    ) -> Sequence[CellProblem]:
         """The row's problems beyond its cells: formulas without a value, lost columns, an unknown id."""
         read = work.read
         if read.table is not None and read.table.uncached:
@@ -328,7 +328,7 @@ def _field_values(read: TableRead, values: list[Any]) -> list[Any] | None:
     return vals
 
 
-def _with_uncached(read: TableRead, row: SheetRow, problems: list[CellProblem]) -> list[CellProblem]:
+def _with_uncached(read: TableRead, row: SheetRow, problems: Sequence[CellProblem]) -> list[CellProblem]:
     """A formula the file holds without its computed value reads as empty: it is reported, never stored."""
     assert read.table is not None
     headers = {c.field: c.header for c in read.spec.columns}

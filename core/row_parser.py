@@ -9,13 +9,13 @@ never overwrites the last valid version of its record.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastjsonschema import JsonSchemaValueException
 
 from clinicops.core.coercion import CellError, CoerceContext, coercer_for
-from clinicops.core.coercion.cell_text import CONTROL, MAX_CELL_CHARS, check_cell_text
+from clinicops.core.coercion.cell_text import MAX_CELL_CHARS, check_cell_text
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.references import Resolution, describe
 from clinicops.core.schema_registry import Entity, Field
@@ -27,7 +27,9 @@ def is_blank(value: Any) -> bool:
 
 def clean_id(value: Any) -> str:
     """An id cell as text: ``12.0`` from a reader is ``12``, whitespace trimmed."""
-    if is_blank(value):
+    if isinstance(value, str):  # nearly every id cell
+        return value.strip()
+    if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -68,15 +70,16 @@ class RowParser:
         self.ref_exists = ref_exists
         self.plugin_checks = plugin_checks
         self.fields = [f for f in entity.fields if f.name != entity.primary_key]
-        # (position in the row, field, coercer), decided once per table
-        self.columns = [
-            (i, f, coercer_for(f.schema, ctx, cell_checked=False))
+        # (position in the row, field name, coercer), decided once per table
+        self.columns = tuple(
+            (i, f.name, coercer_for(f.schema, ctx, cell_checked=False))
             for i, f in enumerate(entity.fields)
             if f.name != entity.primary_key
-        ]
+        )
         self.ref_fields = [f for f in self.fields if f.ref]
+        self.ref_names = frozenset(f.name for f in self.ref_fields)
 
-    def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], list[CellProblem]]:
+    def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], Sequence[CellProblem]]:
         """``cells`` are the row's raw cells in entity field order; returns the record and its problems.
 
         Every bad cell of the row is reported at once: a cell that cannot be read, then
@@ -87,24 +90,45 @@ class RowParser:
         record: dict[str, Any] = {}
         if record_id:
             record[self.entity.primary_key] = record_id
-        problems: list[CellProblem] = []
-        bad: set[str] = set()
-        has_control = CONTROL.search
-        for i, f, coerce in self.columns:
+        failed: list[tuple[str, Any, CellError]] = []
+        for i, name, coerce in self.columns:
             raw = cells[i]
-            if raw is None or raw == "":
-                continue
             try:
-                # What no cell can hold, checked inline: one C scan for the common cell.
-                if isinstance(raw, str) and (len(raw) >= MAX_CELL_CHARS or has_control(raw) is not None):
-                    check_cell_text(raw)
+                if isinstance(raw, str):
+                    if not raw:
+                        continue
+                    # What no cell can hold: two scans in C clear the common cell, the full check the rest.
+                    if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
+                        check_cell_text(raw)
+                elif raw is None:
+                    continue
                 value = coerce(raw)
             except CellError as err:
-                problems.append(self._problem(number, f, raw, err.problem, err.expected))
-                bad.add(f.name)
+                failed.append((name, raw, err))
                 continue
             if value is not None:
-                record[f.name] = value
+                record[name] = value
+        if failed or self.plugin_checks is not None or not record.keys().isdisjoint(self.ref_names):
+            return record, self._problems(number, record_id, record, cells, failed)
+        try:  # the common row: every cell read, nothing else to ask
+            self.entity.fast_validate(record if record_id else {**record, self.entity.primary_key: "new"})
+        except JsonSchemaValueException:
+            return record, self._problems(number, record_id, record, cells, failed)
+        return record, ()
+
+    def _problems(
+        self,
+        number: int,
+        record_id: str,
+        record: dict[str, Any],
+        cells: list[Any],
+        failed: list[tuple[str, Any, CellError]],
+    ) -> list[CellProblem]:
+        """The row's problems, each cell named once, by the first check it fails (``record``
+        takes the id of a record a reference names)."""
+        by_name = self.entity.by_name
+        problems = [self._problem(number, by_name[name], raw, err.problem, err.expected) for name, raw, err in failed]
+        bad = {name for name, _, _ in failed}
         problems.extend(self._fresh(self._reference_problems(number, record), bad))
         check = record if record_id else {**record, self.entity.primary_key: "new"}
         try:
@@ -113,7 +137,7 @@ class RowParser:
             problems.extend(self._fresh(self._schema_problems(number, check, self._by_name(cells)), bad))
         if self.plugin_checks is not None:
             problems.extend(self._fresh(self._plugin_problems(number, check, cells), bad))
-        return record, problems
+        return problems
 
     def _fresh(self, found: list[tuple[str, CellProblem]], bad: set[str]) -> list[CellProblem]:
         """Problems of cells not already reported (``bad`` grows with each one kept)."""

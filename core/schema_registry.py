@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
+from fastjsonschema import JsonSchemaValueException
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -159,16 +160,19 @@ class Entity:
         return {f.name: f for f in self.fields}
 
     @cached_property
-    def fast_validate(self) -> Any:
+    def fast_validate(self) -> Callable[[Mapping[str, Any]], None]:
         """A compiled check of what coercion cannot guarantee, for the common valid row.
 
         Coercion already gives every field its schema's type, enum member and format,
-        so the compiled check keeps only ``required`` and the constraint keywords
-        (patterns, ranges, lengths); jsonschema with the whole schema gives the detailed
-        error list when this check fails. fastjsonschema speaks draft-07; the keywords
-        kept are the same in both drafts.
+        so the check keeps only ``required`` and the constraint keywords (patterns, ranges,
+        lengths); jsonschema with the whole schema gives the detailed error list when this
+        check fails (it raises ``JsonSchemaValueException``). Each field's constraints are
+        compiled by fastjsonschema (which speaks draft-07; the keywords kept are the same in
+        both drafts) and checked only when the record holds the field; ``required`` is one
+        set comparison. That is what one compiled whole-record check does, at half its cost:
+        it copies the record's keys into a set for every record.
         """
-        kept = {}
+        checks = []
         for name, prop in self.schema.get("properties", {}).items():
             constraints = {k: v for k, v in prop.items() if k in _CONSTRAINTS}
             if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
@@ -176,10 +180,18 @@ class Entity:
                 if items:
                     constraints["items"] = items
             if constraints:
-                kept[name] = constraints
-        return fastjsonschema.compile(
-            {"type": "object", "required": self.schema.get("required", []), "properties": kept}
-        )
+                checks.append((name, fastjsonschema.compile(constraints)))
+        required = frozenset(self.schema.get("required", []))
+
+        def validate(record: Mapping[str, Any]) -> None:
+            if not required <= record.keys():
+                missing = sorted(required - record.keys())
+                raise JsonSchemaValueException(f"data must contain {missing} properties", rule="required")
+            for name, check in checks:
+                if name in record:
+                    check(record[name])
+
+        return validate
 
     @cached_property
     def full_validator(self) -> Draft202012Validator:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, and_, bindparam, delete, insert
+from sqlalchemy import Connection, MetaData, Table, and_, bindparam, delete, insert, update
 
 metadata = MetaData()
 
@@ -62,11 +62,25 @@ def delete_many(conn: Connection, table: Table, keys: list[dict[str, Any]]) -> N
     _execute_many(conn, compiled, [{f"key_{k}": v for k, v in key.items()} for key in keys])
 
 
-def _execute_many(conn: Connection, compiled: Any, rows: list[dict[str, Any]]) -> None:
+def update_many(conn: Connection, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> int:
+    """Set each row's other columns where the ``keys`` columns equal the row's, in one statement
+    run through the driver's executemany; returns how many rows the database changed."""
+    if not rows:
+        return 0
+    where = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+    values = [name for name in rows[0] if name not in keys]
+    compiled = update(table).where(where).compile(dialect=conn.dialect, column_keys=values)
+    args = [{**{f"key_{k}": row[k] for k in keys}, **{v: row[v] for v in values}} for row in rows]
+    return _execute_many(conn, compiled, args)
+
+
+def _execute_many(conn: Connection, compiled: Any, rows: list[dict[str, Any]]) -> int:
+    """Run ``compiled`` once per row; the rows the database changed (the drivers sum them)."""
     args: Any = list(map(_getter(compiled.positiontup), rows)) if compiled.positional else rows
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.executemany(str(compiled), args)
+        return cursor.rowcount
     finally:
         cursor.close()
 

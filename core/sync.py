@@ -165,6 +165,8 @@ class SyncEngine:
         self.ctx = practice.coerce_context
         self._before_write = fail_after_store_commit
         self.guests = Guests(practice.pm)
+        # whether any plugin computes fields: asked once, not once per record of a large import
+        self._computing = bool(practice.pm.hook.compute_fields.get_hookimpls())
 
     # entry -------------------------------------------------------------------
 
@@ -178,12 +180,16 @@ class SyncEngine:
             raise SyncBusy(
                 f"Another sync of {self.practice.config.name} is running; this one stopped without changing anything."
             ) from None
-        # A sync holds the whole sheet in memory for its duration: keep the collector from
-        # walking those millions of long-lived cells again and again while rows are parsed.
+        # A sync holds the whole sheet, and a record for each row, in memory for its duration:
+        # keep the collector from walking those millions of long-lived objects again and again
+        # (the young generations are still collected as usual).
+        thresholds = gc.get_threshold()
         gc.freeze()
+        gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1000))
         try:
             return self._run()
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             lock.release()
 
@@ -210,6 +216,7 @@ class SyncEngine:
         del tables
         report.timings["read"] = time.perf_counter() - clock
         stored = self._in_store(reads, report, clock)
+        report.timings["store"] = time.perf_counter() - clock
         del reads
         if stored is None:
             report.requests = self.backend.requests
@@ -245,7 +252,9 @@ class SyncEngine:
                     if not plan.skipped:
                         reserved = {**plan.inbound.reserved, **plan.inbound.carried}
                         tx.sync.set_pending(self.key, plan.entity.name, reserved)
-                        tx.sync.put_base(self.key, plan.entity.name, list(plan.inbound.read_base))
+                        tx.sync.put_base(
+                            self.key, plan.entity.name, list(plan.inbound.read_base), existing=plan.inbound.base
+                        )
                 trans.commit()
                 tx.scope.committed()
                 self.practice.store.after_bulk(conn, len(tx.written))
@@ -480,6 +489,8 @@ class SyncEngine:
         record, not a copy of each. Plugins are handed a copy, so none can change it.
         """
         out = record
+        if not self._computing:
+            return out
         owners = entity.plugin_fields
         answers = self.guests.call("compute_fields", practice=view, entity=entity.name, record=dict(record))
         for plugin, extra in answers.items():

@@ -11,13 +11,22 @@ can be rebuilt by a sync, while the versioned records (``core/records.py``) cann
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import WRITE_BATCH, chunks, delete_many, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import (
+    WRITE_BATCH,
+    chunks,
+    delete_many,
+    dumps,
+    fetch_rows,
+    insert_many,
+    metadata,
+    update_many,
+)
 
 sync_base = Table(
     "sync_base",
@@ -96,26 +105,53 @@ class SyncState:
             out.update((r.id, json.loads(r.data)) for r in self.conn.execute(q))
         return out
 
-    def put_base(self, backend: str, entity: str, rows: list[dict[str, Any]]) -> None:
+    def put_base(
+        self, backend: str, entity: str, rows: list[dict[str, Any]], *, existing: Container[str] | None = None
+    ) -> None:
         """Replace base entries: each row has id, data, raw_hash, store_version, remote_id.
 
+        A row marked ``same_data`` has an entry already holding data equal to its own: only
+        its hash, version and remote id move, with no JSON written (a first import's rows,
+        whose entries the store's commit wrote moments before). ``existing`` holds the ids
+        that may have an entry (default: any); the others are inserted without a delete first.
         A batch at a time, so a large import holds one batch of statement rows and JSON texts.
         """
         for batch in chunks(rows, WRITE_BATCH):
-            self.drop_base(backend, entity, [r["id"] for r in batch])
-            payload = [
+            self._put_batch(backend, entity, batch, existing)
+
+    def _put_batch(
+        self, backend: str, entity: str, rows: list[dict[str, Any]], existing: Container[str] | None
+    ) -> None:
+        moved = [r for r in rows if r.get("same_data")]
+        if moved:
+            keys = ("backend", "entity", "id")
+            meta = [
                 {
                     "backend": backend,
                     "entity": entity,
                     "id": r["id"],
-                    "data": dumps(r["data"]),
                     "raw_hash": r.get("raw_hash"),
                     "store_version": r["store_version"],
                     "remote_id": r.get("remote_id"),
                 }
-                for r in batch
+                for r in moved
             ]
-            insert_many(self.conn, sync_base, payload)
+            if update_many(self.conn, sync_base, keys, meta) == len(moved):
+                rows = [r for r in rows if not r.get("same_data")]
+        self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
+        payload = [
+            {
+                "backend": backend,
+                "entity": entity,
+                "id": r["id"],
+                "data": dumps(r["data"]),
+                "raw_hash": r.get("raw_hash"),
+                "store_version": r["store_version"],
+                "remote_id": r.get("remote_id"),
+            }
+            for r in rows
+        ]
+        insert_many(self.conn, sync_base, payload)
 
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
         delete_many(self.conn, sync_base, [{"backend": backend, "entity": entity, "id": i} for i in ids])

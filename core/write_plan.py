@@ -104,6 +104,7 @@ class WritePlanner:
         )
         for rs in todo:
             self._row(plan, rs, stored.get(rs.record_id), base_data, columns, decided)
+        _mark_same_data(decided.base_updates, {**base_data, **{b["id"]: b["data"] for b in inbound.read_base}})
         in_sheet = set(inbound.seen) | inbound.held_ids
         if not read.entity.computed_by_plugins:
             # A staff row gone but kept (deletes held) is not written back; on a tab only
@@ -135,7 +136,9 @@ class WritePlanner:
         writers, headers = columns
         after: list[Any] | None = list(rs.row.values)
         cells_before = len(decided.write.cells)
-        for i, f in enumerate(read.entity.fields):
+        # a row that shows the record as stored (a first import's) needs no look at each field
+        fields = read.entity.fields if rs.new or cur.data != sheet else []
+        for i, f in enumerate(fields):
             if f.name not in headers:
                 continue
             if f.name == read.entity.primary_key:
@@ -178,6 +181,14 @@ class WritePlanner:
         decided.base_updates.append(
             {"id": cur.id, "data": cur.data, "raw_hash": _after_hash(read, after), "store_version": cur.version}
         )
+
+
+def _mark_same_data(updates: list[dict[str, Any]], held: Mapping[str, dict[str, Any]]) -> None:
+    """Mark the rows whose base already holds their data (``held``: what each row's base holds once
+    the store's commit is in, the sheet as read for a merged row): only their hash and version move."""
+    for u in updates:
+        was = held.get(u["id"])
+        u["same_data"] = was is not None and was == u["data"]
 
 
 def _agreed(plan: TablePlan, rs: RowState) -> tuple[int, bool] | None:

@@ -313,6 +313,42 @@ def test_the_guards_are_put_in_place_once_per_transaction_not_once_per_batch(tmp
     assert audit("verify", "-p", str(tmp_path)).exit_code == 0
 
 
+def test_a_batch_of_mixed_events_stores_each_one_as_given_with_its_canonical_hash(tmp_path: Path) -> None:
+    """A batch turns each distinct actor, action and field list into text once: every entry still
+    holds its own, and every hash is the documented one."""
+    from clinicops.plugins.access_log.chain import FIELDS, entry_hash
+
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path, clock=at(DEMO_DAY))
+    events = [
+        AccessEvent("sync", "system", "sync:xlsx", "create", "patient", "P000001", ("first_name", "phone")),
+        AccessEvent("sync", "system", "sync:xlsx", "create", "patient", "P000002", ("first_name", "phone")),
+        AccessEvent("dr.lee", "user", "cli", "read", "patient", "P000001", ("date_of_birth",)),
+        AccessEvent("sync", "system", "sync:xlsx", "create", "patient", "P000003", ("first_name", "phone")),
+        AccessEvent("sync", "system", "sync:xlsx", "update", "patient", "P000002", ("phone",)),
+        AccessEvent("dr.lee", "user", "cli", "read", "patient", "P000003", ["zip", "Ada Lovelace"]),  # type: ignore[arg-type]
+        AccessEvent("dr.lée", "user", "cli", "read", "patient", 'P"4', ("zip",), purpose="billing", outcome="denied"),
+    ]
+    with practice.view() as view:
+        view.accessed_many(events)
+    practice.close()
+    rows = log_rows(tmp_path)
+    entries = [dict(zip((*FIELDS, "hash"), row, strict=True)) for row in rows]
+    assert [(e["actor"], e["action"], e["record_id"], e["fields"]) for e in entries] == [
+        ("sync", "create", "P000001", "first_name,phone"),
+        ("sync", "create", "P000002", "first_name,phone"),
+        ("dr.lee", "read", "P000001", "date_of_birth"),
+        ("sync", "create", "P000003", "first_name,phone"),
+        ("sync", "update", "P000002", "phone"),
+        ("dr.lee", "read", "P000003", "zip,<not a field name: 12 chars>"),
+        ("dr.lée", "read", 'P"4', "zip"),
+    ]
+    assert (entries[-1]["purpose"], entries[-1]["outcome"]) == ("billing", "denied")
+    assert all(e["hash"] == entry_hash(e) for e in entries)
+    assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
+    assert audit("verify", "-p", str(tmp_path)).exit_code == 0
+
+
 # --------------------------------------------------------------------------- report and export
 
 

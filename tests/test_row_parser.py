@@ -101,3 +101,47 @@ def test_every_bad_cell_of_a_row_is_reported_at_once() -> None:
         "ZIP": "invalid-value",
         "Primary provider": "unknown-reference",
     }
+
+
+@pytest.mark.parametrize(
+    ("entity", "record"),
+    [
+        ("patient", {"id": "P1", "first_name": "Ada", "last_name": "Lee"}),  # no date of birth
+        ("patient", {"id": "P1", "first_name": "A" * 101, "last_name": "Lee", "date_of_birth": "1990-01-02"}),
+        (
+            "patient",
+            {"id": "P1", "first_name": "Ada", "last_name": "Lee", "date_of_birth": "1990-01-02", "zip": "2134"},
+        ),
+        (
+            "patient",
+            {"id": "P1", "first_name": "Ada", "last_name": "Lee", "date_of_birth": "1990-01-02", "state": "ma"},
+        ),
+        ("inventory_item", {"id": "I1", "name": "Gloves", "category": "supplies", "on_hand": -1}),
+        ("inventory_item", {"id": "I1", "name": "Gloves", "category": "supplies", "on_hand": 3, "pack_size": 0}),
+        ("inventory_item", {"id": "I1", "name": "Gloves", "category": "supplies", "on_hand": 3, "unit_cost": "1.5"}),
+        ("appointment", {"id": "A1", "patient_id": "P1", "provider_id": "PR1", "start": "x", "duration_min": 481}),
+    ],
+)
+def test_the_fast_check_refuses_what_the_full_schema_refuses(entity: str, record: dict) -> None:
+    from fastjsonschema import JsonSchemaValueException
+
+    assert list(REGISTRY[entity].full_validator.iter_errors(record)) != []
+    with pytest.raises(JsonSchemaValueException):
+        REGISTRY[entity].fast_validate(record)
+
+
+def test_a_valid_row_has_no_problems_and_a_bad_cell_beside_a_reference_is_still_named() -> None:
+    record, problems = parser("patient").parse(
+        3, "P1", cells("patient", first_name=" Ada ", last_name="Lee", date_of_birth=dt.date(1990, 1, 2), zip="02134")
+    )
+    assert (record, list(problems)) == (
+        {"id": "P1", "first_name": "Ada", "last_name": "Lee", "date_of_birth": "1990-01-02", "zip": "02134"},
+        [],
+    )
+    _, problems = parser("patient", known={"PR1"}).parse(
+        3,
+        "P1",
+        cells("patient", first_name="Ada\x07", last_name="Lee", date_of_birth="1990-01-02", primary_provider_id="PR1"),
+    )
+    [problem] = problems
+    assert problem.column == "First name" and "control character" in problem.problem

@@ -283,6 +283,39 @@ def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
     assert again.total_changes == 0 and not again.wrote
 
 
+def test_after_a_first_import_each_base_is_the_stored_record_at_its_version(clinic: Clinic) -> None:
+    clinic.sync()
+    key = clinic.backend().key
+    records = {r["id"]: r for r in clinic.records("patient")}
+    with clinic.practice.store.transaction() as tx:
+        base = tx.sync.base(key, "patient")
+        data = tx.sync.base_data(key, "patient", list(records))
+    assert data == records
+    assert {rid: b.store_version for rid, b in base.items()} == dict.fromkeys(records, 1)
+    assert all(b.raw_hash for b in base.values())
+    assert clinic.sync().total_changes == 0
+
+
+def test_a_base_marked_as_holding_its_data_moves_only_its_version_or_is_written_whole_when_absent(
+    clinic: Clinic,
+) -> None:
+    clinic.sync()
+    key = clinic.backend().key
+    kept = {"id": "P000001", "data": {"id": "P000001"}, "raw_hash": "h1", "store_version": 7, "same_data": True}
+    absent = {"id": "P999999", "data": {"id": "P999999"}, "raw_hash": "h2", "store_version": 2, "same_data": True}
+    with clinic.practice.store.transaction() as tx:
+        before = tx.sync.base_data(key, "patient", ["P000001"])["P000001"]
+        tx.sync.put_base(key, "patient", [kept])
+        assert tx.sync.base_data(key, "patient", ["P000001"])["P000001"] == before  # its data was left as it was
+        assert tx.sync.base(key, "patient")["P000001"][:2] == ("h1", 7)
+        tx.sync.put_base(key, "patient", [kept, absent])  # one has no entry: both are written whole
+        assert tx.sync.base_data(key, "patient", ["P000001", "P999999"]) == {
+            "P000001": {"id": "P000001"},
+            "P999999": {"id": "P999999"},
+        }
+        assert tx.sync.base(key, "patient")["P999999"][:2] == ("h2", 2)
+
+
 def test_dry_run_changes_nothing(clinic: Clinic) -> None:
     before = clinic.sheet.fingerprint()
     report = clinic.sync(dry_run=True)

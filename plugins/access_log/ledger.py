@@ -171,31 +171,38 @@ def append(
             days.append(("daily", day, stamp, seq, prev))
         day_seen = day
     sha256 = hashlib.sha256
-    joined: dict[tuple[str, ...], str] = {}  # one text per set of fields, not one per entry
     if days:
         storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
+    enc_stamp = _enc(stamp)
+    # A batch repeats the same actor, source, action and fields in event after event: each
+    # distinct combination is turned into text and JSON once.
+    known: dict[tuple[Any, ...], tuple[str, ...]] = {}
     for e in events:
-        actor, role, source, action = str(e.actor), str(e.role), str(e.source), str(e.action)
-        entity, record_id, purpose, outcome = str(e.entity), str(e.record_id), str(e.purpose), str(e.outcome)
-        fields = joined.get(e.fields)
-        if fields is None:
-            fields = joined[e.fields] = ",".join(_field_name(f) for f in e.fields)
+        what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
+        try:
+            texts = known[what]
+        except KeyError:
+            texts = known[what] = _texts(e)
+        except TypeError:  # fields given as a list: read, not remembered
+            texts = _texts(e)
+        record_id = str(e.record_id)
         seq += 1
         body = _CANONICAL % (
-            _enc(action),
-            _enc(actor),
-            _enc(stamp),
-            _enc(entity),
-            _enc(fields),
-            _enc(outcome),
+            texts[8],
+            texts[9],
+            enc_stamp,
+            texts[10],
+            texts[11],
+            texts[12],
             prev,
-            _enc(purpose),
+            texts[13],
             _enc(record_id),
-            _enc(role),
+            texts[14],
             seq,
-            _enc(source),
+            texts[15],
         )
         digest = sha256(body.encode("utf-8")).hexdigest()
+        actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
         rows.append(
             (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
         )
@@ -211,6 +218,18 @@ def append(
 
 #: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
 _BATCH = 2_000
+
+
+def _texts(e: AccessEvent) -> tuple[str, ...]:
+    """An event's fields but its record id as the log stores them (actor, role, source, action,
+    entity, fields, purpose, outcome), then the JSON of each in the order the canonical form
+    takes them (action, actor, entity, fields, outcome, purpose, role, source)."""
+    actor, role, source, action = str(e.actor), str(e.role), str(e.source), str(e.action)
+    entity, purpose, outcome = str(e.entity), str(e.purpose), str(e.outcome)
+    fields = ",".join(_field_name(f) for f in e.fields)
+    stored = (actor, role, source, action, entity, fields, purpose, outcome)
+    return (*stored, *(_enc(t) for t in (action, actor, entity, fields, outcome, purpose, role, source)))
+
 
 # RFC 8785 canonical JSON of an entry, keys in their sorted order; equal byte for byte to
 # :func:`.chain.canonical` (a property test holds the two together) at a fraction of its cost.
