@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
-from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
 
 
-def uncached_formulas(path: Path, part: str) -> frozenset[tuple[int, int]]:
-    """(row number, column index from 0) of each cell in the part with a formula and no value."""
-    with zipfile.ZipFile(path) as book:
-        data = book.read(part)
-    if not _FORMULA.search(data):
+def uncached_formulas(data: bytes) -> frozenset[tuple[int, int]]:
+    """(row number, column index from 0) of each cell of a worksheet part with a formula and no value."""
+    if not _has_formula(data):
         return frozenset()
     found: set[tuple[int, int]] = set()
     for _, elem in iterparse(io.BytesIO(data)):
@@ -37,6 +33,19 @@ def uncached_formulas(path: Path, part: str) -> frozenset[tuple[int, int]]:
                 found.add((int(match.group(2)), _column(match.group(1))))
         elem.clear()
     return frozenset(found)
+
+
+def _has_formula(data: bytes) -> bool:
+    """Whether the part has a formula element at all, found by searching for the rare ``<f`` and ``:f``
+    and trying the pattern only there: the pattern alone stops at every ``<`` of a large part."""
+    for needle in (b"<f", b":f"):
+        at = data.find(needle)
+        while at >= 0:
+            start = data.rfind(b"<", max(0, at - 64), at + 1)
+            if start >= 0 and _FORMULA.match(data, start):
+                return True
+            at = data.find(needle, at + 2)
+    return False
 
 
 def _local(tag: str) -> str:
