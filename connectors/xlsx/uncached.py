@@ -14,6 +14,7 @@ from xml.etree.ElementTree import iterparse
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
+_ROOT = re.compile(rb"<(\w+:)?worksheet[ >]")
 
 
 def uncached_formulas(data: bytes) -> frozenset[tuple[int, int]]:
@@ -36,15 +37,16 @@ def uncached_formulas(data: bytes) -> frozenset[tuple[int, int]]:
 
 
 def _has_formula(data: bytes) -> bool:
-    """Whether the part has a formula element at all, found by searching for the rare ``<f`` and ``:f``
-    and trying the pattern only there: the pattern alone stops at every ``<`` of a large part."""
-    for needle in (b"<f", b":f"):
-        at = data.find(needle)
-        while at >= 0:
-            start = data.rfind(b"<", max(0, at - 64), at + 1)
-            if start >= 0 and _FORMULA.match(data, start):
-                return True
-            at = data.find(needle, at + 2)
+    """Whether the part has a formula element at all: a search for the rare ``<f`` (``<x:f`` in a part
+    whose elements carry a prefix), trying the pattern only where it is found; the pattern alone
+    stops at every ``<`` of a large part."""
+    root = _ROOT.search(data, 0, 4096)
+    needle = b"<" + root.group(1) + b"f" if root is not None and root.group(1) else b"<f"
+    at = data.find(needle)
+    while at >= 0:
+        if _FORMULA.match(data, at):
+            return True
+        at = data.find(needle, at + len(needle))
     return False
 
 
