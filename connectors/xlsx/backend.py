@@ -148,14 +148,13 @@ class XlsxBackend(Backend):
         self._read_stamp = (stat_now.st_mtime, stat_now.st_size)
         self.requests += 1
         data = self.path.read_bytes()
-        entries, package = _sheet_entries(data)
+        package, entries = _listing(data)
         book = _Book(data, self.path.name, self.backup_dir)
         headers = self._cache = HeaderCache(self.cache_file)
         out: dict[str, SheetTable | None] = {}
         self._headers, self._read_tabs = {}, {}
         for spec in specs:
-            entry = entries.get(normalize_header(spec.title))
-            key = fingerprint(package, entry) if package is not None and entry is not None else None
+            entry, key = entries.get(normalize_header(spec.title), (None, None))
             header = headers.get(key) if key is not None else None
             if header is None or entry is None:
                 found = book.parse(spec.title)
@@ -230,6 +229,7 @@ class XlsxBackend(Backend):
             self._save(package)
             if exists:
                 result.digests = self._untouched_digests(package.changed())
+        self._read_tabs = {}  # a write consumes the read: what a further write left alone is not known
         return result
 
     def _untouched_digests(self, rewritten: set[str]) -> dict[str, str]:
@@ -240,16 +240,13 @@ class XlsxBackend(Backend):
         fingerprint covers changed. Their header is kept under the new fingerprint, and the
         sync keeps skipping them while nobody touches them.
         """
-        try:
-            package = Package(str(self.path))
-            entries = {(e.title, e.part) for e in package.sheets()}
-        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
-            return {}
+        _, entries = _listing(self.path.read_bytes())
         out = {}
         for entity, (entry, header) in self._read_tabs.items():
-            if entry.part not in rewritten and (entry.title, entry.part) in entries:
-                out[entity] = key = fingerprint(package, entry)
-                self._cache.put(key, header)
+            found = entries.get(normalize_header(entry.title))
+            if found is not None and found[0] == entry and entry.part not in rewritten:
+                out[entity] = found[1]
+                self._cache.put(found[1], header)
         self._cache.save()
         return out
 
@@ -369,13 +366,15 @@ class _Book:
             ) from None
 
 
-def _sheet_entries(data: bytes) -> tuple[dict[str, SheetEntry], Package | None]:
-    """Each worksheet's title and part by normalized title, from the workbook's own listing."""
+def _listing(data: bytes) -> tuple[Package | None, dict[str, tuple[SheetEntry, str]]]:
+    """The package, and each worksheet's entry and fingerprint by normalized title, from the
+    workbook's own listing. A workbook that cannot be listed so is parsed by python-calamine
+    alone, which says what is wrong with it; its tabs then have no fingerprint."""
     try:
         package = Package(data)
-        return {normalize_header(e.title): e for e in package.sheets()}, package
-    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
-        return {}, None
+        return package, {normalize_header(e.title): (e, fingerprint(package, e)) for e in package.sheets()}
+    except Exception:  # a damaged zip or part fails in the zip module or the XML parser, each its own way
+        return None, {}
 
 
 def _uncached(package: Package | None, part: str | None) -> frozenset[tuple[int, int]]:
