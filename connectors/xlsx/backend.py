@@ -381,7 +381,7 @@ def _uncached(package: Package | None, part: str | None) -> frozenset[tuple[int,
     if package is None or part is None:
         return frozenset()
     try:
-        return uncached_formulas(package.read(part))
+        return uncached_formulas(functools.partial(package.zip.open, part))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return frozenset()
 
