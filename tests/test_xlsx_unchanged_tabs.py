@@ -6,6 +6,9 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from clinicops.connectors.base import BackendBusy
 from clinicops.connectors.xlsx import XlsxBackend
 from clinicops.core.practice import store_tx
 from clinicops.core.sync import table_spec
@@ -103,3 +106,13 @@ def test_a_header_kept_for_a_fingerprint_is_used_only_while_the_tab_has_those_by
     assert "Renamed" in clinic.backend().read([spec])["patient"].header  # taken as kept, not parsed
     clinic.sheet.edit("Patients", 2, "City", "Salem")
     assert "City" in clinic.backend().read([spec])["patient"].header  # other bytes: parsed again
+
+
+def test_a_tab_saved_again_between_the_read_and_its_parse_is_not_taken_for_what_was_read(xlsx_clinic: Clinic) -> None:
+    clinic = xlsx_clinic
+    settled(clinic)
+    table = clinic.backend().read([table_spec(clinic.practice.registry["patient"])])["patient"]  # listed, not parsed
+    clinic.sheet.edit("Patients", 2, "City", "Salem")  # staff save the workbook meanwhile
+    with pytest.raises(BackendBusy, match="changed while syncing"):
+        _ = table.rows
+    assert clinic.sync().entities["patient"].updated == 1  # the next sync reads it whole

@@ -138,18 +138,18 @@ class XlsxBackend(Backend):
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
         """Every tab asked for, each parsed only when the sync needs its rows.
 
-        A tab whose fingerprint (see :mod:`.tab_cache`) has a header kept is not parsed here:
-        its rows are parsed when first asked for, from the bytes read now, so a tab the sync
-        skips (unchanged since the last sync, and the store too) costs no parsing at all.
+        Only the zip's directory and the workbook part are read here. A tab whose fingerprint
+        (see :mod:`.tab_cache`) has a header kept is not parsed: its rows are parsed when first
+        asked for (and only while the file still has those bytes, see :class:`_Book`), so a tab
+        the sync skips (unchanged since the last sync, and the store too) costs no parsing at all.
         """
         if not self.path.exists():
             raise WorkbookMissing(self.missing_message())
         stat_now = self.path.stat()
         self._read_stamp = (stat_now.st_mtime, stat_now.st_size)
         self.requests += 1
-        data = self.path.read_bytes()
-        package, entries = _listing(data)
-        book = _Book(data, self.path.name, self.backup_dir)
+        package, entries = _listing(str(self.path))  # the zip's directory and workbook part only
+        book = _Book(self.path, self.backup_dir)
         headers = self._cache = HeaderCache(self.cache_file)
         out: dict[str, SheetTable | None] = {}
         self._headers, self._read_tabs = {}, {}
@@ -157,7 +157,7 @@ class XlsxBackend(Backend):
             entry, key = entries.get(normalize_header(spec.title), (None, None))
             header = headers.get(key) if key is not None else None
             if header is None or entry is None:
-                found = book.parse(spec.title)
+                found = book.parse(spec.title, key)
                 if found is None:
                     out[spec.entity] = None
                     continue
@@ -166,9 +166,13 @@ class XlsxBackend(Backend):
                 if key is not None:
                     headers.put(key, header)
                 make_rows = functools.partial(_rows, grid, len(header))
+                # parsed now, so looked at now: the bytes read are then not kept for the rest of the sync
+                uncached = _uncached(package, entry.part if entry is not None else None)
+                find_uncached = functools.partial(frozenset, uncached)
             else:
                 name = entry.title
-                make_rows = functools.partial(_parsed_rows, book, name, len(header))
+                make_rows = functools.partial(_parsed_rows, book, name, key, len(header))
+                find_uncached = functools.partial(_uncached, package, entry.part)
             self._headers[normalize_header(name)] = header
             if entry is not None and key is not None:
                 self._read_tabs[spec.entity] = (entry, header)
@@ -177,7 +181,7 @@ class XlsxBackend(Backend):
                 header=header,
                 make_rows=make_rows,
                 digest=key,
-                find_uncached=functools.partial(_uncached, package, entry.part if entry is not None else None),
+                find_uncached=find_uncached,
             )
         headers.save()
         return out
@@ -240,7 +244,7 @@ class XlsxBackend(Backend):
         fingerprint covers changed. Their header is kept under the new fingerprint, and the
         sync keeps skipping them while nobody touches them.
         """
-        _, entries = _listing(self.path.read_bytes())
+        _, entries = _listing(str(self.path))  # the zip's directory and workbook part only
         out = {}
         for entity, (entry, header) in self._read_tabs.items():
             found = entries.get(normalize_header(entry.title))
@@ -338,40 +342,47 @@ def _key_path(path: Path, root: Path | None) -> str:
 
 
 class _Book:
-    """python-calamine's view of the workbook as read, opened only when a tab must be parsed."""
+    """python-calamine's view of the workbook, opened only when a tab must be parsed.
 
-    def __init__(self, data: bytes, file_name: str, backup_dir: Path) -> None:
-        self._data = data
-        self._file_name = file_name
+    A tab is parsed from the file as it is then, so each parse checks afterwards that the
+    tab's fingerprint is still the one the read listed: a workbook saved again in between
+    stops the sync, which changes nothing, and the next sync reads it whole.
+    """
+
+    def __init__(self, path: Path, backup_dir: Path) -> None:
+        self._path = path
         self._backup_dir = backup_dir
         self._book: CalamineWorkbook | None = None
 
-    def parse(self, title: str) -> tuple[str, list[list[Any]]] | None:
+    def parse(self, title: str, key: str | None) -> tuple[str, list[list[Any]]] | None:
         """The tab's name as the workbook spells it and its cells; None when there is no such tab."""
         if self._book is None:
             try:
-                self._book = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+                self._book = CalamineWorkbook.from_path(str(self._path))
             except Exception as exc:  # calamine raises its own error types per format problem
-                raise BackendError(f"Cannot read {self._file_name}: {exc}") from None
+                raise BackendError(f"Cannot read {self._path.name}: {exc}") from None
         names = {normalize_header(n): n for n in self._book.sheet_names}
         name = names.get(normalize_header(title))
         if name is None:
             return None
         try:
-            return name, self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grid = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types per damaged part
             raise BackendError(
-                f"Cannot read the tab '{name}' of {self._file_name}: it is damaged ({exc}); restore the last "
+                f"Cannot read the tab '{name}' of {self._path.name}: it is damaged ({exc}); restore the last "
                 f"backup from {self._backup_dir} or save the workbook again from Excel or LibreOffice"
             ) from None
+        if key is not None and _listing(str(self._path))[1].get(normalize_header(title), (None, None))[1] != key:
+            raise BackendBusy(f"{self._path.name} changed while syncing; the next sync picks up both.")
+        return name, grid
 
 
-def _listing(data: bytes) -> tuple[Package | None, dict[str, tuple[SheetEntry, str]]]:
+def _listing(path: str) -> tuple[Package | None, dict[str, tuple[SheetEntry, str]]]:
     """The package, and each worksheet's entry and fingerprint by normalized title, from the
     workbook's own listing. A workbook that cannot be listed so is parsed by python-calamine
     alone, which says what is wrong with it; its tabs then have no fingerprint."""
     try:
-        package = Package(data)
+        package = Package(path)
         return package, {normalize_header(e.title): (e, fingerprint(package, e)) for e in package.sheets()}
     except Exception:  # a damaged zip or part fails in the zip module or the XML parser, each its own way
         return None, {}
@@ -386,8 +397,8 @@ def _uncached(package: Package | None, part: str | None) -> frozenset[tuple[int,
         return frozenset()
 
 
-def _parsed_rows(book: _Book, name: str, width: int) -> list[SheetRow]:
-    found = book.parse(name)
+def _parsed_rows(book: _Book, name: str, key: str, width: int) -> list[SheetRow]:
+    found = book.parse(name, key)
     return _rows(found[1], width) if found is not None else []
 
 
