@@ -84,7 +84,8 @@ class SheetTable:
     when it matches the last sync and the store has not changed, the engine skips the tab
     without looking at a single row, so ``rows`` may be built lazily by ``make_rows``.
     ``other_headers``: columns the backend saw but did not read (Airtable lists only the
-    fields it is asked for), so the engine can still bind a renamed one.
+    fields it is asked for), so the engine can still bind a renamed one. ``find_uncached``
+    finds :attr:`uncached` when it is first asked for, so a skipped tab never pays for it.
     """
 
     def __init__(
@@ -96,21 +97,34 @@ class SheetTable:
         make_rows: Callable[[], list[SheetRow]] | None = None,
         digest: str | None = None,
         other_headers: list[str] | None = None,
+        find_uncached: Callable[[], frozenset[tuple[int, int]]] | None = None,
     ) -> None:
         self.title = title
         self.header = header
         self.other_headers = list(other_headers or [])
         self.digest = digest
-        # (row number, column index) of cells holding a formula with no computed value: they read as
-        # empty but are not; the sync reports them rather than take them for cleared cells.
-        self.uncached: frozenset[tuple[int, int]] = frozenset()
         self._rows = rows
         self._make_rows = make_rows
+        self._uncached: frozenset[tuple[int, int]] | None = None if find_uncached else frozenset()
+        self._find_uncached = find_uncached
+
+    @property
+    def uncached(self) -> frozenset[tuple[int, int]]:
+        """(row number, column index) of cells holding a formula with no computed value: they read as
+        empty but are not; the sync reports them rather than take them for cleared cells."""
+        if self._uncached is None:
+            self._uncached = self._find_uncached() if self._find_uncached else frozenset()
+        return self._uncached
+
+    @uncached.setter
+    def uncached(self, cells: frozenset[tuple[int, int]]) -> None:
+        self._uncached = cells
 
     def release(self) -> None:
         """Drop the rows (keep title, header, digest) once they are no longer needed."""
         self._rows = None
         self._make_rows = None
+        self._find_uncached = None
 
     @property
     def rows(self) -> list[SheetRow]:
@@ -145,6 +159,9 @@ class TableWrite:
 @dataclass
 class WriteResult:
     appended_refs: dict[str, list[Any]] = field(default_factory=dict)  # entity -> refs in append order
+    # entity -> the tab's ``SheetTable.digest`` as the backend now holds it, for tabs whose content after
+    # the write the backend knows without reading them again: the next sync can then skip them unread.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

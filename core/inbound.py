@@ -113,11 +113,21 @@ class InboundPass:
         work = _Sorting(
             read, base, self.records.index(entity.name), self.state.pending(self.key, entity.name), last_row
         )
-        sheet_ids = _ids_in(rows, read.pk_col)
+        ids = _ids_in(rows, read.pk_col)
+        sheet_ids = set(ids) - {""}
         self.refs.reading(entity.name, sheet_ids if any(f.ref == entity.name for f in entity.fields) else set())
         parser = self.make_parser(read)
-        for row in rows:
-            self._take_row(work, parser, row)
+        base, seen, row_at, states = work.base, work.seen, work.row_at, work.rows
+        for row, rid in zip(rows, ids, strict=True):
+            content = content_hash(row.values)
+            # the common case first, inline (``work.add``): a row seen once, with its own id, as last synced
+            b = base.get(rid) if rid else None
+            if b is not None and b.raw_hash == content and rid not in seen:
+                seen[rid] = row.number
+                row_at[rid] = len(states)
+                states.append(RowState(row, rid, None, content=content))
+            else:
+                self._take_row(work, parser, row, rid, content)
         self._assign_ids(work, sheet_ids)
         merged = self.merger.merge(read, work.rows, work.base, work.index, frozenset(work.reconciled))
         self.refs.forget(entity.name)
@@ -143,15 +153,14 @@ class InboundPass:
             problems=tuple(p for _, probs in work.held for p in probs),
         )
 
-    def _take_row(self, work: _Sorting, parser: RowParser, row: SheetRow) -> None:
+    def _take_row(self, work: _Sorting, parser: RowParser, row: SheetRow, rid: str, content: str) -> None:
         """Decide what one sheet row is: the record as last synced, a changed record, a new one, or held back.
 
-        Every check that keeps deletes back (an id nobody knows) runs whatever else is wrong
-        with the row, so a bad cell never hides an edited id.
+        ``rid`` is the id typed on the row, ``content`` its content hash. Every check that keeps
+        deletes back (an id nobody knows) runs whatever else is wrong with the row, so a bad
+        cell never hides an edited id.
         """
         read = work.read
-        rid = read.id_in(row)
-        content = content_hash(row.values)
         if rid in work.seen and not self._duplicate_row(work, row, rid, content):
             return
         b = work.base.get(rid) if rid else None
@@ -313,10 +322,16 @@ def _deletes(
     return tuple(to_delete), tuple(drop), notes
 
 
-def _ids_in(rows: list[SheetRow], pk_col: int | None) -> set[str]:
+def _ids_in(rows: list[SheetRow], pk_col: int | None) -> list[str]:
+    """The id typed on each row, "" when blank (``clean_id``, with its commonest case, text, inline)."""
     if pk_col is None:
-        return set()
-    return {clean_id(r.values[pk_col]) for r in rows if pk_col < len(r.values)} - {""}
+        return [""] * len(rows)
+    out = []
+    for r in rows:
+        values = r.values
+        value = values[pk_col] if pk_col < len(values) else ""
+        out.append(value.strip() if value.__class__ is str else clean_id(value))
+    return out
 
 
 def _field_values(read: TableRead, values: list[Any]) -> list[Any] | None:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Container, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select
+from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select, update
 
 from clinicops.core.clock import Clock, utc_text
 from clinicops.core.store_sql import (
@@ -199,6 +199,16 @@ class SyncState:
             insert(sync_tables).values(
                 backend=backend, entity=entity, digest=digest or "", marker=marker, report=dumps(report)
             )
+        )
+
+    def move_digest(self, backend: str, entity: str, old: str, new: str) -> None:
+        """A tab skipped as unchanged whose fingerprint a write changed without changing its cells
+        (a workbook's shared parts rewritten for another tab) keeps being skipped under the new one;
+        only a fingerprint still ``old`` is moved, with the marker and report kept with it."""
+        self.conn.execute(
+            update(sync_tables)
+            .where(and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity, sync_tables.c.digest == old))
+            .values(digest=new)
         )
 
     # runs -------------------------------------------------------------------

@@ -90,7 +90,12 @@ class WritePlanner:
         name = read.entity.name
         index = dict(inbound.index)
         index.update((rid, st) for (entity, rid), st in records.written.items() if entity == name)
-        todo = [rs for rs in inbound.rows if rs.parsed is not None or index.get(rs.record_id) != _agreed(plan, rs)]
+        base = inbound.base  # a row as last synced needs nothing while its record is the version its base matches
+        todo = [
+            rs
+            for rs in inbound.rows
+            if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
+        ]
         known = {
             rid: StoredRecord(name, rid, version, False, data, "")
             for rid, (version, data) in inbound.written.items()
@@ -191,13 +196,6 @@ def _mark_same_data(updates: list[dict[str, Any]], held: Mapping[str, dict[str, 
         u["same_data"] = was is not None and was == u["data"]
 
 
-def _agreed(plan: TablePlan, rs: RowState) -> tuple[int, bool] | None:
-    """For a row as last synced: the record's state its base matches (nothing to write when it still is)."""
-    if rs.parsed is not None:
-        return None
-    return (plan.inbound.base[rs.record_id].store_version, False)
-
-
 def _after_hash(read: TableRead, after: list[Any] | None, was: RowState | None = None) -> str | None:
     """The hash the row will have once written: valid rows end with an empty Errors cell.
 
@@ -229,6 +227,8 @@ def _error_cells(plan: TablePlan, tw: TableWrite) -> None:
     mismatch = False
     for row in read.table.rows:
         have = row.values[col] if col is not None and col < len(row.values) else None
+        if (have is None or have == "") and row.number not in wanted:
+            continue  # the commonest case, decided without a call: empty and meant to be
         have_text = "" if is_blank(have) else str(have).strip()
         want = wanted.get(row.number, "")
         if have_text != want:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
+import pytest
+
+from clinicops.connectors.xlsx import uncached
 
 from .conftest import Clinic
 from .test_sync_engine import row_of
@@ -23,3 +28,20 @@ def test_a_formula_without_a_computed_value_is_a_cell_error_and_blanks_nothing(x
     assert (err.row, err.column, err.kind) == (grace, "Email", "formula-without-value")
     assert "formula without a computed value" in err.problem
     assert clinic.record("patient", "P000001")["email"] == "grace@example.org"
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_formula_without_a_value_is_found_wherever_the_parts_chunks_split_it(chunk: int, prefix: str) -> None:
+    cells = "".join(f'<{prefix}c r="A{n}"><{prefix}v>{n}</{prefix}v></{prefix}c>' for n in range(1, 400))
+    formula = f'<{prefix}c r="C400"><{prefix}f>A1+1</{prefix}f></{prefix}c>'
+    part = f'<{prefix}worksheet xmlns{":x" if prefix else ""}="m"><{prefix}sheetData>{cells}{formula}'
+    part += f"</{prefix}sheetData></{prefix}worksheet>"
+    old = uncached._CHUNK
+    uncached._CHUNK = chunk
+    try:
+        found = uncached.uncached_formulas(lambda: io.BytesIO(part.encode()))
+        clean = uncached.uncached_formulas(lambda: io.BytesIO(part.replace(formula, "").encode()))
+    finally:
+        uncached._CHUNK = old
+    assert found == {(400, 2)} and clean == frozenset()

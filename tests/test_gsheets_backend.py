@@ -280,6 +280,53 @@ def test_notes_and_edits_land_on_the_right_rows_when_rows_are_deleted_and_added_
     assert clinic.sync().total_changes == 0
 
 
+def stored_digests(clinic: Clinic) -> dict[str, str]:
+    """Each tab's fingerprint as the last sync left it in the store ("" when it kept none)."""
+    key = fast_backend(clinic).key
+    with clinic.practice.view() as view:
+        sync = store_tx(view).sync
+        return {e: found[0] for e in ("patient", "provider") if (found := sync.table_state(key, e)) is not None}
+
+
+def read_digests(clinic: Clinic) -> dict[str, str | None]:
+    """Each tab's fingerprint as a fresh read of the spreadsheet computes it."""
+    specs = [table_spec(clinic.practice.registry[e]) for e in ("patient", "provider")]
+    return {e: t.digest if t is not None else None for e, t in fast_backend(clinic).read(specs).items()}
+
+
+def test_a_sync_that_wrote_keeps_the_digest_of_what_each_tab_now_holds(gs: tuple[Clinic, GSheetsDriver]) -> None:
+    clinic, sheet = gs
+    first = clinic.sync()
+    assert first.wrote and first.errors == []  # the new rows' ids went into the sheet
+    assert stored_digests(clinic) == read_digests(clinic)
+    sheet.edit("Patients", row_of(sheet, "P000002"), "Last name", "=Turing")  # text read closely, below a deleted row
+    assert clinic.sync().entities["patient"].updated == 1
+    with clinic.practice.view() as view:
+        store_tx(view).save("patient", "P000001", None, source="cli", actor="test")  # a row deleted
+        view.save("patient", {**view.get("patient", "P000004"), "city": "Salem"}, plugin="test")  # a cell
+        view.save("patient", {"id": "P000100", "first_name": "New", "last_name": "Person"}, plugin="intake")
+    report = clinic.sync()
+    assert report.wrote and report.entities["patient"].deleted == 1
+    assert stored_digests(clinic)["patient"] == read_digests(clinic)["patient"]
+    assert clinic.sync().total_changes == 0
+
+
+def test_after_a_sync_that_wrote_an_edit_or_a_store_change_is_still_seen(gs: tuple[Clinic, GSheetsDriver]) -> None:
+    clinic, sheet = gs
+    assert clinic.sync().wrote
+    sheet.edit("Patients", row_of(sheet, "P000003"), "City", "Salem")
+    assert clinic.sync().entities["patient"].updated == 1
+    with clinic.practice.view() as view:
+        view.save("patient", {**view.get("patient", "P000005"), "city": "Lowell"}, plugin="test")
+    assert clinic.sync().wrote
+    assert {r["MRN"]: r["City"] for r in sheet.rows("Patients")}["P000005"] == "Lowell"
+    assert clinic.sync().total_changes == 0
+
+
+def row_of(sheet: GSheetsDriver, mrn: str) -> int:
+    return next(r["_row"] for r in sheet.rows("Patients") if r["MRN"] == mrn)
+
+
 # layout --------------------------------------------------------------------------
 
 

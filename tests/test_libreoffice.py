@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,6 +105,29 @@ def test_a_calc_save_without_edits_changes_nothing_twice_after_clinicops_wrote(c
         report = operations.sync(practice)
         assert report.total_changes == 0 and not report.errors, report.as_dict()
         assert not report.wrote
+
+
+def test_a_text_changed_only_in_the_shared_strings_calc_saved_is_seen(calc, practice: Practice) -> None:
+    book = practice.config.root / "clinic.xlsx"
+    type_rows(calc, book, {("Patients", "B2"): "Grace", ("Patients", "C2"): "Hopper", ("Patients", "D2"): "12/9/1956"})
+    operations.sync(practice)
+    resave(calc, book)
+    assert operations.sync(practice).total_changes == 0
+    assert operations.sync(practice).total_changes == 0  # the tab's fingerprint is kept: skipped unread
+    parts = members(book)
+    with zipfile.ZipFile(book) as z:
+        infos = z.infolist()
+    with zipfile.ZipFile(book, "w") as out:  # only the shared strings change; the tab's own part keeps its bytes
+        for info in infos:
+            data = parts[info.filename]
+            out.writestr(
+                info, data.replace(b">Hopper<", b">Hoppers<") if info.filename.endswith("sharedStrings.xml") else data
+            )
+    report = operations.sync(practice)
+    assert report.entities["patient"].updated == 1
+    with practice.view() as view:
+        [patient] = view.records("patient")
+    assert patient["last_name"] == "Hoppers"
 
 
 def test_values_typed_in_calc_arrive_as_typed(calc, practice: Practice) -> None:

@@ -24,6 +24,7 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 
+from .after_write import digests_after
 from .api import SheetsApi
 from .credentials import key_path, load_key
 from .endpoint import gspread_client
@@ -212,7 +213,7 @@ class GSheetsBackend(Backend):
             self.api.batch_update(batch, safe_to_repeat=not any("deleteDimension" in r for r in batch))
         for data in value_requests(plan):
             self.api.values_batch_update(data)
-        return WriteResult(appended_refs=plan.appended)
+        return WriteResult(appended_refs=plan.appended, digests=digests_after(tabs, writes, plan))
 
     def _new_sheet_id(self, taken: set[int]) -> int:
         while True:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import io
 import itertools
 import os
@@ -39,7 +38,8 @@ from clinicops.connectors.base import (
     normalize_header,
 )
 from clinicops.connectors.xlsx import layout, store_mark
-from clinicops.connectors.xlsx.package import Package
+from clinicops.connectors.xlsx.package import Package, SheetEntry
+from clinicops.connectors.xlsx.tab_cache import HeaderCache, fingerprint
 from clinicops.connectors.xlsx.uncached import uncached_formulas
 from clinicops.connectors.xlsx.workbook_edit import WorkbookEditor
 from clinicops.core import private_files
@@ -74,21 +74,37 @@ class XlsxBackend(Backend):
         },
     }
 
-    def __init__(self, path: Path, backup_dir: Path, keep_backups: int = 10, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        backup_dir: Path,
+        keep_backups: int = 10,
+        root: Path | None = None,
+        cache_file: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.backup_dir = Path(backup_dir)
         self.keep_backups = keep_backups
         self.root = root
+        self.cache_file = cache_file  # the tabs' headers by fingerprint (see .tab_cache); None: keep none
         self.key = f"xlsx:{_key_path(self.path, root)}"
         self.requests = 0
         self._read_stamp: tuple[float, int] | None = None
         self._headers: dict[str, list[str]] = {}  # each tab's header row as last read
+        self._read_tabs: dict[str, tuple[SheetEntry, list[str]]] = {}  # entity -> its tab and header as last read
+        self._cache = HeaderCache(None)
 
     @classmethod
     def open(cls, setup: BackendSetup) -> XlsxBackend:
         """The workbook at ``path`` (default ``clinic.xlsx``); backups go in the data folder."""
         path = setup.path(str(setup.settings.get("path", DEFAULT_WORKBOOK)))
-        return cls(path, backup_dir=setup.data_dir / "backups", keep_backups=setup.keep_backups, root=setup.root)
+        return cls(
+            path,
+            backup_dir=setup.data_dir / "backups",
+            keep_backups=setup.keep_backups,
+            root=setup.root,
+            cache_file=setup.data_dir / "workbook-tabs.json",
+        )
 
     # reading -----------------------------------------------------------------
 
@@ -121,49 +137,55 @@ class XlsxBackend(Backend):
         )
 
     def read(self, specs: list[TableSpec]) -> dict[str, SheetTable | None]:
+        """Every tab asked for, each parsed only when the sync needs its rows.
+
+        Only the zip's directory and the workbook part are read here. A tab whose fingerprint
+        (see :mod:`.tab_cache`) has a header kept is not parsed: its rows are parsed when first
+        asked for (and only while the file still has those bytes, see :class:`_Book`), so a tab
+        the sync skips (unchanged since the last sync, and the store too) costs no parsing at all.
+        """
         if not self.path.exists():
             raise WorkbookMissing(self.missing_message())
         stat_now = self.path.stat()
         self._read_stamp = (stat_now.st_mtime, stat_now.st_size)
         self.requests += 1
-        try:
-            book = CalamineWorkbook.from_path(str(self.path))
-        except Exception as exc:  # calamine raises its own error types per format problem
-            raise BackendError(f"Cannot read {self.path.name}: {exc}") from None
-        names = {normalize_header(n): n for n in book.sheet_names}
-        parts = self._sheet_parts()
+        package, entries = _listing(str(self.path))  # the zip's directory and workbook part only
+        book = _Book(self.path, self.backup_dir)
+        headers = self._cache = HeaderCache(self.cache_file)
         out: dict[str, SheetTable | None] = {}
-        self._headers = {}
+        self._headers, self._read_tabs = {}, {}
         for spec in specs:
-            name = names.get(normalize_header(spec.title))
-            if name is None:
-                out[spec.entity] = None
-                continue
-            try:
-                grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception as exc:  # calamine raises its own error types per damaged part
-                raise BackendError(
-                    f"Cannot read the tab '{name}' of {self.path.name}: it is damaged ({exc}); restore the last "
-                    f"backup from {self.backup_dir} or save the workbook again from Excel or LibreOffice"
-                ) from None
-            header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
+            entry, key = entries.get(normalize_header(spec.title), (None, None))
+            header = headers.get(key) if key is not None else None
+            if header is None or entry is None:
+                found = book.parse(spec.title, key)
+                if found is None:
+                    out[spec.entity] = None
+                    continue
+                name, grid = found
+                header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
+                if key is not None:
+                    headers.put(key, header)
+                make_rows = functools.partial(_rows, grid, len(header))
+                # parsed now, so looked at now: the bytes read are then not kept for the rest of the sync
+                uncached = _uncached(package, entry.part if entry is not None else None)
+                find_uncached = functools.partial(frozenset, uncached)
+            else:
+                name = entry.title
+                make_rows = functools.partial(_parsed_rows, book, name, key, len(header))
+                find_uncached = functools.partial(_uncached, package, entry.part)
             self._headers[normalize_header(name)] = header
-            out[spec.entity] = table = SheetTable(
+            if entry is not None and key is not None:
+                self._read_tabs[spec.entity] = (entry, header)
+            out[spec.entity] = SheetTable(
                 title=name,
                 header=header,
-                make_rows=functools.partial(_rows, grid, len(header)),
-                digest=_digest(grid),
+                make_rows=make_rows,
+                digest=key,
+                find_uncached=find_uncached,
             )
-            if normalize_header(name) in parts:
-                table.uncached = uncached_formulas(self.path, parts[normalize_header(name)])
+        headers.save()
         return out
-
-    def _sheet_parts(self) -> dict[str, str]:
-        """Each tab's worksheet part in the zip, to look for formulas without a computed value."""
-        try:
-            return {normalize_header(e.title): e.part for e in Package(str(self.path)).sheets()}
-        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
-            return {}
 
     def store_mark(self) -> str | None:
         """The store identity in the workbook's hidden defined name (see :mod:`.store_mark`)."""
@@ -210,7 +232,28 @@ class XlsxBackend(Backend):
                 result.appended_refs[tw.spec.entity] = refs
         if editor.changed or not exists:
             self._save(package)
+            if exists:
+                result.digests = self._untouched_digests(package.changed())
+        self._read_tabs = {}  # a write consumes the read: what a further write left alone is not known
         return result
+
+    def _untouched_digests(self, rewritten: set[str]) -> dict[str, str]:
+        """The new fingerprint of each tab read whose part the write left as it was.
+
+        Its cells are what was read: the writer only adds to the shared parts (a style is
+        appended, never changed; shared strings are not written), so only the bytes its
+        fingerprint covers changed. Their header is kept under the new fingerprint, and the
+        sync keeps skipping them while nobody touches them.
+        """
+        _, entries = _listing(str(self.path))  # the zip's directory and workbook part only
+        out = {}
+        for entity, (entry, header) in self._read_tabs.items():
+            found = entries.get(normalize_header(entry.title))
+            if found is not None and found[0] == entry and entry.part not in rewritten:
+                out[entity] = found[1]
+                self._cache.put(found[1], header)
+        self._cache.save()
+        return out
 
     def _open(self) -> Package:
         try:
@@ -299,13 +342,65 @@ def _key_path(path: Path, root: Path | None) -> str:
     return str(full)
 
 
-def _digest(grid: list[list[Any]]) -> str:
-    """The md5 of ``repr(grid)``, fed a row at a time: the whole sheet's text is never built at once."""
-    digest = hashlib.md5(b"[", usedforsecurity=False)
-    for i, row in enumerate(grid):
-        digest.update(repr(row).encode("utf-8") if i == 0 else b", " + repr(row).encode("utf-8"))
-    digest.update(b"]")
-    return digest.hexdigest()
+class _Book:
+    """python-calamine's view of the workbook, opened only when a tab must be parsed.
+
+    A tab is parsed from the file as it is then, so each parse checks afterwards that the
+    tab's fingerprint is still the one the read listed: a workbook saved again in between
+    stops the sync, which changes nothing, and the next sync reads it whole.
+    """
+
+    def __init__(self, path: Path, backup_dir: Path) -> None:
+        self._path = path
+        self._backup_dir = backup_dir
+        self._book: CalamineWorkbook | None = None
+
+    def parse(self, title: str, key: str | None) -> tuple[str, list[list[Any]]] | None:
+        """The tab's name as the workbook spells it and its cells; None when there is no such tab."""
+        if self._book is None:
+            try:
+                self._book = CalamineWorkbook.from_path(str(self._path))
+            except Exception as exc:  # calamine raises its own error types per format problem
+                raise BackendError(f"Cannot read {self._path.name}: {exc}") from None
+        names = {normalize_header(n): n for n in self._book.sheet_names}
+        name = names.get(normalize_header(title))
+        if name is None:
+            return None
+        try:
+            grid = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types per damaged part
+            raise BackendError(
+                f"Cannot read the tab '{name}' of {self._path.name}: it is damaged ({exc}); restore the last "
+                f"backup from {self._backup_dir} or save the workbook again from Excel or LibreOffice"
+            ) from None
+        if key is not None and _listing(str(self._path))[1].get(normalize_header(title), (None, None))[1] != key:
+            raise BackendBusy(f"{self._path.name} changed while syncing; the next sync picks up both.")
+        return name, grid
+
+
+def _listing(path: str) -> tuple[Package | None, dict[str, tuple[SheetEntry, str]]]:
+    """The package, and each worksheet's entry and fingerprint by normalized title, from the
+    workbook's own listing. A workbook that cannot be listed so is parsed by python-calamine
+    alone, which says what is wrong with it; its tabs then have no fingerprint."""
+    try:
+        package = Package(path)
+        return package, {normalize_header(e.title): (e, fingerprint(package, e)) for e in package.sheets()}
+    except Exception:  # a damaged zip or part fails in the zip module or the XML parser, each its own way
+        return None, {}
+
+
+def _uncached(package: Package | None, part: str | None) -> frozenset[tuple[int, int]]:
+    if package is None or part is None:
+        return frozenset()
+    try:
+        return uncached_formulas(functools.partial(package.zip.open, part))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return frozenset()
+
+
+def _parsed_rows(book: _Book, name: str, key: str, width: int) -> list[SheetRow]:
+    found = book.parse(name, key)
+    return _rows(found[1], width) if found is not None else []
 
 
 def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:

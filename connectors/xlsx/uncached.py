@@ -9,47 +9,60 @@ cell. This finds those cells in a worksheet part, so the sync can report them in
 from __future__ import annotations
 
 import re
-import zipfile
-from pathlib import Path
+from collections.abc import Callable
 from typing import IO
 from xml.etree.ElementTree import iterparse
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA = re.compile(rb"<(\w+:)?f[ >/]")
+_ROOT = re.compile(rb"<(\w+:)?worksheet[ >]")
+_CHUNK = 1 << 20
+_OVERLAP = 64  # longer than any formula element's start, ``<prefix:f `` included
 
 
-def uncached_formulas(path: Path, part: str) -> frozenset[tuple[int, int]]:
-    """(row number, column index from 0) of each cell in the part with a formula and no value.
+def uncached_formulas(open_part: Callable[[], IO[bytes]]) -> frozenset[tuple[int, int]]:
+    """(row number, column index from 0) of each cell of a worksheet part with a formula and no value.
 
-    The part is read as a stream, never whole: a 100,000-row sheet's XML is larger than its rows.
+    ``open_part`` opens the part as a stream each time it is called: a large part is read a
+    chunk at a time, never held whole beside the sheet already parsed from it.
     """
-    with zipfile.ZipFile(path) as book:
-        with book.open(part) as data:
-            if not _has_formula(data):
-                return frozenset()
-        found: set[tuple[int, int]] = set()
-        with book.open(part) as data:
-            for _, elem in iterparse(data):
-                if _local(elem.tag) != "c":
-                    continue
-                children = {_local(child.tag): child for child in elem}
-                value = children.get("v")
-                empty = value is None or not (value.text or "")
-                if "f" in children and empty and elem.get("t") != "str":  # "str": the formula computed ""
-                    match = _REF.fullmatch(elem.get("r") or "")
-                    if match:
-                        found.add((int(match.group(2)), _column(match.group(1))))
-                elem.clear()
+    with open_part() as stream:
+        if not _has_formula(stream):
+            return frozenset()
+    found: set[tuple[int, int]] = set()
+    with open_part() as stream:
+        for _, elem in iterparse(stream):
+            if _local(elem.tag) != "c":
+                continue
+            children = {_local(child.tag): child for child in elem}
+            value = children.get("v")
+            empty = value is None or not (value.text or "")
+            if "f" in children and empty and elem.get("t") != "str":  # "str": the formula computed ""
+                match = _REF.fullmatch(elem.get("r") or "")
+                if match:
+                    found.add((int(match.group(2)), _column(match.group(1))))
+            elem.clear()
     return frozenset(found)
 
 
-def _has_formula(data: IO[bytes]) -> bool:
-    """Whether the part holds a formula element, read a megabyte at a time."""
-    tail = b""
-    while chunk := data.read(1 << 20):
-        if _FORMULA.search(tail + chunk):
-            return True
-        tail = chunk[-16:]  # a tag cut in two by the chunks' boundary is found in the next search
+def _has_formula(stream: IO[bytes]) -> bool:
+    """Whether the part has a formula element at all: a search for the rare ``<f`` (``<x:f`` in a part
+    whose elements carry a prefix), trying the pattern only where it is found; the pattern alone
+    stops at every ``<`` of a large part. Each chunk keeps the previous one's last bytes, so an
+    element split between two chunks is still found."""
+    buffer = stream.read(max(_CHUNK, 4096))  # the root element, whose prefix the needle takes, is in it
+    root = _ROOT.search(buffer, 0, 4096)
+    needle = b"<" + root.group(1) + b"f" if root is not None and root.group(1) else b"<f"
+    while buffer:
+        at = buffer.find(needle)
+        while at >= 0:
+            if _FORMULA.match(buffer, at):
+                return True
+            at = buffer.find(needle, at + len(needle))
+        more = stream.read(_CHUNK)
+        if not more:
+            return False
+        buffer = buffer[-_OVERLAP:] + more
     return False
 
 
