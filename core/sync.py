@@ -140,6 +140,7 @@ class Settled:
     due: bool  # the backend has something to do: cells, rows or a missing tab or column
     anchors: tuple[str, ...] = ()  # the ids of the tab's first rows as this sync leaves them (core/row_order.py)
     after_write: str | None = None  # its fingerprint once this sync's write is done, when the backend tells it
+    marker: int | None = None  # the store's marker for the entity as this sync's commit left it
 
     def digest_left(self) -> str | None:
         """The tab's fingerprint as this sync leaves it: as read when it was not written, else as the
@@ -265,6 +266,9 @@ class SyncEngine:
                         tx.sync.put_base(
                             self.key, plan.entity.name, list(plan.inbound.read_base), existing=plan.inbound.base
                         )
+                # The store as the write will show it: a change another process makes after this
+                # commit moves the marker past it, so the next sync does not skip the tab.
+                markers = {plan.entity.name: tx.marker(plan.entity.name) for plan, _ in decided if not plan.skipped}
                 trans.commit()
                 tx.scope.committed()
                 self.practice.store.after_bulk(conn, len(tx.written))
@@ -273,7 +277,9 @@ class SyncEngine:
                     trans.rollback()
                 raise
         exports = self._exports(decided)
-        settled = [_settled(plan, decision) for plan, decision in decided]
+        settled = [
+            replace(_settled(plan, decision), marker=markers.get(plan.entity.name)) for plan, decision in decided
+        ]
         for read in reads:
             if read.table is not None:
                 read.table.release()  # the sheet as read is not needed any more: give the writer the memory
@@ -618,7 +624,9 @@ class SyncEngine:
         digest = s.digest_left() if not er.errors else None
         last_row = s.read_extent + len(s.write.appends) - len(s.write.deletes)
         seen = {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row, "anchors": list(s.anchors)}
-        tx.sync.put_table_state(self.key, s.entity, digest, seen, marker=tx.marker(s.entity))
+        tx.sync.put_table_state(
+            self.key, s.entity, digest, seen, marker=s.marker if s.marker is not None else tx.marker(s.entity)
+        )
 
     # reporting ---------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import pytest
 from clinicops.connectors.base import BackendBusy
 from clinicops.connectors.xlsx import XlsxBackend
 from clinicops.core.practice import store_tx
-from clinicops.core.sync import table_spec
+from clinicops.core.sync import SyncEngine, table_spec
 
 from .conftest import Clinic
 from .workbook_parts import members, sheet_part
@@ -116,3 +116,22 @@ def test_a_tab_saved_again_between_the_read_and_its_parse_is_not_taken_for_what_
     with pytest.raises(BackendBusy, match="changed while syncing"):
         _ = table.rows
     assert clinic.sync().entities["patient"].updated == 1  # the next sync reads it whole
+
+
+def test_a_store_change_made_while_a_sync_writes_reaches_the_tab_on_the_next_sync(xlsx_clinic: Clinic) -> None:
+    """The tab's fingerprint is kept with the store as the sync's own commit left it: a change
+    another process saves between that commit and the write is not taken as already in the tab."""
+    clinic = xlsx_clinic
+    settled(clinic)
+    book = clinic.folder / "clinic.xlsx"
+    clinic.sheet.edit("Patients", 2, "City", "Salem")  # read and imported: nothing to write in the tab
+    rewrite_member(book, sheet_part(book, "Providers"), b">1234567893<", b">1234567890<")  # a note to write there
+
+    def another_process_saves() -> None:
+        with clinic.practice.view() as view:
+            view.save("patient", {**view.get("patient", "P000004"), "city": "Lowell"}, plugin="test")
+
+    report = SyncEngine(clinic.practice, clinic.backend(), fail_after_store_commit=another_process_saves).run()
+    assert report.wrote and report.entities["patient"].updated == 1
+    clinic.sync()
+    assert {r["MRN"]: r.get("City") for r in clinic.sheet.rows("Patients")}["P000004"] == "Lowell"
