@@ -18,7 +18,7 @@ from celery import Celery
 
 from clinicops.core import operations, runner
 from clinicops.core.errors import ClinicopsError
-from clinicops.core.fleet import serial
+from clinicops.core.fleet import quota, serial
 from clinicops.core.fleet.registry import Fleet
 from clinicops.core.fleet.settings import FleetSettings
 from clinicops.core.practice import Practice
@@ -90,7 +90,8 @@ def sync_practice(fleet: Fleet, name: str, queued_at: float | None) -> str:
     waits = [queued_at]
 
     def once() -> None:
-        _sync_once(fleet, name, folder, waits.pop() if waits else None)
+        with quota.serving(name):
+            _sync_once(fleet, name, folder, waits.pop() if waits else None)
 
     outcome = "synced" if serial.sync_while_wanted(fleet, name, once) else "coalesced"
     fleet.redis.hincrby(fleet.key("requests"), outcome)
@@ -126,7 +127,7 @@ def run_task(fleet: Fleet, name: str, job_id: str) -> str:
     folder = fleet.practices().get(name)
     if folder is None:
         return "removed"
-    with serial.practice_lock(fleet, name) as held:
+    with serial.practice_lock(fleet, name) as held, quota.serving(name):
         if not held:
             return "busy"
         practice = Practice.open(folder)
