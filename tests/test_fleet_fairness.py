@@ -153,3 +153,28 @@ def test_a_contended_quota_serves_the_waiting_practices_in_turn() -> None:
     while_small = granted[: last_small + 1]
     assert not any(a == b == "large" for a, b in itertools.pairwise(while_small)), granted
     assert while_small.count("large") <= 4, granted
+
+
+def test_a_plugin_task_for_a_practice_in_a_sync_gives_its_worker_back_at_once(tmp_path: Path) -> None:
+    """A practice's reminders fall due during its long sync: the task says it is busy at once (and
+    Celery retries it later) rather than holding a worker until the sync ends."""
+    import redis
+
+    from clinicops.core.fleet import serial
+    from clinicops.core.fleet.registry import Fleet
+    from clinicops.core.fleet.settings import from_environment
+    from clinicops.core.fleet.tasks import run_task
+
+    fleet = Fleet(from_environment(REDIS_URL, f"t{secrets.token_hex(4)}"))
+    (tmp_path / "maple").mkdir()
+    write_config(tmp_path / "maple")
+    name = fleet.add(tmp_path / "maple")
+    try:
+        with serial.practice_lock(fleet, name) as held:
+            assert held
+            started = time.monotonic()
+            assert run_task(fleet, name, "reminders") == "busy"
+            assert time.monotonic() - started < fleet.settings.lock_seconds / 10
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        client.delete(*client.scan_iter(f"{fleet.settings.prefix}:*"))

@@ -60,7 +60,7 @@ def make_app(settings: FleetSettings) -> Celery:
     @app.task(name="clinicops.task", bind=True, max_retries=None)
     def task(self: Any, name: str, job_id: str) -> str:
         outcome = run_task(Fleet(settings), name, job_id)
-        if outcome == "busy":  # the practice's lock stayed held (a long sync): try again after it
+        if outcome == "busy":  # the practice is in a sync: give the worker back, try again later
             raise self.retry(countdown=settings.lock_seconds)
         return outcome
 
@@ -127,7 +127,7 @@ def run_task(fleet: Fleet, name: str, job_id: str) -> str:
     folder = fleet.practices().get(name)
     if folder is None:
         return "removed"
-    with serial.practice_lock(fleet, name) as held, quota.serving(name):
+    with serial.practice_lock(fleet, name, wait=False) as held, quota.serving(name):
         if not held:
             return "busy"
         practice = Practice.open(folder)
