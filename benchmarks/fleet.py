@@ -17,12 +17,14 @@ against the account's 60 a minute (the one service account is also its project's
 user, so the project's 300 never binds first), and the busiest Airtable base's requests
 per minute against its 300 (5 a second), with its busiest second; 429s received (goal 0);
 and the quota-imposed floor of the run's time (the Sheets requests at 60 a minute, the
-busiest base's at 5 a second) as a share of the time taken (goal >= 90% once quota-bound).
+busiest base's at 5 a second) as a share of the time taken (goal >= 90% once quota-bound),
+and, over the span in which the Sheets practices were synced, the share of the account's
+quota the fleet used (how close it came to the ceiling while that quota bound it).
 ``--kill-every S`` adds a run with two workers where one is killed (SIGKILL) every S
 seconds and replaced, then checks every practice converged with no record lost: the store
 holds exactly the rows the practice was made with, and another sync changes nothing.
 
-    python benchmarks/fleet.py [--practices 200] [--scale 1] [--workers 1 2 4] [--kill-every 30]
+    python benchmarks/fleet.py [--practices 200] [--scale 1] [--workers 1 2 4] [--kill-every 30] [--kill-first]
 
 Prints a table, then one JSON object with every figure as the last line. Needs the fleet
 extras and Redis (``CLINICOPS_REDIS_URL`` or ``--redis``).
@@ -207,7 +209,9 @@ def run(
         "CLINICOPS_FLEET": name,
         "CLINICOPS_REDIS_URL": args.redis,
         "CLINICOPS_FLEET_LOCK_SECONDS": "10",
-        "CLINICOPS_FLEET_VISIBILITY_SECONDS": "20",
+        # Longer than the longest sync here (a 20k-row workbook, a 1k-record base at 5 a second),
+        # or Redis would deliver a running sync's task again; a killed worker's task comes back after it.
+        "CLINICOPS_FLEET_VISIBILITY_SECONDS": str(args.visibility),
     }
     fleet = Fleet(from_environment(args.redis, name))
     app = make_app(fleet.settings)
@@ -269,6 +273,10 @@ def figures(
     # The busiest base's own pace, over the time it was being synced (its quota is per base).
     busiest = max(per_base, key=lambda b: per_base[b], default=None)
     floor = max(max(kinds.values(), default=0) / SHEETS_PER_USER * 60, max(per_base.values(), default=0) / 5)
+    # While the Sheets practices were being synced (first to last Sheets request), the share of
+    # the account's quota the busier kind used: the fleet's pace against the ceiling the quota sets.
+    stamps = [r.time for r in sheets if r.status != 429]
+    sheets_span = max(stamps) - min(stamps) if len(stamps) > 1 else 0.0
     minutes = elapsed / 60
     return {
         "workers": workers,
@@ -281,6 +289,10 @@ def figures(
         "sheets_reads_per_minute": round(kinds["read"] / minutes, 1),
         "sheets_writes_per_minute": round(kinds["write"] / minutes, 1),
         "sheets_quota_per_minute": SHEETS_PER_USER,
+        "sheets_span_s": round(sheets_span, 1),
+        "sheets_quota_use": round(max(kinds.values(), default=0) / (sheets_span / 60 * SHEETS_PER_USER), 3)
+        if sheets_span
+        else None,
         "sheets_project_quota_per_minute": SHEETS_PER_PROJECT,
         "airtable_requests": sum(per_base.values()),
         "airtable_busiest_base_requests": per_base[busiest] if busiest else 0,
@@ -315,13 +327,17 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05, help="row counts as a share of the issue's sizes")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--kill-every", type=float, default=30.0, help="0: no run with killed workers")
-    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--kill-first", action="store_true", help="the run with killed workers before the others")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds a run may take before it is cut")
+    parser.add_argument("--visibility", type=float, default=90.0, help="seconds before a task is delivered again")
     parser.add_argument("--redis", default=os.environ.get("CLINICOPS_REDIS_URL", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     clocks = [SetupOrRealTime(), SetupOrRealTime()]
     with SheetsEmulator(clock=clocks[0]) as sheets, AirtableEmulator(clock=clocks[1], tokens=TOKENS) as air:
         emus = {"sheets": sheets, "airtable": air}
-        plan = [(w, 0.0) for w in args.workers] + ([(2, args.kill_every)] if args.kill_every else [])
+        plan = [(w, 0.0) for w in args.workers]
+        killing = [(2, args.kill_every)] if args.kill_every else []
+        plan = killing + plan if args.kill_first else plan + killing
         results = []
         for workers, kill_every in plan:
             results.append(run(args, workers, emus, clocks, kill_every=kill_every))
@@ -339,6 +355,7 @@ def main() -> None:
         "air max/s",
         "429s",
         "floor share",
+        "sheets quota use",
         "kills",
         "converged",
     ]
@@ -360,6 +377,7 @@ def main() -> None:
                     f"{r['airtable_busiest_base_second']}/5",
                     r["http_429"],
                     r["quota_floor_share"],
+                    r["sheets_quota_use"],
                     r["kills"],
                     r.get("converged", "-"),
                 )
