@@ -53,9 +53,12 @@ def make_app(settings: FleetSettings) -> Celery:
         worker_hijack_root_logger=False,
     )
 
-    @app.task(name="clinicops.sync")
-    def sync(name: str, queued_at: float | None = None) -> str:
-        return sync_practice(Fleet(settings), name, queued_at)
+    @app.task(name="clinicops.sync", bind=True, max_retries=None)
+    def sync(self: Any, name: str, queued_at: float | None = None, watching: bool = False) -> str:
+        outcome = sync_practice(Fleet(settings), name, queued_at, watching)
+        if outcome == "watching":  # the lock is held: look again once a dead holder's lock would have lapsed
+            raise self.retry(countdown=settings.lock_seconds, kwargs={"watching": True})
+        return outcome
 
     @app.task(name="clinicops.task", bind=True, max_retries=None)
     def task(self: Any, name: str, job_id: str) -> str:
@@ -81,11 +84,15 @@ def enqueue_sync(fleet: Fleet, app: Celery, name: str) -> bool:
     return True
 
 
-def sync_practice(fleet: Fleet, name: str, queued_at: float | None) -> str:
-    fleet.redis.delete(fleet.key("queued", name))
-    serial.want(fleet, name)
+def sync_practice(fleet: Fleet, name: str, queued_at: float | None, watching: bool = False) -> str:
+    """Sync ``name`` as often as asked (see :mod:`.serial`); ``watching`` is a request looking
+    again, which asks for no sync of its own."""
+    if not watching:
+        fleet.redis.delete(fleet.key("queued", name))
+        serial.want(fleet, name)
     folder = fleet.practices().get(name)
     if folder is None:
+        serial.unwatch(fleet, name)
         return "removed"
     waits = [queued_at]
 
@@ -93,7 +100,12 @@ def sync_practice(fleet: Fleet, name: str, queued_at: float | None) -> str:
         with quota.serving(name):
             _sync_once(fleet, name, folder, waits.pop() if waits else None)
 
-    outcome = "synced" if serial.sync_while_wanted(fleet, name, once) else "coalesced"
+    ran = serial.sync_while_wanted(fleet, name, once)
+    if ran is None and serial.watch(fleet, name, watching):
+        return "watching"
+    if watching:
+        serial.unwatch(fleet, name)
+    outcome = "synced" if ran else "coalesced"
     fleet.redis.hincrby(fleet.key("requests"), outcome)
     return outcome
 
