@@ -13,6 +13,7 @@ CLINICOPS_QUOTA_SHEETS_READ      300/minute      Google Cloud project, reads
 CLINICOPS_QUOTA_SHEETS_WRITE     300/minute      Google Cloud project, writes
 CLINICOPS_QUOTA_SHEETS_USER      60/minute       service account, reads and writes apart
 CLINICOPS_QUOTA_AIRTABLE_BASE    5/second        Airtable base
+CLINICOPS_QUOTA_AIRTABLE_MARGIN  0.02            seconds added to each of a base's slots
 ===============================  ==============  ======================================
 
 A request waits for the most specific quota first (the account's, then the project's), so
