@@ -274,7 +274,8 @@ def figures(
     busiest = max(per_base, key=lambda b: per_base[b], default=None)
     floor = max(max(kinds.values(), default=0) / SHEETS_PER_USER * 60, max(per_base.values(), default=0) / 5)
     # While the Sheets practices were being synced (first to last Sheets request), the share of
-    # the account's quota the busier kind used: the fleet's pace against the ceiling the quota sets.
+    # the account's quota the busier kind used: the fleet's pace against the ceiling the quota sets,
+    # which over a span of T seconds is a full minute's worth at once and the rate after it.
     stamps = [r.time for r in sheets if r.status != 429]
     sheets_span = max(stamps) - min(stamps) if len(stamps) > 1 else 0.0
     minutes = elapsed / 60
@@ -290,7 +291,7 @@ def figures(
         "sheets_writes_per_minute": round(kinds["write"] / minutes, 1),
         "sheets_quota_per_minute": SHEETS_PER_USER,
         "sheets_span_s": round(sheets_span, 1),
-        "sheets_quota_use": round(max(kinds.values(), default=0) / (sheets_span / 60 * SHEETS_PER_USER), 3)
+        "sheets_quota_use": round(max(kinds.values(), default=0) / ((sheets_span / 60 + 1) * SHEETS_PER_USER), 3)
         if sheets_span
         else None,
         "sheets_project_quota_per_minute": SHEETS_PER_PROJECT,
