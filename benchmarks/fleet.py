@@ -18,8 +18,9 @@ user, so the project's 300 never binds first), and the busiest Airtable base's r
 per minute against its 300 (5 a second), with its busiest second; 429s received (goal 0);
 and the quota-imposed floor of the run's time (the Sheets requests at 60 a minute, the
 busiest base's at 5 a second) as a share of the time taken (goal >= 90% once quota-bound),
-and, over the span in which the Sheets practices were synced, the share of the account's
-quota the fleet used (how close it came to the ceiling while that quota bound it).
+and the least time the account's quota allows the Sheets requests (in a moving minute, request
+i + 60 comes a minute after request i) over the time they took, first to last: how close the
+fleet came to the ceiling while that quota bound it.
 ``--kill-every S`` adds a run with two workers where one is killed (SIGKILL) every S
 seconds and replaced, then checks every practice converged with no record lost: the store
 holds exactly the rows the practice was made with, and another sync changes nothing.
@@ -273,9 +274,9 @@ def figures(
     # The busiest base's own pace, over the time it was being synced (its quota is per base).
     busiest = max(per_base, key=lambda b: per_base[b], default=None)
     floor = max(max(kinds.values(), default=0) / SHEETS_PER_USER * 60, max(per_base.values(), default=0) / 5)
-    # While the Sheets practices were being synced (first to last Sheets request), the share of
-    # the account's quota the busier kind used: the fleet's pace against the ceiling the quota sets,
-    # which over a span of T seconds is a full minute's worth at once and the rate after it.
+    # How close the Sheets requests came to the ceiling the account's quota sets: in a moving
+    # minute, request i + 60 comes at least a minute after request i, so n requests span at least
+    # (n - 1) // 60 minutes; that floor over the span they took (first to last request).
     stamps = [r.time for r in sheets if r.status != 429]
     sheets_span = max(stamps) - min(stamps) if len(stamps) > 1 else 0.0
     minutes = elapsed / 60
@@ -291,7 +292,7 @@ def figures(
         "sheets_writes_per_minute": round(kinds["write"] / minutes, 1),
         "sheets_quota_per_minute": SHEETS_PER_USER,
         "sheets_span_s": round(sheets_span, 1),
-        "sheets_quota_use": round(max(kinds.values(), default=0) / ((sheets_span / 60 + 1) * SHEETS_PER_USER), 3)
+        "sheets_quota_use": round((max(kinds.values(), default=1) - 1) // SHEETS_PER_USER * 60 / sheets_span, 3)
         if sheets_span
         else None,
         "sheets_project_quota_per_minute": SHEETS_PER_PROJECT,
