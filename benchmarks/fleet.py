@@ -12,15 +12,20 @@ While practices are being made, the emulators' clocks jump a minute per request,
 up spends no quota; the runs are in real time.
 
 Figures per worker count: syncs completed per minute; queue wait p50/p95 (enqueue to the
-sync's start); requests per minute to Sheets (reads, writes) against the per-user quota
-and the busiest second of any Airtable base against its 5/s; 429s received (goal 0); and
-the quota-imposed floor of the run's time (the Sheets requests at 60 a minute, the busiest
-base's at 5 a second) as a share of the time taken (goal >= 90% once quota-bound).
+sync's start); requests per minute per quota against the quota: Sheets reads and writes
+against the account's 60 a minute (the one service account is also its project's only
+user, so the project's 300 never binds first), and the busiest Airtable base's requests
+per minute against its 300 (5 a second), with its busiest second; 429s received (goal 0);
+and the quota-imposed floor of the run's time (the Sheets requests at 60 a minute, the
+busiest base's at 5 a second) as a share of the time taken (goal >= 90% once quota-bound),
+and the least time the account's quota allows the Sheets requests (in a moving minute, request
+i + 60 comes a minute after request i) over the time they took, first to last: how close the
+fleet came to the ceiling while that quota bound it.
 ``--kill-every S`` adds a run with two workers where one is killed (SIGKILL) every S
-seconds and replaced, then checks every practice converged: every row has an id, the store
-holds each once, and another sync changes nothing.
+seconds and replaced, then checks every practice converged with no record lost: the store
+holds exactly the rows the practice was made with, and another sync changes nothing.
 
-    python benchmarks/fleet.py [--practices 200] [--scale 1] [--workers 1 2 4] [--kill-every 30]
+    python benchmarks/fleet.py [--practices 200] [--scale 1] [--workers 1 2 4] [--kill-every 30] [--kill-first]
 
 Prints a table, then one JSON object with every figure as the last line. Needs the fleet
 extras and Redis (``CLINICOPS_REDIS_URL`` or ``--redis``).
@@ -60,6 +65,8 @@ from clinicops.core.practice import Practice
 TOKENS = [f"patFleetBenchmark{i}" for i in range(5)]
 EXE = str(Path(sys.executable).parent / "clinicops")
 SHEETS_PER_USER = 60
+SHEETS_PER_PROJECT = 300
+AIRTABLE_PER_BASE_MINUTE = 300
 
 
 class SetupOrRealTime:
@@ -154,22 +161,25 @@ def xlsx_practice(folder: Path, n: int) -> None:
     book.save(folder / "clinic.xlsx")
 
 
-def make_practices(root: Path, args: argparse.Namespace, emus: dict[str, Any], clocks: list[Any]) -> list[Path]:
+def make_practices(root: Path, args: argparse.Namespace, emus: dict[str, Any], clocks: list[Any]) -> dict[Path, int]:
+    """The practices' folders, each with how many patients it was made with."""
     for clock in clocks:
         clock.setup()
     n_air = round(args.practices * 0.2)
     n_xlsx = max(1, round(args.practices * 0.05))
     n_sheets = args.practices - n_air - n_xlsx
-    made = []
+    made = {}
     for i in range(args.practices):
         folder = root / f"p{i:03d}"
         if i < n_sheets:
-            sheets_practice(folder, emus["sheets"], max(1, round(2000 * args.scale)))
+            made[folder] = max(1, round(2000 * args.scale))
+            sheets_practice(folder, emus["sheets"], made[folder])
         elif i < n_sheets + n_air:
-            airtable_practice(folder, emus["airtable"], clocks[1], max(1, round(1000 * args.scale)), i)
+            made[folder] = max(1, round(1000 * args.scale))
+            airtable_practice(folder, emus["airtable"], clocks[1], made[folder], i)
         else:
-            xlsx_practice(folder, max(1, round(20000 * args.scale)))
-        made.append(folder)
+            made[folder] = max(1, round(20000 * args.scale))
+            xlsx_practice(folder, made[folder])
     return made
 
 
@@ -192,6 +202,7 @@ def run(
     args: argparse.Namespace, workers: int, emus: dict[str, Any], clocks: list[Any], kill_every: float = 0
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="clinicops-fleet-bench-"))
+    setup_started = time.monotonic()
     folders = make_practices(root, args, emus, clocks)
     name = f"bench{secrets.token_hex(3)}"
     env = {
@@ -199,11 +210,14 @@ def run(
         "CLINICOPS_FLEET": name,
         "CLINICOPS_REDIS_URL": args.redis,
         "CLINICOPS_FLEET_LOCK_SECONDS": "10",
-        "CLINICOPS_FLEET_VISIBILITY_SECONDS": "20",
+        # Longer than the longest sync here (a 20k-row workbook, a 1k-record base at 5 a second),
+        # or Redis would deliver a running sync's task again; a killed worker's task comes back after it.
+        "CLINICOPS_FLEET_VISIBILITY_SECONDS": str(args.visibility),
     }
     fleet = Fleet(from_environment(args.redis, name))
     app = make_app(fleet.settings)
     names = [fleet.add(f) for f in folders]
+    made_at = time.monotonic()
     marks = {k: len(e.requests) for k, e in emus.items()}
     for clock in clocks:
         clock.run()
@@ -211,9 +225,14 @@ def run(
     started = time.monotonic()
     for n in names:
         enqueue_sync(fleet, app, n)
-    kills, last_kill = 0, started
+    kills, last_kill, last_note = 0, started, started
     while not all(fleet.status(n).get("result") for n in names):
         time.sleep(0.5)
+        if time.monotonic() - last_note >= 60:
+            done = sum(1 for n in names if fleet.status(n).get("result"))
+            took = time.monotonic() - started
+            print(f"  {workers} workers: {done}/{len(names)} synced after {took:.0f} s", file=sys.stderr)
+            last_note = time.monotonic()
         if kill_every and time.monotonic() - last_kill >= kill_every:
             stop([procs[0]], signal.SIGKILL)
             procs[0] = start_worker(env, root, len(procs) + kills)
@@ -226,6 +245,7 @@ def run(
         clock.setup()
     out = figures(fleet, names, emus, marks, elapsed, workers)
     out["kills"] = kills
+    out["setup_seconds"] = round(made_at - setup_started, 1)
     if kill_every:
         out["converged"] = converged(folders)
     fleet.redis.delete(*fleet.redis.keys(f"{fleet.settings.prefix}:*"), fleet.settings.queue)
@@ -245,8 +265,20 @@ def figures(
     for r in air:
         if r.base_id:
             per_second[(r.base_id, int(r.time))] += 1
-    per_base = Counter(key[0] for key in per_second.elements())
+    per_base = Counter(r.base_id for r in air if r.base_id)
+    times: dict[str, list[float]] = {}
+    for r in air:
+        if r.base_id:
+            times.setdefault(r.base_id, []).append(r.time)
+    spans = {b: max(t) - min(t) for b, t in times.items()}
+    # The busiest base's own pace, over the time it was being synced (its quota is per base).
+    busiest = max(per_base, key=lambda b: per_base[b], default=None)
     floor = max(max(kinds.values(), default=0) / SHEETS_PER_USER * 60, max(per_base.values(), default=0) / 5)
+    # How close the Sheets requests came to the ceiling the account's quota sets: in a moving
+    # minute, request i + 60 comes at least a minute after request i, so n requests span at least
+    # (n - 1) // 60 minutes; that floor over the span they took (first to last request).
+    stamps = [r.time for r in sheets if r.status != 429]
+    sheets_span = max(stamps) - min(stamps) if len(stamps) > 1 else 0.0
     minutes = elapsed / 60
     return {
         "workers": workers,
@@ -259,18 +291,33 @@ def figures(
         "sheets_reads_per_minute": round(kinds["read"] / minutes, 1),
         "sheets_writes_per_minute": round(kinds["write"] / minutes, 1),
         "sheets_quota_per_minute": SHEETS_PER_USER,
+        "sheets_span_s": round(sheets_span, 1),
+        "sheets_quota_use": round((max(kinds.values(), default=1) - 1) // SHEETS_PER_USER * 60 / sheets_span, 3)
+        if sheets_span
+        else None,
+        "sheets_project_quota_per_minute": SHEETS_PER_PROJECT,
+        "airtable_requests": sum(per_base.values()),
+        "airtable_busiest_base_requests": per_base[busiest] if busiest else 0,
+        "airtable_busiest_base_per_minute": round(per_base[busiest] / max(spans[busiest], 1.0) * 60, 1)
+        if busiest
+        else 0.0,
+        "airtable_quota_per_base_minute": AIRTABLE_PER_BASE_MINUTE,
         "airtable_busiest_base_second": max(per_second.values(), default=0),
         "http_429": sum(1 for r in [*sheets, *air] if r.status == 429),
         "quota_floor_share": round(floor / elapsed, 3) if elapsed else None,
     }
 
 
-def converged(folders: list[Path]) -> bool:
-    for folder in folders:
+def converged(folders: dict[Path, int]) -> bool:
+    """Every practice's store holds exactly the patients it was made with, and a sync changes nothing."""
+    for folder, patients in folders.items():
         practice = Practice.open(folder)
         try:
             if operations.sync(practice).total_changes != 0:
                 return False
+            with practice.view() as view:
+                if view.count("patient") != patients:
+                    return False
         finally:
             practice.close()
     return True
@@ -282,15 +329,21 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05, help="row counts as a share of the issue's sizes")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--kill-every", type=float, default=30.0, help="0: no run with killed workers")
-    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--kill-first", action="store_true", help="the run with killed workers before the others")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds a run may take before it is cut")
+    parser.add_argument("--visibility", type=float, default=90.0, help="seconds before a task is delivered again")
     parser.add_argument("--redis", default=os.environ.get("CLINICOPS_REDIS_URL", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     clocks = [SetupOrRealTime(), SetupOrRealTime()]
     with SheetsEmulator(clock=clocks[0]) as sheets, AirtableEmulator(clock=clocks[1], tokens=TOKENS) as air:
         emus = {"sheets": sheets, "airtable": air}
-        results = [run(args, w, emus, clocks) for w in args.workers]
-        if args.kill_every:
-            results.append(run(args, 2, emus, clocks, kill_every=args.kill_every))
+        plan = [(w, 0.0) for w in args.workers]
+        killing = [(2, args.kill_every)] if args.kill_every else []
+        plan = killing + plan if args.kill_first else plan + killing
+        results = []
+        for workers, kill_every in plan:
+            results.append(run(args, workers, emus, clocks, kill_every=kill_every))
+            print(f"  run: {json.dumps(results[-1])}", file=sys.stderr)  # a long run's figures so far
     head = [
         "workers",
         "ok",
@@ -300,10 +353,13 @@ def main() -> None:
         "wait p95",
         "reads/min",
         "writes/min",
+        "air base/min",
         "air max/s",
         "429s",
         "floor share",
+        "sheets quota use",
         "kills",
+        "converged",
     ]
     print(" | ".join(head))
     for r in results:
@@ -319,10 +375,13 @@ def main() -> None:
                     r["queue_wait_p95_s"],
                     f"{r['sheets_reads_per_minute']}/{SHEETS_PER_USER}",
                     f"{r['sheets_writes_per_minute']}/{SHEETS_PER_USER}",
+                    f"{r['airtable_busiest_base_per_minute']}/{AIRTABLE_PER_BASE_MINUTE}",
                     f"{r['airtable_busiest_base_second']}/5",
                     r["http_429"],
                     r["quota_floor_share"],
+                    r["sheets_quota_use"],
                     r["kills"],
+                    r.get("converged", "-"),
                 )
             )
         )

@@ -49,13 +49,14 @@ PARSE_CONFIG = config_module.parse_config
 
 
 @pytest.fixture(autouse=True)
-def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], str] | None]:
     """With ``CLINICOPS_TEST_STORE_URL`` (``postgresql+psycopg://postgres@127.0.0.1/test``) every
     practice a test opens keeps its store in that database, in a schema of its own made for
-    the test and dropped after it; without it, each keeps the usual SQLite file."""
+    the test and dropped after it (yielded: the schema of a practice's folder); without it,
+    each keeps the usual SQLite file."""
     url = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
     if not url:
-        yield
+        yield None
         return
     from . import pg_stores
 
@@ -70,7 +71,18 @@ def store_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
             return parsed
 
         monkeypatch.setattr(config_module, "parse_config", parse_config)
-        yield
+        yield schema_for
+
+
+@pytest.fixture
+def pinned_store(store_url_from_environment: Callable[[Path], str] | None) -> Callable[[Path], str]:
+    """The ``[store]`` section that keeps a practice where this test keeps it, written into its
+    practice.toml for another process (``clinicops run``) to follow: empty on SQLite."""
+    schema_for = store_url_from_environment
+    if schema_for is None:
+        return lambda folder: ""
+    url = os.environ["CLINICOPS_TEST_STORE_URL"]
+    return lambda folder: f'\n[store]\nurl = "{url}"\nschema = "{schema_for(folder)}"\n'
 
 
 # The access log's off-site export reminder has its own tests; elsewhere it would be one

@@ -172,6 +172,28 @@ def test_a_worker_killed_mid_sync_has_its_task_delivered_again_and_the_practice_
     converged(clinic, len(PATIENTS) + 3000)
 
 
+def test_a_sync_asked_for_while_a_dead_workers_lock_lingers_runs_once_the_lock_lapses(
+    procs: FleetProcesses, make_practice: Callable[..., Clinic]
+) -> None:
+    """The request finds the lock held and gives its worker back, but looks again a lock's lapse
+    later and syncs: the practice does not wait for the dead worker's task to come back."""
+    from clinicops.core.fleet.tasks import enqueue_sync
+
+    procs.env["CLINICOPS_FLEET_VISIBILITY_SECONDS"] = "600"  # the dead worker's task comes back only after the test
+    clinic = make_practice("orphaned", more_patients=3000)
+    fleet, app = fleet_of(procs), app_of(procs)
+    fleet.add(clinic.folder)
+    first = procs.worker()
+    assert enqueue_sync(fleet, app, "orphaned")
+    wait_for(lambda: stored_patients(clinic) > 0, 60, procs.log_text, every=0.02)
+    procs.kill(first)
+    procs.worker()
+    assert enqueue_sync(fleet, app, "orphaned")  # while the dead worker's lock still holds
+    wait_for(lambda: fleet.status("orphaned").get("result") == "ok", 90, procs.log_text)
+    assert fleet.summary()["requests"] == {"synced": 1}
+    converged(clinic, len(PATIENTS) + 3000)
+
+
 def test_a_second_practice_on_the_same_store_is_refused(procs: FleetProcesses, tmp_path: Path) -> None:
     from clinicops.core.fleet.settings import FleetError
 

@@ -1,19 +1,28 @@
 """Several workers draw from one quota in Redis: however many sync practices on one Google
 service account, no minute holds more requests than the quota, and Google (here its emulator,
-which counts the way Google's quota system does) refuses none."""
+which counts the way Google's quota system does) refuses none; workers taking turns on one
+Airtable base stay inside its 5 requests a second, margin included."""
 
 from __future__ import annotations
 
 import os
+import secrets
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
+import requests
 
+from clinicops.connectors.airtable import pacing
+from clinicops.connectors.airtable.config import make_api
+from clinicops.connectors.emulators.airtable import AirtableEmulator
 from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
 from clinicops.core import operations
+from clinicops.core.practice import Practice
 
 from . import pg_stores
 from .backend_gsheets import GSheetsDriver, create_spreadsheet
@@ -115,3 +124,121 @@ def test_several_workers_never_exceed_the_shared_quota_and_receive_no_429(
         stamps = sorted(r.time for r in seen if r.kind == kind)
         busiest = max(sum(1 for t in stamps if s <= t < s + 60.0) for s in stamps)
         assert busiest <= PER_USER, (kind, busiest)
+
+
+AIRTABLE_TOKEN = "patFleetQuotaTest0001"
+
+
+@pytest.fixture
+def airtable() -> Iterator[tuple[AirtableEmulator, SetupThenRealTime]]:
+    """Airtable's emulator with its documented limits (5 a second per base, 30 s of 429s after one)."""
+    clock = SetupThenRealTime()
+    with AirtableEmulator(clock=clock, tokens=[AIRTABLE_TOKEN]) as found:
+        yield found, clock
+
+
+def airtable_practice(folder: Path, emulator: AirtableEmulator, clock: SetupThenRealTime, schema_for: object) -> str:
+    """A practice on a base of its own holding ``AIRTABLE_PATIENTS`` patients; the base's id."""
+    folder.mkdir()
+    bucket = pacing.TokenBucket(clock=clock, sleep=lambda seconds: None)
+    api, _ = make_api(AIRTABLE_TOKEN, emulator.endpoint_url, bucket)
+    table = [{"name": "Table 1", "fields": [{"name": "Name", "type": "singleLineText"}]}]
+    base = api.post(api.urls.bases, json={"name": "Fleet", "workspaceId": "wspFleet", "tables": table})["id"]
+    (folder / "airtable.token").write_text(AIRTABLE_TOKEN)
+    (folder / "airtable.token").chmod(0o600)
+    body = (
+        f'type = "airtable"\nbase_id = "{base}"\ntoken_file = "airtable.token"\n'
+        f'endpoint_url = "{emulator.endpoint_url}"'
+    )
+    store = f'\n[store]\nurl = "{PG_URL}"\nschema = "{schema_for(folder)}"\n' if schema_for else ""  # type: ignore[operator]
+    write_config(folder, backend=body, extra=store, entities=["patient"], plugins=[])
+    pacing.install(base, bucket)
+    try:
+        practice = Practice.open(folder)
+        operations.lay_out(practice)
+        practice.close()
+        patients = [
+            {"First name": f"Pat{i}", "Last name": f"Many{i:05d}", "Date of birth": "1980-01-02"}
+            for i in range(AIRTABLE_PATIENTS)
+        ]
+        api.table(base, "Patients").batch_create(patients)
+    finally:
+        pacing.release(base)
+    return base
+
+
+AIRTABLE_PATIENTS = 300
+
+
+def test_workers_taking_turns_on_one_airtable_base_receive_no_429(
+    procs: FleetProcesses, airtable: tuple[AirtableEmulator, SetupThenRealTime], schemas: object, tmp_path: Path
+) -> None:
+    """One base synced again and again by whichever of three workers is free: each worker paces
+    itself, and only the fleet's limiter (with its margin) keeps the hand-overs inside 5 a second."""
+    from clinicops.core.fleet.registry import Fleet
+    from clinicops.core.fleet.settings import from_environment
+    from clinicops.core.fleet.tasks import enqueue_sync, make_app
+
+    emulator, clock = airtable
+    fleet = Fleet(from_environment(REDIS_URL, procs.name))
+    app = make_app(fleet.settings)
+    airtable_practice(tmp_path / "base", emulator, clock, schemas)
+    name = fleet.add(tmp_path / "base")
+    clock.run()
+    first = len(emulator.requests)
+    for _ in range(3):
+        procs.worker()
+    synced = lambda: fleet.summary()["requests"].get("synced", 0)  # noqa: E731
+    for round_ in range(1, 9):
+        assert enqueue_sync(fleet, app, name)
+        wait_for(lambda r=round_: synced() >= r, 120, lambda: f"{fleet.status(name)}\n{procs.log_text()}", every=0.05)
+    assert fleet.status(name)["result"] == "ok"
+    seen = emulator.requests[first:]
+    assert [r for r in seen if r.status == 429] == []
+    assert fleet.summary()["rate_limited"] == 0
+    logs = [p.read_text() for p in sorted(procs.logs.glob("worker-*.log"))]
+    assert sum(1 for log in logs if "clinicops.sync[" in log) >= 2  # the base changed hands
+    assert len(seen) > 8 * 3  # every sync read the base's pages (and the first wrote its ids)
+    with Practice.open(tmp_path / "base").view() as view:
+        assert view.count("patient") == AIRTABLE_PATIENTS
+
+
+def test_clients_drawing_on_one_base_through_the_fleets_limiter_receive_no_429(
+    airtable: tuple[AirtableEmulator, SetupThenRealTime],
+) -> None:
+    """Three clients with no pacing of their own, each asking as fast as it may: the limiter's
+    spacing (1/5 s plus the margin) is all that stands between them and Airtable's 429."""
+    from clinicops.core.fleet import quota
+    from clinicops.core.fleet.settings import from_environment
+
+    emulator, clock = airtable
+    bucket = pacing.TokenBucket(clock=clock, sleep=lambda seconds: None)
+    api, _ = make_api(AIRTABLE_TOKEN, emulator.endpoint_url, bucket)
+    table = [{"name": "Patients", "fields": [{"name": "Name", "type": "singleLineText"}]}]
+    base = api.post(api.urls.bases, json={"name": "Fleet", "workspaceId": "wspFleet", "tables": table})["id"]
+    url = f"{emulator.endpoint_url}/v0/{base}/Patients"
+    settings = from_environment(REDIS_URL, f"t{secrets.token_hex(4)}")
+    clock.run()
+    first = len(emulator.requests)
+    statuses: list[int] = []
+
+    def client(k: int) -> None:
+        gate = quota.RedisQuotaGate(settings)
+        with quota.serving(f"client{k}"), requests.Session() as session:
+            for _ in range(8):
+                gate.wait("airtable", {"base": base})
+                answer = session.get(url, headers={"Authorization": f"Bearer {AIRTABLE_TOKEN}"}, timeout=10)
+                statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        client_ = redis.Redis.from_url(REDIS_URL)
+        client_.delete(*client_.scan_iter(f"*{settings.prefix}:*"))
+    assert statuses == [200] * 24
+    stamps = sorted(r.time for r in emulator.requests[first:])
+    assert max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps) <= 5

@@ -36,7 +36,6 @@ from clinicops.core.runner import Runner
 from clinicops.plugins.reminders import ledger, noshows, planning
 from clinicops.plugins.reminders.settings import SCHEMA, Settings
 
-from . import stores
 from .conftest import Clinic, write_config
 from .smtp_server import SmtpServer, smtp_server
 
@@ -506,9 +505,8 @@ def email_of(patient: str) -> str:
     return f"{patient.lower()}@example.org"
 
 
-@pytest.mark.skipif(stores.on_postgres(), reason="its runner subprocess keeps the store practice.toml names")
 def test_runner_over_both_dst_changes_delivers_exactly_the_expected_reminders(
-    xlsx_clinic: Clinic, smtp: SmtpServer
+    xlsx_clinic: Clinic, smtp: SmtpServer, pinned_store: Callable[[Path], str]
 ) -> None:
     clinic = xlsx_clinic
     clinic.sheet.append(
@@ -529,7 +527,7 @@ def test_runner_over_both_dst_changes_delivers_exactly_the_expected_reminders(
     )
     schedule = '\n[schedule]\nsync_every_minutes = 120\noffice_hours = "08:00-18:00"\ndays = "mon-fri"\n'
     with time_machine.travel(local(2026, 10, 30, 12, 0), tick=False) as clock:
-        runner = reminder_clinic(clinic, DST_VISITS, email_settings(smtp.port) + schedule)
+        runner = reminder_clinic(clinic, DST_VISITS, email_settings(smtp.port) + schedule + pinned_store(clinic.folder))
 
         def staff_edits_on_monday(now: dt.datetime) -> None:
             rows = {

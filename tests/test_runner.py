@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -240,8 +241,9 @@ def test_run_task_runs_one_job_for_cron(xlsx_clinic: Clinic) -> None:
     assert "No scheduled job 'nope:nothing' (jobs: sync, access_log:verify-log)" in unknown.output
 
 
-def test_sigterm_stops_clinicops_run_cleanly(xlsx_clinic: Clinic) -> None:
-    write_config(xlsx_clinic.folder, extra='\n[schedule]\nsync_every_minutes = 1\noffice_hours = "00:00-24:00"\n')
+def test_sigterm_stops_clinicops_run_cleanly(xlsx_clinic: Clinic, pinned_store: Callable[[Path], str]) -> None:
+    schedule = '\n[schedule]\nsync_every_minutes = 1\noffice_hours = "00:00-24:00"\n'
+    write_config(xlsx_clinic.folder, extra=schedule + pinned_store(xlsx_clinic.folder))
     exe = shutil.which("clinicops") or str(Path(sys.executable).parent / "clinicops")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(

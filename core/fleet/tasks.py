@@ -18,7 +18,7 @@ from celery import Celery
 
 from clinicops.core import operations, runner
 from clinicops.core.errors import ClinicopsError
-from clinicops.core.fleet import serial
+from clinicops.core.fleet import quota, serial
 from clinicops.core.fleet.registry import Fleet
 from clinicops.core.fleet.settings import FleetSettings
 from clinicops.core.practice import Practice
@@ -53,14 +53,17 @@ def make_app(settings: FleetSettings) -> Celery:
         worker_hijack_root_logger=False,
     )
 
-    @app.task(name="clinicops.sync")
-    def sync(name: str, queued_at: float | None = None) -> str:
-        return sync_practice(Fleet(settings), name, queued_at)
+    @app.task(name="clinicops.sync", bind=True, max_retries=None)
+    def sync(self: Any, name: str, queued_at: float | None = None, watching: bool = False) -> str:
+        outcome = sync_practice(Fleet(settings), name, queued_at, watching)
+        if outcome == "watching":  # the lock is held: look again once a dead holder's lock would have lapsed
+            raise self.retry(countdown=settings.lock_seconds, kwargs={"watching": True})
+        return outcome
 
     @app.task(name="clinicops.task", bind=True, max_retries=None)
     def task(self: Any, name: str, job_id: str) -> str:
         outcome = run_task(Fleet(settings), name, job_id)
-        if outcome == "busy":  # the practice's lock stayed held (a long sync): try again after it
+        if outcome == "busy":  # the practice is in a sync: give the worker back, try again later
             raise self.retry(countdown=settings.lock_seconds)
         return outcome
 
@@ -81,18 +84,28 @@ def enqueue_sync(fleet: Fleet, app: Celery, name: str) -> bool:
     return True
 
 
-def sync_practice(fleet: Fleet, name: str, queued_at: float | None) -> str:
-    fleet.redis.delete(fleet.key("queued", name))
-    serial.want(fleet, name)
+def sync_practice(fleet: Fleet, name: str, queued_at: float | None, watching: bool = False) -> str:
+    """Sync ``name`` as often as asked (see :mod:`.serial`); ``watching`` is a request looking
+    again, which asks for no sync of its own."""
+    if not watching:
+        fleet.redis.delete(fleet.key("queued", name))
+        serial.want(fleet, name)
     folder = fleet.practices().get(name)
     if folder is None:
+        serial.unwatch(fleet, name)
         return "removed"
     waits = [queued_at]
 
     def once() -> None:
-        _sync_once(fleet, name, folder, waits.pop() if waits else None)
+        with quota.serving(name):
+            _sync_once(fleet, name, folder, waits.pop() if waits else None)
 
-    outcome = "synced" if serial.sync_while_wanted(fleet, name, once) else "coalesced"
+    ran = serial.sync_while_wanted(fleet, name, once)
+    if ran is None and serial.watch(fleet, name, watching):
+        return "watching"
+    if watching:
+        serial.unwatch(fleet, name)
+    outcome = "synced" if ran else "coalesced"
     fleet.redis.hincrby(fleet.key("requests"), outcome)
     return outcome
 
@@ -126,7 +139,7 @@ def run_task(fleet: Fleet, name: str, job_id: str) -> str:
     folder = fleet.practices().get(name)
     if folder is None:
         return "removed"
-    with serial.practice_lock(fleet, name) as held:
+    with serial.practice_lock(fleet, name, wait=False) as held, quota.serving(name):
         if not held:
             return "busy"
         practice = Practice.open(folder)
