@@ -4,8 +4,6 @@ values and formula scan give what reading the whole part at once gave."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import io
 import os
 import zipfile
@@ -14,7 +12,7 @@ import zlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinicops.connectors.xlsx.backend import _digest, _rows
+from clinicops.connectors.xlsx.backend import _rows
 from clinicops.connectors.xlsx.deflated import DeflatedPart, Deflater, crc32_combine
 from clinicops.connectors.xlsx.package import Package
 from clinicops.connectors.xlsx.uncached import _has_formula
@@ -64,16 +62,6 @@ def test_a_part_larger_than_the_flush_size_goes_into_the_zip_as_a_valid_member()
         assert z.read("xl/new.xml") == b""
         assert z.read("xl/media/image1.png") == zipfile.ZipFile(source).read("xl/media/image1.png")
     assert package.read("xl/worksheets/sheet1.xml") == f"<sheetData>{text}</sheetData>".encode()
-
-
-def test_the_tab_fingerprint_is_the_one_earlier_versions_kept() -> None:
-    grids: list[list[list[object]]] = [
-        [],
-        [["MRN", "Name"]],
-        [["MRN", "Name", "Born"], ["P1", "Zoë", dt.date(1980, 1, 2)], [], ["P2", 3.5, None, True]],
-    ]
-    for grid in grids:
-        assert _digest(grid) == hashlib.md5(repr(grid).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def test_a_column_of_few_values_shares_one_text_per_value_and_reads_the_same() -> None:
