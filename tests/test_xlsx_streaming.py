@@ -77,5 +77,6 @@ def test_a_column_of_few_values_shares_one_text_per_value_and_reads_the_same() -
 def test_a_formula_tag_cut_by_the_read_boundary_is_found() -> None:
     head = b" " * ((1 << 20) - 2)
     assert _has_formula(io.BytesIO(head + b"<f>A1+1</f>"))
-    assert _has_formula(io.BytesIO(head + b"<x:f t='shared'/>"))
+    root = b"<x:worksheet xmlns:x='http://schemas.openxmlformats.org/spreadsheetml/2006/main'>"
+    assert _has_formula(io.BytesIO(root + head + b"<x:f t='shared'/>"))
     assert not _has_formula(io.BytesIO(head + b"<c r='A1'><v>1</v></c>"))
