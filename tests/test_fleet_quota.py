@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 
 from clinicops.connectors.airtable import pacing
@@ -30,6 +29,7 @@ from .conftest import PATIENTS, PROVIDERS, Clinic, write_config
 from .fleet_processes import FleetProcesses, fleet_processes, wait_for
 
 pytest.importorskip("limits", reason="the fleet needs its extras")
+redis = pytest.importorskip("redis", reason="the fleet needs its extras")
 REDIS_URL = os.environ.get("CLINICOPS_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs CLINICOPS_TEST_REDIS_URL (Redis)")
 PG_URL = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
