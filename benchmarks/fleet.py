@@ -1,6 +1,6 @@
 """A fleet of simulated practices synced by 1, 2 and 4 workers sharing one service account.
 
-Practices (mixed as the issue describes: 75% on Google Sheets, 20% on Airtable, 5% on
+Practices (a mix of 75% on Google Sheets, 20% on Airtable, 5% on
 workbooks; sizes ~2k rows, ~1k records and ~20k rows times ``--scale``) are made against
 the loopback emulators, which count quotas the way the services do (Sheets: 300 reads and
 300 writes a minute per project, 60 of each per user, and every practice here is one
@@ -326,7 +326,12 @@ def converged(folders: dict[Path, int]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practices", type=int, default=20)
-    parser.add_argument("--scale", type=float, default=0.05, help="row counts as a share of the issue's sizes")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=0.05,
+        help="row counts as a share of the full sizes (2k rows, 1k records, 20k rows)",
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--kill-every", type=float, default=30.0, help="0: no run with killed workers")
     parser.add_argument("--kill-first", action="store_true", help="the run with killed workers before the others")
