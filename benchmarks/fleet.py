@@ -55,6 +55,7 @@ from pyairtable import Api
 from clinicops.connectors.airtable import pacing
 from clinicops.connectors.airtable.config import make_api
 from clinicops.connectors.emulators.airtable import AirtableEmulator
+from clinicops.connectors.emulators.setup_clock import SetupThenRealTime
 from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
 from clinicops.core import operations
 from clinicops.core.fleet.registry import Fleet
@@ -67,25 +68,6 @@ EXE = str(Path(sys.executable).parent / "clinicops")
 SHEETS_PER_USER = 60
 SHEETS_PER_PROJECT = 300
 AIRTABLE_PER_BASE_MINUTE = 300
-
-
-class SetupOrRealTime:
-    """An emulator clock: a minute passes per call while setting up, real time while running."""
-
-    def __init__(self) -> None:
-        self.offset, self.started = 0.0, None  # type: tuple[float, float | None]
-
-    def __call__(self) -> float:
-        if self.started is None:
-            self.offset += 61.0
-            return self.offset
-        return self.offset + time.monotonic() - self.started
-
-    def run(self) -> None:
-        self.offset, self.started = self.offset + 61.0, time.monotonic()
-
-    def setup(self) -> None:
-        self.offset, self.started = self() + 61.0, None
 
 
 def rows(n: int, seed: int, born: str = "1/2/1980") -> list[dict[str, Any]]:
@@ -122,7 +104,7 @@ def sheets_practice(folder: Path, emulator: SheetsEmulator, n: int) -> None:
     ws.append_rows([[r.get(h, "") for h in header] for r in rows(n, hash(folder.name) % 1000)])
 
 
-def airtable_practice(folder: Path, emulator: AirtableEmulator, clock: SetupOrRealTime, n: int, i: int) -> None:
+def airtable_practice(folder: Path, emulator: AirtableEmulator, clock: SetupThenRealTime, n: int, i: int) -> None:
     token = TOKENS[i % len(TOKENS)]
     bucket = pacing.TokenBucket(clock=clock, sleep=lambda s: None)
     api, _ = make_api(token, emulator.endpoint_url, bucket)
@@ -339,7 +321,7 @@ def main() -> None:
     parser.add_argument("--visibility", type=float, default=90.0, help="seconds before a task is delivered again")
     parser.add_argument("--redis", default=os.environ.get("CLINICOPS_REDIS_URL", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
-    clocks = [SetupOrRealTime(), SetupOrRealTime()]
+    clocks = [SetupThenRealTime(), SetupThenRealTime()]
     with SheetsEmulator(clock=clocks[0]) as sheets, AirtableEmulator(clock=clocks[1], tokens=TOKENS) as air:
         emus = {"sheets": sheets, "airtable": air}
         plan = [(w, 0.0) for w in args.workers]

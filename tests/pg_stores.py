@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+URL = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
+
+
+@contextmanager
+def when_asked() -> Iterator[Callable[[Path], str] | None]:
+    """:func:`per_test` on ``CLINICOPS_TEST_STORE_URL`` when it is set; None (SQLite) when not."""
+    if not URL:
+        yield None
+        return
+    with per_test(URL) as schema_for:
+        yield schema_for
+
+
+def store_section(folder: Path, schema_for: Callable[[Path], str] | None) -> str:
+    """The ``[store]`` lines of a practice.toml for ``folder``: its own schema, or none for SQLite."""
+    return f'\n[store]\nurl = "{URL}"\nschema = "{schema_for(folder)}"\n' if schema_for else ""
 
 
 @contextmanager

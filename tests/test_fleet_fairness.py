@@ -26,7 +26,6 @@ from .fleet_processes import FleetProcesses, fleet_processes, wait_for
 pytest.importorskip("limits", reason="the fleet needs its extras")
 REDIS_URL = os.environ.get("CLINICOPS_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs CLINICOPS_TEST_REDIS_URL (Redis)")
-PG_URL = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
 
 # The account's quota scaled down from 60 a minute, so a few requests contend for it.
 PER_USER = "1/second"
@@ -46,10 +45,7 @@ def procs(tmp_path: Path) -> Iterator[FleetProcesses]:
 
 @pytest.fixture
 def schemas() -> Iterator[object]:
-    if not PG_URL:
-        yield None
-        return
-    with pg_stores.per_test(PG_URL) as schema_for:
+    with pg_stores.when_asked() as schema_for:
         yield schema_for
 
 
@@ -57,7 +53,7 @@ def sheets_practice(folder: Path, emulator: SheetsEmulator, schema_for: object, 
     folder.mkdir()
     sid = create_spreadsheet(gspread_client(emulator.base_url))
     body = f'type = "gsheets"\nspreadsheet_id = "{sid}"\nendpoint_url = "{emulator.base_url}"'
-    store = f'\n[store]\nurl = "{PG_URL}"\nschema = "{schema_for(folder)}"\n' if schema_for else ""  # type: ignore[operator]
+    store = pg_stores.store_section(folder, schema_for)  # type: ignore[arg-type]
     write_config(folder, backend=body, extra=store)
     clinic = Clinic(folder, GSheetsDriver(emulator, sid))
     operations.lay_out(clinic.practice)

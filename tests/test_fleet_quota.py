@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import requests
 from clinicops.connectors.airtable import pacing
 from clinicops.connectors.airtable.config import make_api
 from clinicops.connectors.emulators.airtable import AirtableEmulator
+from clinicops.connectors.emulators.setup_clock import SetupThenRealTime
 from clinicops.connectors.emulators.sheets import SheetsEmulator, gspread_client
 from clinicops.core import operations
 from clinicops.core.practice import Practice
@@ -32,29 +32,9 @@ pytest.importorskip("limits", reason="the fleet needs its extras")
 redis = pytest.importorskip("redis", reason="the fleet needs its extras")
 REDIS_URL = os.environ.get("CLINICOPS_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs CLINICOPS_TEST_REDIS_URL (Redis)")
-PG_URL = os.environ.get("CLINICOPS_TEST_STORE_URL", "")
 
 PER_USER = 3  # requests a minute of each kind for the one account every practice shares
 PRACTICES = 4
-
-
-class SetupThenRealTime:
-    """The emulator's clock: a minute passes between requests while the test sets practices up
-    (so setting up spends no quota), then real time from a fresh minute on."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.started: float | None = None
-
-    def __call__(self) -> float:
-        if self.started is None:
-            self.offset += 61.0
-            return self.offset
-        return self.offset + time.monotonic() - self.started
-
-    def run(self) -> None:
-        self.offset += 61.0
-        self.started = time.monotonic()
 
 
 @pytest.fixture
@@ -75,10 +55,7 @@ def procs(tmp_path: Path) -> Iterator[FleetProcesses]:
 
 @pytest.fixture
 def schemas() -> Iterator[object]:
-    if not PG_URL:
-        yield None
-        return
-    with pg_stores.per_test(PG_URL) as schema_for:
+    with pg_stores.when_asked() as schema_for:
         yield schema_for
 
 
@@ -86,7 +63,7 @@ def practice(folder: Path, emulator: SheetsEmulator, schema_for: object) -> Clin
     folder.mkdir()
     sid = create_spreadsheet(gspread_client(emulator.base_url))
     body = f'type = "gsheets"\nspreadsheet_id = "{sid}"\nendpoint_url = "{emulator.base_url}"'
-    store = f'\n[store]\nurl = "{PG_URL}"\nschema = "{schema_for(folder)}"\n' if schema_for else ""  # type: ignore[operator]
+    store = pg_stores.store_section(folder, schema_for)  # type: ignore[arg-type]
     write_config(folder, backend=body, extra=store)
     clinic = Clinic(folder, GSheetsDriver(emulator, sid))
     operations.lay_out(clinic.practice)
@@ -150,7 +127,7 @@ def airtable_practice(folder: Path, emulator: AirtableEmulator, clock: SetupThen
         f'type = "airtable"\nbase_id = "{base}"\ntoken_file = "airtable.token"\n'
         f'endpoint_url = "{emulator.endpoint_url}"'
     )
-    store = f'\n[store]\nurl = "{PG_URL}"\nschema = "{schema_for(folder)}"\n' if schema_for else ""  # type: ignore[operator]
+    store = pg_stores.store_section(folder, schema_for)  # type: ignore[arg-type]
     write_config(folder, backend=body, extra=store, entities=["patient"], plugins=[])
     pacing.install(base, bucket)
     try:
