@@ -145,6 +145,7 @@ class ComputedColumns:
             make_rows=rows,
             digest=table.digest,
             other_headers=table.other_headers,
+            find_uncached=lambda: table.uncached,  # the real columns keep their places
         )
 
     @staticmethod

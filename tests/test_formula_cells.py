@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from clinicops.connectors.xlsx import uncached
+from clinicops.core import operations
+from clinicops.core.cli import cli
+from clinicops.core.practice import Practice
 
 from .conftest import Clinic
+from .office_workbook import office_tabs, write_workbook
 from .test_sync_engine import row_of
 
 
@@ -45,3 +51,30 @@ def test_a_formula_without_a_value_is_found_wherever_the_parts_chunks_split_it(c
     finally:
         uncached._CHUNK = old
     assert found == {(400, 2)} and clean == frozenset()
+
+
+def test_a_formula_without_a_value_is_reported_in_a_tab_with_split_columns(tmp_path: Path) -> None:
+    """A tab read through its split and joined columns (``columns.toml``) is checked the same way."""
+    tabs = office_tabs(patients=12, visits=6, claims=4, supplies=3)
+    book = tmp_path / "front-desk.xlsx"
+    write_workbook(book, tabs)
+    assert CliRunner().invoke(cli, ["adopt", str(book), "--yes"]).exit_code == 0
+    practice = Practice.open(tmp_path)
+    try:
+        operations.sync(practice)
+        workbook = openpyxl.load_workbook(book)
+        ws = workbook["Pt List"]
+        header = [c.value for c in ws[1]]
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("Email") + 1).value)
+        mrn = ws.cell(row, header.index("MRN") + 1).value
+        with practice.view() as view:
+            email = view.get("patient", mrn)["email"]
+        ws.cell(row, header.index("Email") + 1).value = '=LOWER("SOMEONE@EXAMPLE.ORG")'  # no computed value saved
+        workbook.save(book)
+        report = operations.sync(practice)
+        found = [(e.sheet, e.row, e.column, e.kind) for e in report.errors if e.sheet == "Pt List" and e.row == row]
+        assert found == [("Pt List", row, "Email", "formula-without-value")]
+        with practice.view() as view:
+            assert view.get("patient", mrn)["email"] == email
+    finally:
+        practice.close()
