@@ -138,9 +138,9 @@ class Settled:
     digest: str | None  # the tab's fingerprint as read (None: none, or it must be read row by row)
     read_extent: int
     due: bool  # the backend has something to do: cells, rows or a missing tab or column
+    marker: int  # the store's marker for the entity as this sync's commit left it
     anchors: tuple[str, ...] = ()  # the ids of the tab's first rows as this sync leaves them (core/row_order.py)
     after_write: str | None = None  # its fingerprint once this sync's write is done, when the backend tells it
-    marker: int | None = None  # the store's marker for the entity as this sync's commit left it
 
     def digest_left(self) -> str | None:
         """The tab's fingerprint as this sync leaves it: as read when it was not written, else as the
@@ -268,7 +268,7 @@ class SyncEngine:
                         )
                 # The store as the write will show it: a change another process makes after this
                 # commit moves the marker past it, so the next sync does not skip the tab.
-                markers = {plan.entity.name: tx.marker(plan.entity.name) for plan, _ in decided if not plan.skipped}
+                markers = {plan.entity.name: tx.marker(plan.entity.name) for plan, _ in decided}
                 trans.commit()
                 tx.scope.committed()
                 self.practice.store.after_bulk(conn, len(tx.written))
@@ -277,9 +277,7 @@ class SyncEngine:
                     trans.rollback()
                 raise
         exports = self._exports(decided)
-        settled = [
-            replace(_settled(plan, decision), marker=markers.get(plan.entity.name)) for plan, decision in decided
-        ]
+        settled = [_settled(plan, decision, markers[plan.entity.name]) for plan, decision in decided]
         for read in reads:
             if read.table is not None:
                 read.table.release()  # the sheet as read is not needed any more: give the writer the memory
@@ -624,9 +622,7 @@ class SyncEngine:
         digest = s.digest_left() if not er.errors else None
         last_row = s.read_extent + len(s.write.appends) - len(s.write.deletes)
         seen = {"unchanged": er.unchanged + er.updated + er.created, "last_row": last_row, "anchors": list(s.anchors)}
-        tx.sync.put_table_state(
-            self.key, s.entity, digest, seen, marker=s.marker if s.marker is not None else tx.marker(s.entity)
-        )
+        tx.sync.put_table_state(self.key, s.entity, digest, seen, marker=s.marker)
 
     # reporting ---------------------------------------------------------------
 
@@ -663,7 +659,7 @@ REMOVED_NOTE = "removed from the sheet; restore with 'clinicops restore'"
 Exports = dict[str, dict[str, tuple[str, ...]]]
 
 
-def _settled(plan: TablePlan, decision: WriteDecision) -> Settled:
+def _settled(plan: TablePlan, decision: WriteDecision, marker: int) -> Settled:
     read, inbound = plan.read, plan.inbound
     keep = read.table is not None and not read.layout_missing
     return Settled(
@@ -677,6 +673,7 @@ def _settled(plan: TablePlan, decision: WriteDecision) -> Settled:
         digest=read.table.digest if keep and read.table else None,
         read_extent=inbound.read_extent,
         due=not decision.write.is_empty() or (read.layout_missing and not inbound.vanished),
+        marker=marker,
         anchors=() if plan.skipped else tuple(row_order.anchors(plan, decision)),  # a skipped tab's stay
     )
 
