@@ -7,8 +7,6 @@ column map held in memory.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import tomlkit
 
 from clinicops.connectors.discover import read_tabs
+from clinicops.core import private_files
 from clinicops.core.adopt import TabProposal, propose
 from clinicops.core.backend_registry import open_backend
 from clinicops.core.config import CONFIG_NAME
@@ -102,7 +101,4 @@ def accept(practice: Practice, adoption: Adoption) -> None:
         sync = tomlkit.table()
         doc["sync"] = sync
     sync["entities"] = list(practice.config.entities or [])
-    fd, tmp = tempfile.mkstemp(prefix=".practice-", suffix=".toml", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(tomlkit.dumps(doc))
-    os.replace(tmp, path)
+    private_files.replace_text(path, tomlkit.dumps(doc))

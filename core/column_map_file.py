@@ -18,8 +18,6 @@ and edit; comments and order survive a rewrite (tomlkit)::
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from clinicops.core import private_files
 from clinicops.core.column_map import Binding, TabMap
 from clinicops.core.config import ConfigError
 from clinicops.core.schema_registry import Entity
@@ -103,14 +102,7 @@ class ColumnMap:
         """Write the file atomically, and only when something changed."""
         if not self.changed:
             return
-        fd, tmp = tempfile.mkstemp(prefix=".columns-", suffix=".toml", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(tomlkit.dumps(self._doc))
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        private_files.replace_text(self.path, tomlkit.dumps(self._doc))
         self.changed = False
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -39,6 +40,20 @@ def open_append(path: Path) -> IO[str]:
     """A text file to append lines to, created 600 if new."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
     return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Give ``path`` its whole new ``text`` at once: written to a file beside it (600 from its first
+    byte), then moved into place, so a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def loose_modes(data_dir: Path) -> list[str]:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from clinicops.connectors.xlsx.package import Package, SheetEntry
@@ -66,12 +64,5 @@ class HeaderCache:
             return
         with contextlib.suppress(OSError):
             private_files.make_dir(self.path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".tabs-", suffix=".json", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(self._seen, handle)
-                os.replace(tmp, self.path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            private_files.replace_text(self.path, json.dumps(self._seen))
             self._known = dict(self._seen)

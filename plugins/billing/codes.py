@@ -35,9 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import re
-import tempfile
 import warnings
 from importlib import metadata, resources
 from pathlib import Path
@@ -129,18 +127,11 @@ def icd10cm(cache_dir: Path) -> CodeSet:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     codes = _from_library()
-    try:
+    with contextlib.suppress(OSError):  # a read-only data folder only costs the next run the library import
         private_files.make_dir(cache_dir)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-    except OSError:
-        return codes  # a read-only data folder only costs the next run the library import
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"billable": sorted(codes.billable), "headings": sorted(codes.headings)}, out)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        private_files.replace_text(
+            path, json.dumps({"billable": sorted(codes.billable), "headings": sorted(codes.headings)})
+        )
     return codes
 
 
