@@ -3,15 +3,16 @@
 A practice on its own paces itself (the Airtable token bucket, Sheets' retries), which is
 enough when it is the only client of its service account or base. Many practices on many
 machines share one Google service account (300 reads and 300 writes a minute per project,
-60 of each a minute per user) and a few Airtable bases (5 requests a second each): then
+60 of each a minute per user) and Airtable bases and tokens (5 requests a second per base,
+50 per token over all the bases it reaches): then
 only a limiter all of them draw from keeps every request inside the quota. The fleet
 installs one (Redis-backed, see clinicops.core.fleet.quota); without one installed the
 gate costs nothing.
 
 The connectors name what a request draws on, never how it is counted:
 ``before_request("sheets", kind="read", project=..., user=...)`` or
-``before_request("airtable", base=...)``, and report a 429 that still came with
-:func:`refused`.
+``before_request("airtable", base=..., token=...)`` (a digest of the token, never the
+token), and report a 429 that still came with :func:`refused`.
 """
 
 from __future__ import annotations

@@ -219,3 +219,55 @@ def test_clients_drawing_on_one_base_through_the_fleets_limiter_receive_no_429(
     assert statuses == [200] * 24
     stamps = sorted(r.time for r in emulator.requests[first:])
     assert max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps) <= 5
+
+
+TOKEN_RATE = 10  # the emulator's limit per token here, and the fleet's quota to match (Airtable's is 50)
+
+
+def test_clients_on_several_bases_reached_with_one_token_stay_inside_the_tokens_limit() -> None:
+    """Three unpaced clients, each on a base of its own, all with one token: each base allows
+    them 5 a second, 15 in all, but the token only 10; the limiter's draw on the token (under
+    its digest) keeps them inside it, so Airtable refuses none."""
+    from clinicops.connectors.airtable.config import token_key
+    from clinicops.core.fleet import quota
+    from clinicops.core.fleet.settings import from_environment
+
+    clock = SetupThenRealTime()
+    with AirtableEmulator(clock=clock, tokens=[AIRTABLE_TOKEN], per_token_rps=TOKEN_RATE) as emulator:
+        bucket = pacing.TokenBucket(clock=clock, sleep=lambda seconds: None)
+        api, _ = make_api(AIRTABLE_TOKEN, emulator.endpoint_url, bucket)
+        table = [{"name": "Patients", "fields": [{"name": "Name", "type": "singleLineText"}]}]
+        bases = [
+            api.post(api.urls.bases, json={"name": f"Fleet {k}", "workspaceId": "wspFleet", "tables": table})["id"]
+            for k in range(3)
+        ]
+        settings = from_environment(REDIS_URL, f"t{secrets.token_hex(4)}")
+        rates = {**quota.configured(), "airtable_token": f"{TOKEN_RATE}/second"}
+        clock.run()
+        first = len(emulator.requests)
+        statuses: list[int] = []
+
+        def client(base: str) -> None:
+            gate = quota.RedisQuotaGate(settings, rates)
+            url = f"{emulator.endpoint_url}/v0/{base}/Patients"
+            with quota.serving(base), requests.Session() as session:
+                for _ in range(8):
+                    gate.wait("airtable", {"base": base, "token": token_key(AIRTABLE_TOKEN)})
+                    answer = session.get(url, headers={"Authorization": f"Bearer {AIRTABLE_TOKEN}"}, timeout=10)
+                    statuses.append(answer.status_code)
+
+        threads = [threading.Thread(target=client, args=(base,)) for base in bases]
+        store = redis.Redis.from_url(REDIS_URL)
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            keys = list(store.scan_iter(f"*{settings.prefix}:*"))
+        finally:
+            store.delete(*store.scan_iter(f"*{settings.prefix}:*"))
+        assert statuses == [200] * 24
+        assert any(token_key(AIRTABLE_TOKEN).encode() in key for key in keys)
+        assert not any(AIRTABLE_TOKEN.encode() in key for key in keys)  # the token never reaches Redis
+        stamps = sorted(r.time for r in emulator.requests[first:])
+        assert max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps) <= TOKEN_RATE

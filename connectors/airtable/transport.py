@@ -78,10 +78,12 @@ class PacedSession(requests.Session):
         max_penalties: int = 4,
         attempts: int = 6,
         base_id: str = "",
+        token_key: str = "",
     ) -> None:
         super().__init__()
         self.bucket = bucket
         self.base_id = base_id
+        self.token_key = token_key
         self.penalty_seconds = penalty_seconds
         self.max_penalties = max_penalties
         self.attempts = attempts
@@ -106,7 +108,7 @@ class PacedSession(requests.Session):
         penalties = 0
         while True:
             self.stats.rate_limit_wait_s += self.bucket.acquire()
-            self.stats.rate_limit_wait_s += quota.before_request("airtable", base=self.base_id)
+            self.stats.rate_limit_wait_s += quota.before_request("airtable", base=self.base_id, token=self.token_key)
             response = super().request(method, url, *args, **kwargs)
             self.stats.requests += 1
             counter = _counter(request_kind(method, url))

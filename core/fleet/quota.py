@@ -13,11 +13,12 @@ CLINICOPS_QUOTA_SHEETS_READ      300/minute      Google Cloud project, reads
 CLINICOPS_QUOTA_SHEETS_WRITE     300/minute      Google Cloud project, writes
 CLINICOPS_QUOTA_SHEETS_USER      60/minute       service account, reads and writes apart
 CLINICOPS_QUOTA_AIRTABLE_BASE    5/second        Airtable base
+CLINICOPS_QUOTA_AIRTABLE_TOKEN   50/second       Airtable token, over every base it reaches
 CLINICOPS_QUOTA_AIRTABLE_MARGIN  0.02            seconds added to each of a base's slots
 ===============================  ==============  ======================================
 
-A request waits for the most specific quota first (the account's, then the project's), so
-a slot taken while waiting for another is the rarer waste.
+A request waits for the most specific quota first (the account's, then the project's; the
+base's, then the token's), so a slot taken while waiting for another is the rarer waste.
 
 **Turns.** When a quota is contended, its slots go to practices in turn, the practice
 served least recently first: each waiting request joins the quota's queue of practices in
@@ -35,6 +36,13 @@ counts whole seconds), so besides its 5 a second a base's requests are spaced at
 ``1/5 s + CLINICOPS_QUOTA_AIRTABLE_MARGIN`` seconds apart fleet-wide (default 0.02: six
 requests then span at least 1.1 s, and a request can be up to 0.1 s later than its
 neighbours on the way without a 429, at 9% below the documented rate).
+
+**One token, many bases.** A group that reaches many practices' bases with one token meets
+Airtable's second limit, 50 requests a second per token, long before any base's: eleven
+busy bases are enough. The token's requests are spaced the same way, by the same share of
+their slot (``1/50 s`` plus a tenth of the base's margin by default), so fifty-one of them
+span at least 1.1 s too. The token is never sent to Redis: a request names it by a digest
+(:func:`clinicops.connectors.airtable.config.token_key`).
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ DEFAULTS = {
     "sheets_write": "300/minute",
     "sheets_user": "60/minute",
     "airtable_base": "5/second",
+    "airtable_token": "50/second",
 }
 LONGEST_PAUSE = 1.0
 # A window of a minute or more is counted this many seconds longer than the quota's: a
@@ -99,9 +108,10 @@ class RedisQuotaGate:
             self.limits = {name: with_margin(parse(rate)) for name, rate in (rates or configured()).items()}
         except ValueError as exc:
             raise FleetError(f"A CLINICOPS_QUOTA_ setting is not a rate such as 60/minute ({exc})") from None
-        self.airtable_spacing = (
-            1.0 / self.limits["airtable_base"].amount * self.limits["airtable_base"].get_expiry() + airtable_margin()
-        )
+        base_slot = _slot(self.limits["airtable_base"])
+        self.airtable_spacing = base_slot + airtable_margin()
+        # the token's slots carry the same share of margin as the base's
+        self.token_spacing = _slot(self.limits["airtable_token"]) * self.airtable_spacing / base_slot
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url))
         self.redis = redis.Redis.from_url(settings.redis_url)
         self.namespace = f"{settings.prefix}:quota"
@@ -111,7 +121,8 @@ class RedisQuotaGate:
     def wait(self, service: str, scope: dict[str, str]) -> float:
         waited = sum(self._take(limit, keys) for limit, keys in self._draws(service, scope))
         if service == "airtable":
-            waited += self._space(scope.get("base", ""))
+            waited += self._space(scope.get("base", ""), self.airtable_spacing)
+            waited += self._space(f"token:{scope.get('token', '')}", self.token_spacing)
         return waited
 
     def refused(self, service: str) -> None:
@@ -125,7 +136,10 @@ class RedisQuotaGate:
                 (self.limits[f"sheets_{kind}"], ("sheets", kind, "project", scope.get("project", "default"))),
             ]
         if service == "airtable":
-            return [(self.limits["airtable_base"], ("airtable", "base", scope.get("base", "")))]
+            return [
+                (self.limits["airtable_base"], ("airtable", "base", scope.get("base", ""))),
+                (self.limits["airtable_token"], ("airtable", "token", scope.get("token", ""))),
+            ]
         return []
 
     def _take(self, limit: Any, keys: tuple[str, ...]) -> float:
@@ -172,15 +186,21 @@ class RedisQuotaGate:
         pipe.expire(f"{queue}:served", SERVED_TTL)
         pipe.execute()
 
-    def _space(self, base: str) -> float:
-        """Wait until the base's last request is ``airtable_spacing`` old, fleet-wide; the seconds waited."""
-        key = f"{self.namespace}:airtable:spacing:{base}"
+    def _space(self, what: str, spacing: float) -> float:
+        """Wait until the last request of ``what`` (a base's id, or ``token:`` and a token's
+        digest) is ``spacing`` seconds old, fleet-wide; the seconds waited."""
+        key = f"{self.namespace}:airtable:spacing:{what}"
         waited = 0.0
-        while not self.redis.set(key, "1", nx=True, px=max(1, round(self.airtable_spacing * 1000))):
+        while not self.redis.set(key, "1", nx=True, px=max(1, round(spacing * 1000))):
             pause = max(self.redis.pttl(key), 1) / 1000
             self.sleep(pause)
             waited += pause
         return waited
+
+
+def _slot(limit: Any) -> float:
+    """Seconds per request at ``limit``'s rate."""
+    return float(limit.get_expiry()) / limit.amount
 
 
 def airtable_margin() -> float:
