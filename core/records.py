@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, insert_rows, metadata
 
 records = Table(
     "records",
@@ -68,6 +68,10 @@ _UPDATE_RECORD = (
     .where(and_(records.c.entity == bindparam("e"), records.c.id == bindparam("i")))
     .values(version=bindparam("v"), deleted=bindparam("d"), data=bindparam("t"), updated_at=bindparam("u"))
 )
+
+# The columns of a new record and of a version, in the order of :meth:`Records.insert_new`'s rows.
+_RECORD_COLUMNS = ("entity", "id", "version", "deleted", "data", "updated_at")
+_VERSION_COLUMNS = ("entity", "id", "version", "at", "source", "actor", "deleted", "data", "diff", "note")
 
 # A creation's diff is left empty: its data is the whole of the change.
 CREATED_DIFF = "{}"
@@ -288,12 +292,10 @@ class Records:
             recs, vers = [], []
             for record_id, data in batch:
                 text = dumps(data)
-                recs.append(
-                    {"entity": entity, "id": record_id, "version": 1, "deleted": False, "data": text, "updated_at": now}
-                )
-                vers.append(_version_row(entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
-            insert_many(self.conn, records, recs)
-            insert_many(self.conn, versions, vers)
+                recs.append((entity, record_id, 1, False, text, now))
+                vers.append((entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
+            insert_rows(self.conn, records, _RECORD_COLUMNS, recs)
+            insert_rows(self.conn, versions, _VERSION_COLUMNS, vers)
         self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
         for record_id, _ in rows:
             self.live_before.setdefault((entity, record_id), False)
