@@ -127,11 +127,16 @@ class Records:
         the same transaction is neither.
         """
         out: dict[str, dict[str, list[str]]] = {"created": {}, "updated": {}, "deleted": {}}
-        for (entity, record_id), (_version, deleted) in sorted(self.written.items()):
-            live = self.live_before.get((entity, record_id), False)
-            kind = ("deleted" if live else None) if deleted else ("updated" if live else "created")
-            if kind is not None:
-                out[kind].setdefault(entity, []).append(record_id)
+        by_entity: dict[str, list[str]] = {}
+        for entity, record_id in self.written:
+            by_entity.setdefault(entity, []).append(record_id)
+        for entity in sorted(by_entity):  # ids sorted as text, entity by entity: no tuple compared
+            for record_id in sorted(by_entity[entity]):
+                key = (entity, record_id)
+                live = self.live_before.get(key, False)
+                kind = ("deleted" if live else None) if self.written[key][1] else ("updated" if live else "created")
+                if kind is not None:
+                    out[kind].setdefault(entity, []).append(record_id)
         return out
 
     # reads -------------------------------------------------------------------
@@ -296,9 +301,11 @@ class Records:
                 vers.append((entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
             insert_rows(self.conn, records, _RECORD_COLUMNS, recs)
             insert_rows(self.conn, versions, _VERSION_COLUMNS, vers)
-        self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
-        for record_id, _ in rows:
-            self.live_before.setdefault((entity, record_id), False)
+        keys = [(entity, record_id) for record_id, _ in rows]
+        self.written.update(dict.fromkeys(keys, (1, False)))
+        live_before = self.live_before
+        for key in keys:
+            live_before.setdefault(key, False)
 
 
 def _version_row(
