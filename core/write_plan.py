@@ -115,7 +115,7 @@ class WritePlanner:
             cur = stored.get(rid)
             if (w := current.get(rid)) is not None:
                 version, data = w
-                if not rs.new and data == rs.parsed:
+                if not rs.new and (data is rs.parsed or data == rs.parsed):  # most often the very same dict
                     # the row shows the record as stored (a first import's): no field needs a look
                     self._settle(read, rs, version, data, _unwritten_hash(read, rs), as_read, decided)
                     continue
@@ -208,7 +208,12 @@ class WritePlanner:
         rid = rs.record_id
         remote_id = str(rs.row.ref) if self.stable_refs else None
         was = as_read.get(rid)
-        if was is not None and was["raw_hash"] == raw_hash and was["remote_id"] == remote_id and was["data"] == data:
+        if (
+            was is not None
+            and was["raw_hash"] == raw_hash
+            and was["remote_id"] == remote_id
+            and (was["data"] is data or was["data"] == data)
+        ):
             decided.settled[rid] = version
             return
         decided.base_updates.append(
