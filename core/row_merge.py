@@ -179,7 +179,8 @@ class RowMerger:
         that follows: an edit staff make next (even back to the old value) is an edit. What
         clinicops writes into the row moves the base again once the write is confirmed;
         ``version`` is the record's before this sync, so that write is still due if the
-        first one never happened.
+        first one never happened. A row the write leaves as read is the exception: the write
+        planner settles its base at the record's version now (``WritePlanner._settle``).
         """
         b = base.get(rs.record_id)
         pk = read.entity.primary_key
