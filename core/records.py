@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, metadata
+from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, insert_rows, metadata
 
 records = Table(
     "records",
@@ -68,6 +68,10 @@ _UPDATE_RECORD = (
     .where(and_(records.c.entity == bindparam("e"), records.c.id == bindparam("i")))
     .values(version=bindparam("v"), deleted=bindparam("d"), data=bindparam("t"), updated_at=bindparam("u"))
 )
+
+# The columns of a new record and of a version, in the order of :meth:`Records.insert_new`'s rows.
+_RECORD_COLUMNS = ("entity", "id", "version", "deleted", "data", "updated_at")
+_VERSION_COLUMNS = ("entity", "id", "version", "at", "source", "actor", "deleted", "data", "diff", "note")
 
 # A creation's diff is left empty: its data is the whole of the change.
 CREATED_DIFF = "{}"
@@ -123,11 +127,16 @@ class Records:
         the same transaction is neither.
         """
         out: dict[str, dict[str, list[str]]] = {"created": {}, "updated": {}, "deleted": {}}
-        for (entity, record_id), (_version, deleted) in sorted(self.written.items()):
-            live = self.live_before.get((entity, record_id), False)
-            kind = ("deleted" if live else None) if deleted else ("updated" if live else "created")
-            if kind is not None:
-                out[kind].setdefault(entity, []).append(record_id)
+        by_entity: dict[str, list[str]] = {}
+        for entity, record_id in self.written:
+            by_entity.setdefault(entity, []).append(record_id)
+        for entity in sorted(by_entity):  # ids sorted as text, entity by entity: no tuple compared
+            for record_id in sorted(by_entity[entity]):
+                key = (entity, record_id)
+                live = self.live_before.get(key, False)
+                kind = ("deleted" if live else None) if self.written[key][1] else ("updated" if live else "created")
+                if kind is not None:
+                    out[kind].setdefault(entity, []).append(record_id)
         return out
 
     # reads -------------------------------------------------------------------
@@ -288,15 +297,15 @@ class Records:
             recs, vers = [], []
             for record_id, data in batch:
                 text = dumps(data)
-                recs.append(
-                    {"entity": entity, "id": record_id, "version": 1, "deleted": False, "data": text, "updated_at": now}
-                )
-                vers.append(_version_row(entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
-            insert_many(self.conn, records, recs)
-            insert_many(self.conn, versions, vers)
-        self.written.update(((entity, record_id), (1, False)) for record_id, _ in rows)
-        for record_id, _ in rows:
-            self.live_before.setdefault((entity, record_id), False)
+                recs.append((entity, record_id, 1, False, text, now))
+                vers.append((entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
+            insert_rows(self.conn, records, _RECORD_COLUMNS, recs)
+            insert_rows(self.conn, versions, _VERSION_COLUMNS, vers)
+        keys = [(entity, record_id) for record_id, _ in rows]
+        self.written.update(dict.fromkeys(keys, (1, False)))
+        live_before = self.live_before
+        for key in keys:
+            live_before.setdefault(key, False)
 
 
 def _version_row(

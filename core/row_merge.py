@@ -121,9 +121,21 @@ class RowMerger:
         if creates:
             self.records.insert_new(entity.name, creates, source=self.source, actor=self.actor)
             written.update((rid, (1, record)) for rid, record in creates)
-            for rid, record in creates:
-                self.access(entity, "create", rid, None, record)
+            if entity.has_phi:
+                self._created(entity, creates)
         return written
+
+    def _created(self, entity: Entity, creates: list[tuple[str, dict[str, Any]]]) -> None:
+        """:meth:`access` for each created record, with each distinct set of fields sorted once:
+        the records of one sheet nearly all have the same fields, in the same order."""
+        fields: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for rid, record in creates:
+            keys = tuple(record)
+            touched = fields.get(keys)
+            if touched is None:
+                touched = tuple(sorted(keys))
+                touched = fields[keys] = self._touched.setdefault(touched, touched)
+            self.accessed(AccessEvent(self.actor, "system", self.source, "create", entity.name, rid, touched))
 
     def _merge_one(
         self,
@@ -167,7 +179,8 @@ class RowMerger:
         that follows: an edit staff make next (even back to the old value) is an edit. What
         clinicops writes into the row moves the base again once the write is confirmed;
         ``version`` is the record's before this sync, so that write is still due if the
-        first one never happened.
+        first one never happened. A row the write leaves as read is the exception: the write
+        planner settles its base at the record's version now (``WritePlanner._settle``).
         """
         b = base.get(rs.record_id)
         pk = read.entity.primary_key

@@ -259,12 +259,16 @@ class SyncEngine:
                 if self.dry_run:
                     trans.rollback()
                     return None
-                for plan, _ in decided:
+                for plan, decision in decided:
                     if not plan.skipped:
                         reserved = {**plan.inbound.reserved, **plan.inbound.carried}
                         tx.sync.set_pending(self.key, plan.entity.name, reserved)
                         tx.sync.put_base(
-                            self.key, plan.entity.name, list(plan.inbound.read_base), existing=plan.inbound.base
+                            self.key,
+                            plan.entity.name,
+                            list(plan.inbound.read_base),
+                            existing=plan.inbound.base,
+                            settled=decision.settled,
                         )
                 # The store as the write will show it: a change another process makes after this
                 # commit moves the marker past it, so the next sync does not skip the tab.

@@ -11,17 +11,33 @@ can be rebuilt by a sync, while the versioned records (``core/records.py``) cann
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, Integer, String, Table, Text, and_, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from clinicops.core.clock import Clock, utc_text
+from clinicops.core.records import records
 from clinicops.core.store_sql import (
     WRITE_BATCH,
     chunks,
     delete_many,
     dumps,
+    execute_many,
     fetch_rows,
     insert_many,
     metadata,
@@ -73,12 +89,33 @@ sync_runs = Table(
 )
 
 
+# A base entry whose data is its record's as stored: the record's JSON text is copied as it is,
+# not encoded a second time (run for many entries at once).
+_COPY_RECORD_DATA = insert(sync_base).from_select(
+    ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"],
+    select(
+        bindparam("backend", type_=String),
+        records.c.entity,
+        records.c.id,
+        records.c.data,
+        bindparam("raw_hash", type_=String),
+        bindparam("store_version", type_=Integer),
+        bindparam("remote_id", type_=String),
+    ).where(and_(records.c.entity == bindparam("entity", type_=String), records.c.id == bindparam("id", type_=String))),
+)
+
+_COPY_NAMES = ("backend", "raw_hash", "store_version", "remote_id", "entity", "id")  # as SQLite binds them
+
+
 class BaseEntry(NamedTuple):
     """What one backend and the store last agreed on for one record (a tuple: 100k load fast)."""
 
     raw_hash: str | None
     store_version: int
     remote_id: str | None
+
+
+EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
 class SyncState:
@@ -106,21 +143,34 @@ class SyncState:
         return out
 
     def put_base(
-        self, backend: str, entity: str, rows: list[dict[str, Any]], *, existing: Container[str] | None = None
+        self,
+        backend: str,
+        entity: str,
+        rows: list[dict[str, Any]],
+        *,
+        existing: Container[str] | None = None,
+        settled: Mapping[str, int] = EMPTY,
     ) -> None:
         """Replace base entries: each row has id, data, raw_hash, store_version, remote_id.
 
         A row marked ``same_data`` has an entry already holding data equal to its own: only
-        its hash, version and remote id move, with no JSON written (a first import's rows,
-        whose entries the store's commit wrote moments before). ``existing`` holds the ids
-        that may have an entry (default: any); the others are inserted without a delete first.
-        A batch at a time, so a large import holds one batch of statement rows and JSON texts.
+        its hash, version and remote id move, with no JSON written. A row in ``settled``
+        (id -> version) has data equal to its record's as stored now (a first import's rows):
+        its entry is written at that version with the record's JSON text, copied rather than
+        encoded again. ``existing`` holds the ids that may have an entry (default: any); the
+        others are inserted without a delete first. A batch at a time, so a large import holds
+        one batch of statement rows and JSON texts.
         """
         for batch in chunks(rows, WRITE_BATCH):
-            self._put_batch(backend, entity, batch, existing)
+            self._put_batch(backend, entity, batch, existing, settled)
 
     def _put_batch(
-        self, backend: str, entity: str, rows: list[dict[str, Any]], existing: Container[str] | None
+        self,
+        backend: str,
+        entity: str,
+        rows: list[dict[str, Any]],
+        existing: Container[str] | None,
+        settled: Mapping[str, int],
     ) -> None:
         moved = [r for r in rows if r.get("same_data")]
         if moved:
@@ -139,6 +189,13 @@ class SyncState:
             if update_many(self.conn, sync_base, keys, meta) == len(moved):
                 rows = [r for r in rows if not r.get("same_data")]
         self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
+        copied = [
+            (backend, r.get("raw_hash"), settled[r["id"]], r.get("remote_id"), entity, r["id"])
+            for r in rows
+            if r["id"] in settled
+        ]
+        if copied and execute_many(self.conn, _COPY_RECORD_DATA, _COPY_NAMES, copied) != len(copied):
+            raise RuntimeError(f"{entity}: a base meant to hold its record's data found no record")
         payload = [
             {
                 "backend": backend,
@@ -150,6 +207,7 @@ class SyncState:
                 "remote_id": r.get("remote_id"),
             }
             for r in rows
+            if r["id"] not in settled
         ]
         insert_many(self.conn, sync_base, payload)
 

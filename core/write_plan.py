@@ -32,6 +32,9 @@ class WriteDecision:
     removed: frozenset[str] = frozenset()  # records deleted elsewhere whose row is removed
     drop_base: tuple[str, ...] = ()  # their bases
     base_updates: tuple[dict[str, Any], ...] = field(default=())  # each written row's base once confirmed
+    # id -> the record's version now, for each merged row the write leaves as it was read: the
+    # store's commit writes its base as read at that version (see ``WritePlanner._settle``)
+    settled: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def created(self) -> frozenset[str]:
@@ -54,6 +57,7 @@ class _Decided:
     updated: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)
     base_updates: list[dict[str, Any]] = field(default_factory=list)
+    settled: dict[str, int] = field(default_factory=dict)  # id -> the version its base as read is final at
 
     def frozen(self) -> WriteDecision:
         return WriteDecision(
@@ -63,6 +67,7 @@ class _Decided:
             frozenset(self.removed),
             tuple(sorted(self.removed)),
             tuple(self.base_updates),
+            self.settled,
         )
 
 
@@ -96,20 +101,27 @@ class WritePlanner:
             for rs in inbound.rows
             if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
         ]
-        known = {
-            rid: StoredRecord(name, rid, version, False, data, "")
-            for rid, (version, data) in inbound.written.items()
-            if index.get(rid) == (version, False)
-        }
-        stored = {**known, **records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in known])}
+        written = inbound.written  # what the merge stored: not read back while it is still the record's version
+        current = {rid: w for rs in todo if (w := written.get(rid := rs.record_id)) and index.get(rid) == (w[0], False)}
+        stored = records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in current])
         base_data = state.base_data(self.key, name, [rs.record_id for rs in todo if rs.parsed is None])
+        as_read = {b["id"]: b for b in inbound.read_base}
         columns = _Columns(
             [cell_writer_for(f.schema, self.ctx) for f in read.entity.fields],
             {c.field: c.header for c in read.spec.columns},  # a field without a column is never written
         )
         for rs in todo:
-            self._row(plan, rs, stored.get(rs.record_id), base_data, columns, decided)
-        _mark_same_data(decided.base_updates, {**base_data, **{b["id"]: b["data"] for b in inbound.read_base}})
+            rid = rs.record_id
+            cur = stored.get(rid)
+            if (w := current.get(rid)) is not None:
+                version, data = w
+                if not rs.new and (data is rs.parsed or data == rs.parsed):  # most often the very same dict
+                    # the row shows the record as stored (a first import's): no field needs a look
+                    self._settle(read, rs, version, data, _unwritten_hash(read, rs), as_read, decided)
+                    continue
+                cur = StoredRecord(name, rid, version, False, data, "")
+            self._row(plan, rs, cur, base_data, as_read, columns, decided)
+        _mark_same_data(decided.base_updates, base_data, as_read)
         in_sheet = set(inbound.seen) | inbound.held_ids
         if not read.entity.computed_by_plugins:
             # A staff row gone but kept (deletes held) is not written back; on a tab only
@@ -127,6 +139,7 @@ class WritePlanner:
         rs: RowState,
         cur: StoredRecord | None,
         base_data: Mapping[str, dict[str, Any]],
+        as_read: Mapping[str, dict[str, Any]],
         columns: _Columns,
         decided: _Decided,
     ) -> None:
@@ -159,14 +172,52 @@ class WritePlanner:
                     decided.updated.add(rid)
             decided.write.cells.append((rs.row.ref, headers[f.name], cell))
             after = _predict(after, read.field_cols[i], self._read_back(cell))
+        unwritten = len(decided.write.cells) == cells_before
+        raw_hash = _after_hash(read, after, rs if unwritten else None)
+        if unwritten:
+            self._settle(read, rs, cur.version, cur.data, raw_hash, as_read, decided)
+            return
         decided.base_updates.append(
             {
                 "id": rid,
                 "data": cur.data,
-                "raw_hash": _after_hash(read, after, rs if len(decided.write.cells) == cells_before else None),
+                "raw_hash": raw_hash,
                 "store_version": cur.version,
                 "remote_id": str(rs.row.ref) if self.stable_refs else None,
             }
+        )
+
+    def _settle(
+        self,
+        read: TableRead,
+        rs: RowState,
+        version: int,
+        data: dict[str, Any],
+        raw_hash: str | None,
+        as_read: Mapping[str, dict[str, Any]],
+        decided: _Decided,
+    ) -> None:
+        """The base of a row the write leaves as it was read.
+
+        A merged row whose base as read holds the record's data and the row's hash already
+        is final at the record's version now: the store's commit writes it so, and the base
+        is written once, not once with the commit and again after the write. Whatever becomes
+        of the write, the sheet shows this version of the record. Any other row's base moves
+        once the write is confirmed.
+        """
+        rid = rs.record_id
+        remote_id = str(rs.row.ref) if self.stable_refs else None
+        was = as_read.get(rid)
+        if (
+            was is not None
+            and was["raw_hash"] == raw_hash
+            and was["remote_id"] == remote_id
+            and (was["data"] is data or was["data"] == data)
+        ):
+            decided.settled[rid] = version
+            return
+        decided.base_updates.append(
+            {"id": rid, "data": data, "raw_hash": raw_hash, "store_version": version, "remote_id": remote_id}
         )
 
     def _append(self, read: TableRead, cur: StoredRecord, columns: _Columns, decided: _Decided) -> None:
@@ -188,12 +239,24 @@ class WritePlanner:
         )
 
 
-def _mark_same_data(updates: list[dict[str, Any]], held: Mapping[str, dict[str, Any]]) -> None:
-    """Mark the rows whose base already holds their data (``held``: what each row's base holds once
-    the store's commit is in, the sheet as read for a merged row): only their hash and version move."""
+def _mark_same_data(
+    updates: list[dict[str, Any]], base_data: Mapping[str, dict[str, Any]], as_read: Mapping[str, dict[str, Any]]
+) -> None:
+    """Mark the rows whose base already holds their data (what each row's base holds once the store's
+    commit is in: the sheet as read for a merged row, else as last synced): only their hash and version move."""
     for u in updates:
-        was = held.get(u["id"])
+        rid = u["id"]
+        was = as_read[rid]["data"] if rid in as_read else base_data.get(rid)
         u["same_data"] = was is not None and was == u["data"]
+
+
+def _unwritten_hash(read: TableRead, rs: RowState) -> str | None:
+    """:func:`_after_hash` of a row no field of which is written, without copying its cells
+    when its Errors cell is empty already (the commonest case)."""
+    values, col = rs.row.values, read.errors_col
+    if rs.content and not read.layout_missing and col is not None and (col >= len(values) or values[col] == ""):
+        return rs.content
+    return _after_hash(read, list(values), rs)
 
 
 def _after_hash(read: TableRead, after: list[Any] | None, was: RowState | None = None) -> str | None:

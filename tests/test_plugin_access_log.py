@@ -661,6 +661,10 @@ def test_the_batched_hash_is_the_documented_canonical_hash(texts: list[str], seq
         ledger._enc(entry["source"]),
     )
     assert fast.encode() == canonical(entry)
+    names = ("actor", "role", "source", "action", "entity", "fields", "purpose", "outcome")
+    texts = (*(entry[k] for k in names), *(ledger._enc(entry[k]) for k in sorted(names)))
+    template = ledger._entry_template(texts, ledger._enc(entry["at"]))
+    assert template % (entry["prev_hash"], ledger._enc(entry["record_id"]), entry["seq"]) == fast
 
 
 def test_the_next_sync_raises_a_critical_alert_when_the_log_no_longer_holds_its_anchored_head(demo: Path) -> None:

@@ -283,6 +283,35 @@ def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
     assert again.total_changes == 0 and not again.wrote
 
 
+def test_a_first_import_stopped_before_its_write_has_the_rows_it_leaves_as_read_synced_already(
+    clinic: Clinic,
+) -> None:
+    from clinicops.core.backend_registry import open_backend
+    from clinicops.core.sync import SyncEngine
+
+    class Killed(Exception):
+        pass
+
+    def crash() -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        SyncEngine(clinic.practice, open_backend(clinic.practice.config), fail_after_store_commit=crash).run()
+    key = clinic.backend().key
+    records = {r["id"]: r for r in clinic.records("patient")}
+    with clinic.practice.store.transaction() as tx:
+        base = tx.sync.base(key, "patient")
+        data = tx.sync.base_data(key, "patient", list(base))
+    # the three rows typed with their id need nothing written: their base is the record at its version
+    # with the commit; the two new rows' bases wait, as read, for the write that gives them their id
+    assert sorted(b.store_version for b in base.values()) == [0, 0, 1, 1, 1]
+    synced = [rid for rid, b in base.items() if b.store_version == 1]
+    assert {rid: data[rid] for rid in synced} == {rid: records[rid] for rid in synced}
+    report = clinic.sync()
+    assert report.entities["patient"].created == 0 and report.entities["patient"].updated == 0
+    assert clinic.sync().total_changes == 0
+
+
 def test_after_a_first_import_each_base_is_the_stored_record_at_its_version(clinic: Clinic) -> None:
     clinic.sync()
     key = clinic.backend().key

@@ -175,33 +175,22 @@ def append(
         storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
     enc_stamp = _enc(stamp)
     # A batch repeats the same actor, source, action and fields in event after event: each
-    # distinct combination is turned into text and JSON once.
-    known: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    # distinct combination is turned into text, JSON and its entries' canonical form once.
+    known: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
     for e in events:
         what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
         try:
-            texts = known[what]
+            texts, template = known[what]
         except KeyError:
-            texts = known[what] = _texts(e)
+            texts = _texts(e)
+            template = _entry_template(texts, enc_stamp)
+            known[what] = texts, template
         except TypeError:  # fields given as a list: read, not remembered
             texts = _texts(e)
+            template = _entry_template(texts, enc_stamp)
         record_id = str(e.record_id)
         seq += 1
-        body = _CANONICAL % (
-            texts[8],
-            texts[9],
-            enc_stamp,
-            texts[10],
-            texts[11],
-            texts[12],
-            prev,
-            texts[13],
-            _enc(record_id),
-            texts[14],
-            seq,
-            texts[15],
-        )
-        digest = sha256(body.encode("utf-8")).hexdigest()
+        digest = sha256((template % (prev, _enc(record_id), seq)).encode("utf-8")).hexdigest()
         actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
         rows.append(
             (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
@@ -238,6 +227,15 @@ _CANONICAL = (
     '"purpose":%s,"record_id":%s,"role":%s,"seq":%d,"source":%s}'
 )
 _enc = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) does to a str
+_TEMPLATE = _CANONICAL.replace('"seq":%d', '"seq":%s')
+
+
+def _entry_template(texts: tuple[str, ...], enc_stamp: str) -> str:
+    """:data:`_CANONICAL` of the entries sharing ``texts`` (see :func:`_texts`) and the time
+    ``enc_stamp`` (as JSON), with their prev_hash, record id (as JSON) and seq left to fill in."""
+    fixed = [t.replace("%", "%%") for t in (*texts[8:], enc_stamp)]
+    action, actor, entity, fields, outcome, purpose, role, source, at = fixed
+    return _TEMPLATE % (action, actor, at, entity, fields, outcome, "%s", purpose, "%s", role, "%d", source)
 
 
 def note_restart(storage: PluginStorage, restart: anchors.Restart) -> None:
