@@ -20,15 +20,26 @@ metadata = MetaData()
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-# The same encoder's C loop, called without the two Python layers ``encode`` goes through (a
-# tenth of a 100k-record import's JSON). No circular check: records are trees of JSON values.
-_C_ENCODE = (
-    json.encoder.c_make_encoder(
-        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
-    )
-    if json.encoder.c_make_encoder is not None
-    else None
-)
+
+def _c_loop() -> Callable[[Any, int], list[str]] | None:
+    """The same encoder's C loop, called without the two Python layers ``encode`` goes through
+    (a tenth of a 100k-record import's JSON); no circular check: records are trees of JSON values.
+
+    ``c_make_encoder`` is the interpreter's own, not a documented API: where it is missing,
+    takes other arguments or writes another text than ``_ENCODER``, the Python path is used.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        loop = make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+        sample = {"b": [1, 2.5, None, True, 'é\n"x"'], "a": {"z": "", "y": -0.0}}
+        return loop if "".join(loop(sample, 0)) == _ENCODER.encode(sample) else None
+    except (TypeError, ValueError):
+        return None
+
+
+_C_ENCODE = _c_loop()
 
 
 def dumps(data: Any) -> str:
