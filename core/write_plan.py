@@ -19,7 +19,7 @@ from clinicops.core.coercion import CoerceContext, cell_writer_for
 from clinicops.core.records import Records, StoredRecord
 from clinicops.core.row_parser import content_hash, is_blank
 from clinicops.core.sync_state import SyncState
-from clinicops.core.table_plan import RowState, TablePlan, TableRead
+from clinicops.core.table_plan import EMPTY, Inbound, RowState, TablePlan, TableRead, unchanged
 
 
 @dataclass(frozen=True)
@@ -90,32 +90,34 @@ class WritePlanner:
         name = read.entity.name
         index = dict(inbound.index)
         index.update((rid, st) for (entity, rid), st in records.written.items() if entity == name)
-        base = inbound.base  # a row as last synced needs nothing while its record is the version its base matches
-        todo = [
-            rs
-            for rs in inbound.rows
-            if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
-        ]
-        known = {
-            rid: StoredRecord(name, rid, version, False, data, "")
-            for rid, (version, data) in inbound.written.items()
-            if index.get(rid) == (version, False)
-        }
-        stored = {**known, **records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in known])}
+        todo = _todo(inbound, index)
+        written = inbound.written  # what this sync stored is read from there, not again from the store
+
+        def known(rid: str) -> tuple[int, dict[str, Any]] | None:
+            found = written.get(rid)
+            return found if found is not None and index.get(rid) == (found[0], False) else None
+
+        stored = records.get_many(name, [rs.record_id for rs in todo if known(rs.record_id) is None])
         base_data = state.base_data(self.key, name, [rs.record_id for rs in todo if rs.parsed is None])
         columns = _Columns(
             [cell_writer_for(f.schema, self.ctx) for f in read.entity.fields],
             {c.field: c.header for c in read.spec.columns},  # a field without a column is never written
         )
         for rs in todo:
-            self._row(plan, rs, stored.get(rs.record_id), base_data, columns, decided)
+            # one record at a time: a first import makes no second object per row for what it stored
+            mine = known(rs.record_id)
+            cur = StoredRecord(name, rs.record_id, mine[0], False, mine[1], "") if mine else stored.get(rs.record_id)
+            self._row(plan, rs, cur, base_data, columns, decided)
         _mark_same_data(decided.base_updates, {**base_data, **{b["id"]: b["data"] for b in inbound.read_base}})
-        in_sheet = set(inbound.seen) | inbound.held_ids
-        if not read.entity.computed_by_plugins:
-            # A staff row gone but kept (deletes held) is not written back; on a tab only
-            # clinicops fills, a row staff deleted is the engine's, and comes back.
-            in_sheet |= set(inbound.base)
-        missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
+        seen, held = inbound.seen, inbound.held_ids
+        # A staff row gone but kept (deletes held) is not written back; on a tab only
+        # clinicops fills, a row staff deleted is the engine's, and comes back.
+        kept = EMPTY if read.entity.computed_by_plugins else inbound.base
+        missing = [
+            rid
+            for rid, (_, deleted) in index.items()
+            if not deleted and rid not in seen and rid not in held and rid not in kept
+        ]
         for cur in _sorted(records.get_many(name, missing)):
             self._append(read, cur, columns, decided)
         _error_cells(plan, decided.write)
@@ -186,6 +188,29 @@ class WritePlanner:
         decided.base_updates.append(
             {"id": cur.id, "data": cur.data, "raw_hash": _after_hash(read, after), "store_version": cur.version}
         )
+
+
+def _todo(inbound: Inbound, index: Mapping[str, tuple[int, bool]]) -> list[RowState]:
+    """The rows that may need a write, in the order the inbound pass took them (rows with ids, then new rows).
+
+    A row as last synced needs nothing while its record is the version its base matches: only
+    those whose record moved in the store since (another backend, a plugin) get a ``RowState``.
+    """
+    base = inbound.base
+    moved = [
+        unchanged(row, rid, b)
+        for rid, row in inbound.same.items()
+        if index.get(rid) != ((b := base[rid]).store_version, False)
+    ]
+    todo = [
+        rs
+        for rs in inbound.rows
+        if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
+    ]
+    if not moved:
+        return todo
+    known = [rs for rs in todo if not rs.new]
+    return [*sorted([*known, *moved], key=lambda rs: rs.row.number), *(rs for rs in todo if rs.new)]
 
 
 def _mark_same_data(updates: list[dict[str, Any]], held: Mapping[str, dict[str, Any]]) -> None:
