@@ -311,7 +311,8 @@ def _deletes(
     to_delete: list[str] = []
     drop: list[str] = []
     missing = False
-    gone = [rid for rid in work.base if rid not in work.seen]
+    gone_ids = work.base.keys() - work.seen.keys()
+    gone = [rid for rid in work.base if rid in gone_ids] if gone_ids else []
     retyped = retyped_ids(work.read, work.base, work.copies, gone, base_data)
     work.held_ids |= retyped.found
     hold = work.hold_deletes or retyped.unexplained > 0

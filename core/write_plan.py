@@ -19,7 +19,7 @@ from clinicops.core.coercion import CoerceContext, cell_writer_for
 from clinicops.core.records import Records, StoredRecord
 from clinicops.core.row_parser import content_hash, is_blank
 from clinicops.core.sync_state import SyncState
-from clinicops.core.table_plan import EMPTY, Inbound, RowState, TablePlan, TableRead, unchanged
+from clinicops.core.table_plan import Inbound, RowState, TablePlan, TableRead, unchanged
 
 
 @dataclass(frozen=True)
@@ -109,15 +109,12 @@ class WritePlanner:
             cur = StoredRecord(name, rs.record_id, mine[0], False, mine[1], "") if mine else stored.get(rs.record_id)
             self._row(plan, rs, cur, base_data, columns, decided)
         _mark_same_data(decided.base_updates, {**base_data, **{b["id"]: b["data"] for b in inbound.read_base}})
-        seen, held = inbound.seen, inbound.held_ids
-        # A staff row gone but kept (deletes held) is not written back; on a tab only
-        # clinicops fills, a row staff deleted is the engine's, and comes back.
-        kept = EMPTY if read.entity.computed_by_plugins else inbound.base
-        missing = [
-            rid
-            for rid, (_, deleted) in index.items()
-            if not deleted and rid not in seen and rid not in held and rid not in kept
-        ]
+        not_shown = index.keys() - inbound.seen.keys() - inbound.held_ids
+        if not read.entity.computed_by_plugins:
+            # A staff row gone but kept (deletes held) is not written back; on a tab only
+            # clinicops fills, a row staff deleted is the engine's, and comes back.
+            not_shown -= inbound.base.keys()
+        missing = sorted(rid for rid in not_shown if not index[rid][1])
         for cur in _sorted(records.get_many(name, missing)):
             self._append(read, cur, columns, decided)
         _error_cells(plan, decided.write)
