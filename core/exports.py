@@ -9,7 +9,7 @@ cells of an existing row that the store changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from clinicops.connectors.base import TableWrite
@@ -41,8 +41,3 @@ def export_events(
     """One ``export`` event per record whose PHI went to the backend (``source`` says how: ``sync:gsheets``)."""
     for rid, fields in written.items():
         yield AccessEvent(actor, role, source, EXPORT, entity, rid, fields)
-
-
-def ref_ids(rows: Iterable[Any]) -> dict[Any, str]:
-    """A table's row refs -> the record each row stands for (``RowState``s of a plan)."""
-    return {rs.row.ref: rs.record_id for rs in rows}

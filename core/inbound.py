@@ -22,13 +22,14 @@ from clinicops.core.ids import IdMinter
 from clinicops.core.problems import CellProblem, display_value
 from clinicops.core.records import Records
 from clinicops.core.references import ReferenceCheck
+from clinicops.core.repeats import Repeats
 from clinicops.core.reservations import match_reserved
 from clinicops.core.retyped_ids import retyped_ids
 from clinicops.core.row_merge import RowMerger
 from clinicops.core.row_order import kept
 from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
 from clinicops.core.sync_state import BaseEntry, SyncState
-from clinicops.core.table_plan import Inbound, RowState, TableRead
+from clinicops.core.table_plan import Inbound, RowState, TableRead, unchanged
 
 Fresh = tuple[SheetRow, dict[str, Any], str]  # a row with a blank id: the row, its record, its content hash
 
@@ -42,8 +43,9 @@ class _Sorting:
     index: dict[str, tuple[int, bool]]
     reservations: dict[str, str]  # id -> content hash, reserved by an earlier, unfinished sync
     last_row: int | None  # the tab's last row as the previous sync left it
-    rows: list[RowState] = field(default_factory=list)
+    rows: list[RowState] = field(default_factory=list)  # rows to decide
     row_at: dict[str, int] = field(default_factory=dict)  # id -> its position in rows
+    same: dict[str, SheetRow] = field(default_factory=dict)  # id -> its row, exactly as last synced
     seen: dict[str, int] = field(default_factory=dict)
     held: list[tuple[SheetRow, tuple[CellProblem, ...]]] = field(default_factory=list)
     held_ids: set[str] = field(default_factory=set)
@@ -55,6 +57,7 @@ class _Sorting:
     reconciled: set[str] = field(default_factory=set)  # rows found again for records an unfinished sync created
     orphans: list[str] = field(default_factory=list)  # records an unfinished sync created whose row is gone
     hold_deletes: bool = False
+    repeats: Repeats = field(default_factory=Repeats)
 
     def hold(self, row: SheetRow, problems: Sequence[CellProblem], record_id: str = "") -> None:
         self.held.append((row, tuple(problems)))
@@ -67,14 +70,25 @@ class _Sorting:
         self.row_at[state.record_id] = len(self.rows)
         self.rows.append(state)
 
+    def standing(self, record_id: str) -> RowState | None:
+        """The row that stands for a record so far, if any."""
+        row = self.same.get(record_id)
+        if row is not None:
+            return unchanged(row, record_id, self.base[record_id])
+        at = self.row_at.get(record_id)
+        return self.rows[at] if at is not None else None
+
     def demote(self, record_id: str) -> RowState:
         """Take back the row that stood for a record (it turned out to be a copy)."""
+        del self.seen[record_id]
+        row = self.same.pop(record_id, None)
+        if row is not None:
+            return unchanged(row, record_id, self.base[record_id])
         at = self.row_at.pop(record_id)
         state = self.rows.pop(at)
         for rid, pos in self.row_at.items():
             if pos > at:
                 self.row_at[rid] = pos - 1
-        del self.seen[record_id]
         return state
 
 
@@ -117,15 +131,13 @@ class InboundPass:
         sheet_ids = set(ids) - {""}
         self.refs.reading(entity.name, sheet_ids if any(f.ref == entity.name for f in entity.fields) else set())
         parser = self.make_parser(read)
-        base, seen, row_at, states = work.base, work.seen, work.row_at, work.rows
-        for row, rid in zip(rows, ids, strict=True):
-            content = content_hash(row.values)
-            # the common case first, inline (``work.add``): a row seen once, with its own id, as last synced
+        base, seen, same = work.base, work.seen, work.same
+        for row, rid, content in zip(rows, ids, map(content_hash, [row.values for row in rows]), strict=True):
+            # the common case first, inline: a row seen once, with its own id, exactly as last synced
             b = base.get(rid) if rid else None
             if b is not None and b.raw_hash == content and rid not in seen:
                 seen[rid] = row.number
-                row_at[rid] = len(states)
-                states.append(RowState(row, rid, None, content=content))
+                same[rid] = row
             else:
                 self._take_row(work, parser, row, rid, content)
         self._assign_ids(work, sheet_ids)
@@ -136,6 +148,7 @@ class InboundPass:
             base=MappingProxyType(work.base),
             index=MappingProxyType(work.index),
             rows=tuple(work.rows),
+            same=MappingProxyType(work.same),
             held=tuple(work.held),
             held_ids=frozenset(work.held_ids),
             seen=MappingProxyType(work.seen),
@@ -165,8 +178,10 @@ class InboundPass:
             return
         b = work.base.get(rid) if rid else None
         if b is not None and b.raw_hash == content:
-            work.add(RowState(row, rid, None, content=content))
+            work.seen[rid] = row.number
+            work.same[rid] = row
             return
+        work.repeats.share(row.values)  # this row is parsed, and kept with its record until the write
         vals = _field_values(read, row.values)
         if vals is None:
             return
@@ -241,8 +256,7 @@ class InboundPass:
         added below the end of the tab since the last sync; the row still exactly as last
         synced. Otherwise the later row is the copy. Nothing of the copy is ever merged.
         """
-        at = work.row_at.get(rid)
-        earlier = work.rows[at] if at is not None else None
+        earlier = work.standing(rid)
         if earlier is None or not self._is_original(work, earlier, row, content):
             work.hold(row, [_duplicate(work.read, row, rid, work.seen[rid])])
             work.copies.append(row)
@@ -297,12 +311,13 @@ def _deletes(
     to_delete: list[str] = []
     drop: list[str] = []
     missing = False
-    gone = [rid for rid in work.base if rid not in work.seen]
+    gone_ids = work.base.keys() - work.seen.keys()
+    gone = [rid for rid in work.base if rid in gone_ids] if gone_ids else []
     retyped = retyped_ids(work.read, work.base, work.copies, gone, base_data)
     work.held_ids |= retyped.found
     hold = work.hold_deletes or retyped.unexplained > 0
-    for rid in work.base:
-        if rid in work.seen or rid in work.held_ids:
+    for rid in gone:
+        if rid in work.held_ids:
             continue
         state = work.index.get(rid)
         if state is None or state[1]:

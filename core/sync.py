@@ -39,7 +39,7 @@ from clinicops.core.clock import utc_text
 from clinicops.core.column_map import Binding, bind, lost_message
 from clinicops.core.computed_columns import ComputedColumns
 from clinicops.core.errors import ClinicopsError
-from clinicops.core.exports import export_events, phi_written, ref_ids
+from clinicops.core.exports import export_events, phi_written
 from clinicops.core.guests import CORE, Guests
 from clinicops.core.inbound import InboundPass, skip_untouched
 from clinicops.core.practice import Practice, PracticeView
@@ -388,7 +388,7 @@ class SyncEngine:
         out = {}
         for plan, decision in decided:
             if plan.entity.has_phi and not decision.write.is_empty():
-                rows = ref_ids(plan.inbound.rows)
+                rows = plan.inbound.row_ids()
                 out[plan.entity.name] = phi_written(decision.write, list(decision.appended_ids), rows)
         return out
 
@@ -640,7 +640,7 @@ class SyncEngine:
         er.created, er.updated, er.deleted = len(created), len(updated), len(deleted)
         touched = created | updated | deleted
         er.conflicts = list(inbound.conflicts)
-        er.unchanged = sum(1 for rs in inbound.rows if rs.record_id not in touched)
+        er.unchanged = inbound.untouched(touched)
         if inbound.skipped is not None:
             er.unchanged = int(inbound.skipped.get("unchanged", 0))
         er.ids = {"created": sorted(created), "updated": sorted(updated), "deleted": sorted(deleted)}

@@ -30,13 +30,19 @@ def _empty() -> Mapping[str, Any]:
 
 
 class RowState(NamedTuple):
-    """A row that stands for its record in this sync (a tuple: a 100k-row tab makes one per row, fast)."""
+    """A row that stands for its record in this sync and has something to decide: it changed, is new,
+    or its record moved in the store. A row exactly as last synced gets none (``Inbound.same``)."""
 
     row: SheetRow
     record_id: str
     parsed: dict[str, Any] | None  # None: the sheet row is exactly as last synced
     new: bool = False  # its id is written into the row by this sync
     content: str = ""  # the row's content hash as read
+
+
+def unchanged(row: SheetRow, record_id: str, base: BaseEntry) -> RowState:
+    """The ``RowState`` of a row exactly as last synced: its content hash is its base's."""
+    return RowState(row, record_id, None, content=base.raw_hash or "")
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,10 @@ class Inbound:
     base: Mapping[str, BaseEntry] = field(default_factory=_empty)  # what this backend and the store last agreed on
     # the store's ids before this sync: (version, deleted)
     index: Mapping[str, tuple[int, bool]] = field(default_factory=_empty)
-    rows: tuple[RowState, ...] = ()
+    rows: tuple[RowState, ...] = ()  # the rows to decide: changed or new (ids first, then new rows, each in row order)
+    # id -> its row, for the rows exactly as last synced (content hash equal to the base's): most of a
+    # re-synced tab, so each is kept as the row itself, with no object of its own
+    same: Mapping[str, SheetRow] = field(default_factory=_empty)
     held: tuple[tuple[SheetRow, tuple[CellProblem, ...]], ...] = ()  # rows held back, with why
     held_ids: frozenset[str] = frozenset()
     seen: Mapping[str, int] = field(default_factory=_empty)  # id -> the row number it was read on
@@ -98,6 +107,21 @@ class Inbound:
     vanished: bool = False  # the tab was synced before and is missing now: never a delete
     read_extent: int = 1  # the last row number read
     problems: tuple[CellProblem, ...] = field(default=())
+
+    def row_ids(self) -> dict[Any, str]:
+        """Each row's ref -> the record it stands for, every row standing for one."""
+        out = {row.ref: rid for rid, row in self.same.items()}
+        out.update((rs.row.ref, rs.record_id) for rs in self.rows)
+        return out
+
+    def untouched(self, touched: set[str] | frozenset[str]) -> int:
+        """How many rows stand for a record not in ``touched``."""
+        same = self.same
+        return (
+            len(same)
+            - sum(1 for rid in touched if rid in same)
+            + sum(1 for rs in self.rows if rs.record_id not in touched)
+        )
 
     @classmethod
     def skip(cls, report: Mapping[str, Any], **known: Any) -> Inbound:

@@ -19,7 +19,7 @@ from clinicops.core.coercion import CoerceContext, cell_writer_for
 from clinicops.core.records import Records, StoredRecord
 from clinicops.core.row_parser import content_hash, is_blank
 from clinicops.core.sync_state import SyncState
-from clinicops.core.table_plan import RowState, TablePlan, TableRead
+from clinicops.core.table_plan import Inbound, RowState, TablePlan, TableRead, unchanged
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,7 @@ class WritePlanner:
         name = read.entity.name
         index = dict(inbound.index)
         index.update((rid, st) for (entity, rid), st in records.written.items() if entity == name)
-        base = inbound.base  # a row as last synced needs nothing while its record is the version its base matches
-        todo = [
-            rs
-            for rs in inbound.rows
-            if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
-        ]
+        todo = _todo(inbound, index)
         written = inbound.written  # what the merge stored: not read back while it is still the record's version
         current = {rid: w for rs in todo if (w := written.get(rid := rs.record_id)) and index.get(rid) == (w[0], False)}
         stored = records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in current])
@@ -122,12 +117,12 @@ class WritePlanner:
                 cur = StoredRecord(name, rid, version, False, data, "")
             self._row(plan, rs, cur, base_data, as_read, columns, decided)
         _mark_same_data(decided.base_updates, base_data, as_read)
-        in_sheet = set(inbound.seen) | inbound.held_ids
+        not_shown = index.keys() - inbound.seen.keys() - inbound.held_ids
         if not read.entity.computed_by_plugins:
             # A staff row gone but kept (deletes held) is not written back; on a tab only
             # clinicops fills, a row staff deleted is the engine's, and comes back.
-            in_sheet |= set(inbound.base)
-        missing = [rid for rid, (_, deleted) in index.items() if not deleted and rid not in in_sheet]
+            not_shown -= inbound.base.keys()
+        missing = sorted(rid for rid in not_shown if not index[rid][1])
         for cur in _sorted(records.get_many(name, missing)):
             self._append(read, cur, columns, decided)
         _error_cells(plan, decided.write)
@@ -237,6 +232,29 @@ class WritePlanner:
         decided.base_updates.append(
             {"id": cur.id, "data": cur.data, "raw_hash": _after_hash(read, after), "store_version": cur.version}
         )
+
+
+def _todo(inbound: Inbound, index: Mapping[str, tuple[int, bool]]) -> list[RowState]:
+    """The rows that may need a write, in the order the inbound pass took them (rows with ids, then new rows).
+
+    A row as last synced needs nothing while its record is the version its base matches: only
+    those whose record moved in the store since (another backend, a plugin) get a ``RowState``.
+    """
+    base = inbound.base
+    moved = [
+        unchanged(row, rid, b)
+        for rid, row in inbound.same.items()
+        if index.get(rid) != ((b := base[rid]).store_version, False)
+    ]
+    todo = [
+        rs
+        for rs in inbound.rows
+        if rs.parsed is not None or index.get(rs.record_id) != (base[rs.record_id].store_version, False)
+    ]
+    if not moved:
+        return todo
+    known = [rs for rs in todo if not rs.new]
+    return [*sorted([*known, *moved], key=lambda rs: rs.row.number), *(rs for rs in todo if rs.new)]
 
 
 def _mark_same_data(

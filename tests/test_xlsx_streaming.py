@@ -16,6 +16,7 @@ from clinicops.connectors.xlsx.backend import _rows
 from clinicops.connectors.xlsx.deflated import DeflatedPart, Deflater, crc32_combine
 from clinicops.connectors.xlsx.package import Package
 from clinicops.connectors.xlsx.uncached import _has_formula
+from clinicops.core.repeats import Repeats
 
 
 @given(st.binary(max_size=3000), st.binary(max_size=3000))
@@ -64,14 +65,24 @@ def test_a_part_larger_than_the_flush_size_goes_into_the_zip_as_a_valid_member()
     assert package.read("xl/worksheets/sheet1.xml") == f"<sheetData>{text}</sheetData>".encode()
 
 
-def test_a_column_of_few_values_shares_one_text_per_value_and_reads_the_same() -> None:
+def test_rows_are_numbered_as_excel_shows_them_and_padded_to_the_header() -> None:
     grid: list[list[object]] = [["MRN", "State", "Email"]]
-    grid += [[f"P{i}", "".join(["M", "A"]), f"p{i}@example.org"] for i in range(600)]
+    grid += [[f"P{i}", "MA", f"p{i}@example.org"] for i in range(600)]
     rows = _rows([list(r) for r in grid], 4)
     assert [r.values for r in rows] == [[*r, ""] for r in grid[1:]]
-    states = {id(r.values[1]) for r in rows}
-    assert len(states) == 1
     assert [r.number for r in rows[:2]] == [2, 3]
+    assert [r.ref for r in rows[:2]] == [2, 3]
+
+
+def test_a_column_of_few_values_shares_one_text_per_value_and_reads_the_same() -> None:
+    grid = [[f"P{i}", "".join(["M", "A"]), f"p{i}@example.org"] for i in range(600)]
+    repeats = Repeats()
+    rows = [list(r) for r in grid]
+    for values in rows:
+        repeats.share(values)
+    assert rows == grid
+    assert len({id(r[1]) for r in rows}) == 1
+    assert len({id(r[2]) for r in rows}) == 600  # a column of too many values is left as read
 
 
 def test_a_formula_tag_cut_by_the_read_boundary_is_found() -> None:

@@ -406,41 +406,8 @@ def _parsed_rows(book: _Book, name: str, key: str, width: int) -> list[SheetRow]
 def _rows(grid: list[list[Any]], width: int) -> list[SheetRow]:
     """Data rows numbered as Excel shows them (the header is row 1), padded to the header's width."""
     rows = []
-    repeats = _Repeats()
-    for index, values in enumerate(itertools.islice(grid, 1, None), start=2):
+    for n, values in enumerate(itertools.islice(grid, 1, None), start=2):
         if len(values) < width:
             values = [*values, *([""] * (width - len(values)))]
-        repeats.share(values)
-        rows.append(SheetRow(number=index, values=values, ref=index))
+        rows.append(SheetRow(n, values, n))
     return rows
-
-
-class _Repeats:
-    """One text object for each value a column repeats (a state, a payer, a status), not one per cell.
-
-    The reader makes a new string for every cell; a column of a few distinct values then holds
-    as many copies as it has rows. Each column shares its values until it has seen more than
-    ``LIMIT`` distinct ones (names, emails, ids), and from then on is left as read.
-    """
-
-    LIMIT = 256
-
-    def __init__(self) -> None:
-        self.seen: dict[int, dict[str, str]] = {}
-        self.varied: set[int] = set()  # columns of too many distinct values to be worth sharing
-
-    def share(self, values: list[Any]) -> None:
-        """Replace each text cell of ``values`` by the column's one copy of it."""
-        for i, value in enumerate(values):
-            if type(value) is not str or not value or i in self.varied:
-                continue
-            known = self.seen.setdefault(i, {})
-            same = known.get(value)
-            if same is None:
-                if len(known) >= self.LIMIT:
-                    self.varied.add(i)
-                    del self.seen[i]
-                else:
-                    known[value] = value
-            elif same is not value:
-                values[i] = same
