@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException
 
-from clinicops.core.coercion import CellError, CoerceContext, Coercer, coercer_for
+from clinicops.core.coercion import CellError, CoerceContext, coercer_for, kind_of
 from clinicops.core.coercion.cell_text import MAX_CELL_CHARS, check_cell_text
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.references import Resolution, describe
@@ -91,13 +91,16 @@ class RowParser:
         key = self.key = entity.primary_key
         self.fields = [f for f in entity.fields if f.name != key]
         checks = entity.constraint_checks
-        # (position in the row, field name, coercer, memo, memo limit, constraint check), decided once
-        # per table; a blank cell is in every memo from the start, as no value.
-        self.columns = tuple(
-            (i, f.name, coercer_for(f.schema, ctx, cell_checked=False), {"": None}, _memo_limit(f), checks.get(f.name))
-            for i, f in enumerate(entity.fields)
-            if f.name != key
-        )
+        # Decided once per table, for each column: its position in the row, its field, its memo's
+        # look-up, and what reads a cell the memo does not know (coercer, memo, memo limit,
+        # constraint check). A blank cell is in every memo from the start, as no value.
+        columns = []
+        for i, f in enumerate(entity.fields):
+            if f.name != key:
+                memo: dict[str, Any] = {"": None}
+                coerce = coercer_for(f.schema, ctx, cell_checked=False)
+                columns.append((i, f.name, memo.get, (coerce, memo, _memo_limit(f), checks.get(f.name))))
+        self.columns = tuple(columns)
         self.ref_fields = [f for f in self.fields if f.ref]
         self.ref_names = frozenset(f.name for f in self.ref_fields)
         self.required = entity.required - {key}
@@ -114,33 +117,32 @@ class RowParser:
         record: dict[str, Any] = {self.key: record_id} if record_id else {}
         failed: list[tuple[str, Any, CellError]] = []
         settled = True  # every value read meets its field's constraints
-        for i, name, coerce, memo, limit, check in self.columns:
+        miss = _MISS
+        for i, name, known, reader in self.columns:
             raw = cells[i]
             try:
-                if raw.__class__ is str:
-                    value = memo.get(raw, _MISS)
-                    if value is not _MISS:  # read before, and good
-                        if value is not None:
-                            record[name] = value
+                value = known(raw, miss)
+            except TypeError:  # a cell no memo can hold (a list, from some backends)
+                value = miss
+            if value is miss:
+                coerce, memo, limit, check = reader
+                try:
+                    if isinstance(raw, str):
+                        # What no cell can hold: two scans in C clear the common cell, the full check the rest.
+                        if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
+                            check_cell_text(raw)
+                    elif raw is None:
                         continue
-                    # What no cell can hold: two scans in C clear the common cell, the full check the rest.
-                    if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
-                        check_cell_text(raw)
                     value = coerce(raw)
-                elif raw is None:
+                except CellError as err:
+                    failed.append((name, raw, err))
                     continue
-                else:
-                    value = _read(raw, coerce)
-            except CellError as err:
-                failed.append((name, raw, err))
-                continue
+                if value is not None and check is not None and not _passes(check, value):
+                    settled = False
+                elif raw.__class__ is str and len(memo) < limit:
+                    memo[raw] = value
             if value is not None:
                 record[name] = value
-                if check is not None and not _passes(check, value):
-                    settled = False
-                    continue
-            if raw.__class__ is str and len(memo) < limit:
-                memo[raw] = value
         if (
             failed
             or not settled
@@ -283,16 +285,6 @@ class RowParser:
         return out
 
 
-def _read(raw: Any, coerce: Coercer) -> Any:
-    """The canonical value of a cell that is not plain ``str``; raises CellError for a cell that cannot be one."""
-    if isinstance(raw, str):  # a kind of text
-        if not raw:
-            return None
-        if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
-            check_cell_text(raw)
-    return coerce(raw)
-
-
 def _passes(check: Callable[[Any], Any], value: Any) -> bool:
     """Whether ``value`` meets its field's compiled constraints."""
     try:
@@ -303,8 +295,9 @@ def _passes(check: Callable[[Any], Any], value: Any) -> bool:
 
 
 def _memo_limit(f: Field) -> int:
-    """How many texts a column remembers: none for a list column, whose values are mutable."""
-    return 0 if f.schema.get("type") == "array" else MEMO_LIMIT
+    """How many texts a column remembers: none for a list column, whose values are lists that
+    records must not share."""
+    return 0 if kind_of(f.schema) == "array" else MEMO_LIMIT
 
 
 def _describe(err: Any) -> str:
