@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException
@@ -46,11 +47,16 @@ def content_hash(values: list[Any]) -> str:
 
 
 MEMO_LIMIT: Final = 4096
-"""How many distinct cell texts a column remembers.
+"""How many distinct cell values a column remembers.
 
 Columns such as city, state, payer, sex or ZIP code hold a few values over and over; a
 column of values that never repeat (email addresses) stops growing its memo here, so
 parsing a large table keeps the memos small."""
+
+_REMEMBERED: Final = frozenset({str, date})
+"""The kinds of cell a memo keeps: text, and the dates readers give for date cells (a column of
+dates of service holds each day many times). Numbers are not kept: ``1``, ``1.0`` and ``True``
+are one key to a dictionary, yet a column may read them differently."""
 
 _MISS: Final = object()
 """What a memo look-up gives for a cell this parser has not read before."""
@@ -59,7 +65,7 @@ _MISS: Final = object()
 class RowParser:
     """Parses the rows of one entity's table; build once per table and sync.
 
-    Each column remembers the cell texts it has read and what each became, so a value seen
+    Each column remembers the cells it has read and what each became, so a value seen
     before (a city, a payer, a ZIP code) costs one dictionary look-up. Only a value that
     passed every check of its own (what any cell can hold, coercion, the field's
     constraints) is remembered: each depends on the text, the column's schema and this
@@ -97,7 +103,7 @@ class RowParser:
         columns = []
         for i, f in enumerate(entity.fields):
             if f.name != key:
-                memo: dict[str, Any] = {"": None}
+                memo: dict[Any, Any] = {"": None}
                 coerce = coercer_for(f.schema, ctx, cell_checked=False)
                 columns.append((i, f.name, memo.get, (coerce, memo, _memo_limit(f), checks.get(f.name))))
         self.columns = tuple(columns)
@@ -139,7 +145,7 @@ class RowParser:
                     continue
                 if value is not None and check is not None and not _passes(check, value):
                     settled = False
-                elif raw.__class__ is str and len(memo) < limit:
+                elif raw.__class__ in _REMEMBERED and len(memo) < limit:
                     memo[raw] = value
             if value is not None:
                 record[name] = value
@@ -295,7 +301,7 @@ def _passes(check: Callable[[Any], Any], value: Any) -> bool:
 
 
 def _memo_limit(f: Field) -> int:
-    """How many texts a column remembers: none for a list column, whose values are lists that
+    """How many cells a column remembers: none for a list column, whose values are lists that
     records must not share."""
     return 0 if kind_of(f.schema) == "array" else MEMO_LIMIT
 

@@ -243,3 +243,21 @@ def test_a_column_of_values_that_never_repeat_keeps_a_bounded_memo() -> None:
         assert (record["email"], problems) == (email, ())
     memos = [memo for _, _, _, (_, memo, _, _) in p.columns]
     assert max(len(memo) for memo in memos) == MEMO_LIMIT
+
+
+def test_a_remembered_date_is_not_taken_for_a_date_and_time_of_that_day() -> None:
+    p = parser("patient")
+    name = {"first_name": "Ada", "last_name": "Lee"}
+    day = dt.date(1990, 1, 2)
+    assert p.parse(2, "P1", cells("patient", **name, date_of_birth=day)) == (
+        {"id": "P1", **name, "date_of_birth": "1990-01-02"},
+        (),
+    )
+    [problem] = p.parse(3, "P1", cells("patient", **name, date_of_birth=dt.datetime(1990, 1, 2, 10, 30)))[1]
+    assert (problem.column, problem.row, problem.problem) == (
+        "Date of birth",
+        3,
+        "this column holds a date only, without a time of day",
+    )
+    again = p.parse(4, "P1", cells("patient", **name, date_of_birth=dt.datetime(1990, 1, 2)))
+    assert again == ({"id": "P1", **name, "date_of_birth": "1990-01-02"}, ())
