@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException
 
-from clinicops.core.coercion import CellError, CoerceContext, coercer_for
+from clinicops.core.coercion import CellError, CoerceContext, coercer_for, kind_of
 from clinicops.core.coercion.cell_text import MAX_CELL_CHARS, check_cell_text
 from clinicops.core.problems import CellProblem, FieldProblem, display_value
 from clinicops.core.references import Resolution, describe
@@ -45,8 +46,32 @@ def content_hash(values: list[Any]) -> str:
     return hashlib.md5(repr(values).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+MEMO_LIMIT: Final = 4096
+"""How many distinct cell values a column remembers.
+
+Columns such as city, state, payer, sex or ZIP code hold a few values over and over; a
+column of values that never repeat (email addresses) stops growing its memo here, so
+parsing a large table keeps the memos small."""
+
+_REMEMBERED: Final = frozenset({str, date})
+"""The kinds of cell a memo keeps: text, and the dates readers give for date cells (a column of
+dates of service holds each day many times). Numbers are not kept: ``1``, ``1.0`` and ``True``
+are one key to a dictionary, yet a column may read them differently."""
+
+_MISS: Final = object()
+"""What a memo look-up gives for a cell this parser has not read before."""
+
+
 class RowParser:
-    """Parses the rows of one entity's table; build once per table and sync."""
+    """Parses the rows of one entity's table; build once per table and sync.
+
+    Each column remembers the cells it has read and what each became, so a value seen
+    before (a city, a payer, a ZIP code) costs one dictionary look-up. Only a value that
+    passed every check of its own (what any cell can hold, coercion, the field's
+    constraints) is remembered: each depends on the text, the column's schema and this
+    parser's context alone, so the memos belong to one parser (one practice's table in one
+    sync), and a bad cell is read, and reported, on every row that holds it.
+    """
 
     def __init__(
         self,
@@ -69,15 +94,23 @@ class RowParser:
         self.sheet = sheet
         self.ref_exists = ref_exists
         self.plugin_checks = plugin_checks
-        self.fields = [f for f in entity.fields if f.name != entity.primary_key]
-        # (position in the row, field name, coercer), decided once per table
-        self.columns = tuple(
-            (i, f.name, coercer_for(f.schema, ctx, cell_checked=False))
-            for i, f in enumerate(entity.fields)
-            if f.name != entity.primary_key
-        )
+        key = self.key = entity.primary_key
+        self.fields = [f for f in entity.fields if f.name != key]
+        checks = entity.constraint_checks
+        # Decided once per table, for each column: its position in the row, its field, its memo's
+        # look-up, and what reads a cell the memo does not know (coercer, memo, memo limit,
+        # constraint check). A blank cell is in every memo from the start, as no value.
+        columns = []
+        for i, f in enumerate(entity.fields):
+            if f.name != key:
+                memo: dict[Any, Any] = {"": None}
+                coerce = coercer_for(f.schema, ctx, cell_checked=False)
+                columns.append((i, f.name, memo.get, (coerce, memo, _memo_limit(f), checks.get(f.name))))
+        self.columns = tuple(columns)
         self.ref_fields = [f for f in self.fields if f.ref]
         self.ref_names = frozenset(f.name for f in self.ref_fields)
+        self.required = entity.required - {key}
+        self.id_check = checks.get(key)
 
     def parse(self, number: int, record_id: str, cells: list[Any]) -> tuple[dict[str, Any], Sequence[CellProblem]]:
         """``cells`` are the row's raw cells in entity field order; returns the record and its problems.
@@ -87,32 +120,43 @@ class RowParser:
         plugins' checks on the cells that could — each cell named once, by the first check
         it fails.
         """
-        record: dict[str, Any] = {}
-        if record_id:
-            record[self.entity.primary_key] = record_id
+        record: dict[str, Any] = {self.key: record_id} if record_id else {}
         failed: list[tuple[str, Any, CellError]] = []
-        for i, name, coerce in self.columns:
+        settled = True  # every value read meets its field's constraints
+        miss = _MISS
+        for i, name, known, reader in self.columns:
             raw = cells[i]
             try:
-                if isinstance(raw, str):
-                    if not raw:
+                value = known(raw, miss)
+            except TypeError:  # a cell no memo can hold (a list, from some backends)
+                value = miss
+            if value is miss:
+                coerce, memo, limit, check = reader
+                try:
+                    if isinstance(raw, str):
+                        # What no cell can hold: two scans in C clear the common cell, the full check the rest.
+                        if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
+                            check_cell_text(raw)
+                    elif raw is None:
                         continue
-                    # What no cell can hold: two scans in C clear the common cell, the full check the rest.
-                    if not raw.isprintable() or "_x" in raw or len(raw) >= MAX_CELL_CHARS:
-                        check_cell_text(raw)
-                elif raw is None:
+                    value = coerce(raw)
+                except CellError as err:
+                    failed.append((name, raw, err))
                     continue
-                value = coerce(raw)
-            except CellError as err:
-                failed.append((name, raw, err))
-                continue
+                if value is not None and check is not None and not _passes(check, value):
+                    settled = False
+                elif raw.__class__ in _REMEMBERED and len(memo) < limit:
+                    memo[raw] = value
             if value is not None:
                 record[name] = value
-        if failed or self.plugin_checks is not None or not record.keys().isdisjoint(self.ref_names):
-            return record, self._problems(number, record_id, record, cells, failed)
-        try:  # the common row: every cell read, nothing else to ask
-            self.entity.fast_validate(record if record_id else {**record, self.entity.primary_key: "new"})
-        except JsonSchemaValueException:
+        if (
+            failed
+            or not settled
+            or self.plugin_checks is not None
+            or not record.keys().isdisjoint(self.ref_names)
+            or not self.required <= record.keys()
+            or (self.id_check is not None and not _passes(self.id_check, record_id or "new"))
+        ):
             return record, self._problems(number, record_id, record, cells, failed)
         return record, ()
 
@@ -245,6 +289,21 @@ class RowParser:
             )
             out.append((name, problem))
         return out
+
+
+def _passes(check: Callable[[Any], Any], value: Any) -> bool:
+    """Whether ``value`` meets its field's compiled constraints."""
+    try:
+        check(value)
+    except JsonSchemaValueException:
+        return False
+    return True
+
+
+def _memo_limit(f: Field) -> int:
+    """How many cells a column remembers: none for a list column, whose values are lists that
+    records must not share."""
+    return 0 if kind_of(f.schema) == "array" else MEMO_LIMIT
 
 
 def _describe(err: Any) -> str:

@@ -160,6 +160,30 @@ class Entity:
         return {f.name: f for f in self.fields}
 
     @cached_property
+    def constraint_checks(self) -> dict[str, Callable[[Any], Any]]:
+        """Each field's compiled check of what coercion cannot guarantee (patterns, ranges,
+        lengths), for the fields that have such constraints.
+
+        A check depends on the value alone, so a row parser that has seen a value pass once
+        need not ask again; it raises ``JsonSchemaValueException`` for a value that fails.
+        """
+        checks = {}
+        for name, prop in self.schema.get("properties", {}).items():
+            constraints = {k: v for k, v in prop.items() if k in _CONSTRAINTS}
+            if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+                items = {k: v for k, v in prop["items"].items() if k in _CONSTRAINTS}
+                if items:
+                    constraints["items"] = items
+            if constraints:
+                checks[name] = fastjsonschema.compile(constraints)
+        return checks
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """The fields every record must hold."""
+        return frozenset(self.schema.get("required", []))
+
+    @cached_property
     def fast_validate(self) -> Callable[[Mapping[str, Any]], None]:
         """A compiled check of what coercion cannot guarantee, for the common valid row.
 
@@ -172,16 +196,8 @@ class Entity:
         set comparison. That is what one compiled whole-record check does, at half its cost:
         it copies the record's keys into a set for every record.
         """
-        checks = []
-        for name, prop in self.schema.get("properties", {}).items():
-            constraints = {k: v for k, v in prop.items() if k in _CONSTRAINTS}
-            if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
-                items = {k: v for k, v in prop["items"].items() if k in _CONSTRAINTS}
-                if items:
-                    constraints["items"] = items
-            if constraints:
-                checks.append((name, fastjsonschema.compile(constraints)))
-        required = frozenset(self.schema.get("required", []))
+        checks = list(self.constraint_checks.items())
+        required = self.required
 
         def validate(record: Mapping[str, Any]) -> None:
             if not required <= record.keys():

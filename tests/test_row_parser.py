@@ -145,3 +145,119 @@ def test_a_valid_row_has_no_problems_and_a_bad_cell_beside_a_reference_is_still_
     )
     [problem] = problems
     assert problem.column == "First name" and "control character" in problem.problem
+
+
+def test_a_bad_value_is_reported_on_every_row_that_holds_it_after_good_rows_and_bad() -> None:
+    p = parser("patient")
+    good = {"first_name": "Ada", "last_name": "Lee", "date_of_birth": "1/2/1990"}
+    rows = [
+        {**good, "zip": "02134", "state": "MA"},
+        {**good, "zip": "2134", "state": "MA"},  # a ZIP code that reads as text but fails the pattern
+        {**good, "zip": "2134", "date_of_birth": "31/31/1990"},  # the same ZIP code, and a date no one can read
+        {**good, "zip": "02134", "date_of_birth": "31/31/1990"},
+        {**good, "zip": "2134", "state": "MA"},
+    ]
+    found = {number: p.parse(number, f"P{number}", cells("patient", **row))[1] for number, row in enumerate(rows, 2)}
+    columns = {number: sorted(problem.column for problem in problems) for number, problems in found.items()}
+    assert columns == {2: [], 3: ["ZIP"], 4: ["Date of birth", "ZIP"], 5: ["Date of birth"], 6: ["ZIP"]}
+    for number, problems in found.items():
+        for problem in problems:
+            assert (problem.sheet, problem.row) == ("Patients", number)
+            assert problem.value == ("<phi: 4 chars>" if problem.column == "ZIP" else "<phi: 10 chars>")
+            assert problem.expected
+
+
+def test_the_same_text_in_two_columns_reads_by_each_columns_own_rule() -> None:
+    p = parser("patient")
+    first = cells("patient", first_name="f", last_name="3/4/2026", date_of_birth="3/4/2026", sex="f")
+    second = cells("patient", first_name="3/4/2026", last_name="f", date_of_birth="3/4/2026", sex="F")
+    assert p.parse(2, "P1", first) == (
+        {"id": "P1", "first_name": "f", "last_name": "3/4/2026", "date_of_birth": "2026-03-04", "sex": "female"},
+        (),
+    )
+    assert p.parse(3, "P2", second) == (
+        {"id": "P2", "first_name": "3/4/2026", "last_name": "f", "date_of_birth": "2026-03-04", "sex": "female"},
+        (),
+    )
+    _, problems = p.parse(4, "P3", cells("patient", first_name="Ada", last_name="Lee", date_of_birth="f"))
+    assert [(problem.column, problem.kind) for problem in problems] == [("Date of birth", "invalid-value")]
+
+
+def test_each_practice_reads_a_remembered_text_in_its_own_date_order() -> None:
+    patient = REGISTRY["patient"]
+    us = RowParser(patient, "Patients", CTX, lambda *_: True)
+    uk = RowParser(patient, "Patients", CoerceContext(date_order="DMY", reference_year=2026), lambda *_: True)
+    for number in (2, 3):  # the second time round, each parser has read both texts before
+        row = cells("patient", first_name="Ada", last_name="Lee", date_of_birth="3/4/1990")
+        assert us.parse(number, "P1", row)[0]["date_of_birth"] == "1990-03-04"
+        assert uk.parse(number, "P1", row)[0]["date_of_birth"] == "1990-04-03"
+        day_first = cells("patient", first_name="Ada", last_name="Lee", date_of_birth="13/4/1990")
+        assert uk.parse(number, "P2", day_first) == (
+            {"id": "P2", "first_name": "Ada", "last_name": "Lee", "date_of_birth": "1990-04-13"},
+            (),
+        )
+        [problem] = us.parse(number, "P2", day_first)[1]
+        assert (problem.column, problem.row) == ("Date of birth", number)
+        assert "month" in problem.problem
+
+
+@pytest.mark.parametrize("entity", ["patient", "appointment", "claim", "credential", "inventory_item", "staff"])
+def test_a_remembered_value_reads_as_a_fresh_one(entity: str) -> None:
+    rows = generate_demo(dt.date(2026, 11, 23))[entity]
+    raw_rows = [[row.get(f.name) for f in REGISTRY[entity].fields] for row in rows]
+    p = parser(entity)
+    first = [p.parse(i, str(raw[0] or ""), raw) for i, raw in enumerate(raw_rows, 2)]
+    again = [p.parse(i, str(raw[0] or ""), raw) for i, raw in enumerate(raw_rows, 2)]
+    fresh = [parser(entity).parse(i, str(raw[0] or ""), raw) for i, raw in enumerate(raw_rows, 2)]
+    assert again == first == fresh
+
+
+def test_rows_never_share_a_list_and_a_list_cell_is_read_as_items() -> None:
+    p = parser("claim")
+    row = cells(
+        "claim",
+        patient_id="P1",
+        provider_id="PR1",
+        date_of_service="2026-03-04",
+        cpt_codes="99213, 85025",
+        status="draft",
+    )
+    first, problems = p.parse(2, "C1", row)
+    second, more = p.parse(3, "C2", row)
+    assert first["cpt_codes"] == second["cpt_codes"] == ["99213", "85025"]
+    assert problems == more == []
+    first["cpt_codes"].append("36415")
+    assert second["cpt_codes"] == ["99213", "85025"]
+    listed, problems = p.parse(4, "C3", [*row[:4], ["99214"], *row[5:]])
+    assert (listed["cpt_codes"], problems) == (["99214"], [])
+
+
+def test_a_column_of_values_that_never_repeat_keeps_a_bounded_memo() -> None:
+    from clinicops.core.row_parser import MEMO_LIMIT
+
+    p = parser("patient")
+    for n in range(MEMO_LIMIT + 50):
+        email = f"ada.{n}@example.org"
+        row = cells("patient", first_name="Ada", last_name="Lee", date_of_birth="1/2/1990", email=email)
+        record, problems = p.parse(n + 2, "P1", row)
+        assert (record["email"], problems) == (email, ())
+    memos = [memo for _, _, _, (_, memo, _, _) in p.columns]
+    assert max(len(memo) for memo in memos) == MEMO_LIMIT
+
+
+def test_a_remembered_date_is_not_taken_for_a_date_and_time_of_that_day() -> None:
+    p = parser("patient")
+    name = {"first_name": "Ada", "last_name": "Lee"}
+    day = dt.date(1990, 1, 2)
+    assert p.parse(2, "P1", cells("patient", **name, date_of_birth=day)) == (
+        {"id": "P1", **name, "date_of_birth": "1990-01-02"},
+        (),
+    )
+    [problem] = p.parse(3, "P1", cells("patient", **name, date_of_birth=dt.datetime(1990, 1, 2, 10, 30)))[1]
+    assert (problem.column, problem.row, problem.problem) == (
+        "Date of birth",
+        3,
+        "this column holds a date only, without a time of day",
+    )
+    again = p.parse(4, "P1", cells("patient", **name, date_of_birth=dt.datetime(1990, 1, 2)))
+    assert again == ({"id": "P1", **name, "date_of_birth": "1990-01-02"}, ())

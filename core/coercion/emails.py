@@ -30,6 +30,10 @@ _ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_ADDRESS: Final = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)", re.ASCII)
 
 
+_SPECIAL_NAMES: Final = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+"""Mailbox names (``postmaster``, ``abuse``…) the library lower-cases: its full path reads them."""
+
+
 def _problem(exc: EmailNotValidError) -> str:
     """The library's reason, cut before any detail that could quote the address."""
     text = str(exc).removeprefix("After Unicode normalization: ")
@@ -61,7 +65,7 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
     """A coercer for an email column: the normalised address, or ``None`` when blank."""
     match_plain = _PLAIN_ADDRESS.fullmatch
     domain_of = _domain
-    special_names = CASE_INSENSITIVE_MAILBOX_NAMES
+    special_names = _SPECIAL_NAMES
 
     def coerce_email(raw: Any) -> str | None:
         if raw.__class__ is str:
@@ -74,9 +78,10 @@ def coercer(schema: dict[str, Any], ctx: CoerceContext) -> Coercer:
         if m is not None and len(text) <= 254:
             local = m[1]
             if len(local) <= 64 and local.lower() not in special_names:
-                ok, domain = domain_of(m[2])
-                if ok:
-                    return local + "@" + domain
+                typed = m[2]
+                ok, domain = domain_of(typed)
+                if ok:  # most domains are typed as the library writes them: the text is the address
+                    return text if domain == typed else local + "@" + domain
                 raise CellError(domain, EXPECTED)
         if not text:
             return None
