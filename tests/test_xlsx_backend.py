@@ -102,6 +102,7 @@ def test_a_damaged_workbook_is_one_clear_error(xlsx_clinic: Clinic) -> None:
     result = CliRunner().invoke(cli, ["sync", "-p", str(xlsx_clinic.folder)])
     assert result.exit_code == 1
     assert "Cannot read clinic.xlsx" in result.output and "Traceback" not in result.output
+    assert "restore the last backup from" in result.output  # and how to get the workbook back
 
 
 def test_moving_the_practice_folder_keeps_its_sync_history(xlsx_clinic: Clinic, tmp_path) -> None:

@@ -361,7 +361,10 @@ class _Book:
             try:
                 self._book = CalamineWorkbook.from_path(str(self._path))
             except Exception as exc:  # calamine raises its own error types per format problem
-                raise BackendError(f"Cannot read {self._path.name}: {exc}") from None
+                raise BackendError(
+                    f"Cannot read {self._path.name}: {exc}; it is damaged or not an Excel workbook: restore the "
+                    f"last backup from {self._backup_dir} or save it again from Excel or LibreOffice as .xlsx"
+                ) from None
         names = {normalize_header(n): n for n in self._book.sheet_names}
         name = names.get(normalize_header(title))
         if name is None:
