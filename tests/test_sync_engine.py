@@ -261,18 +261,24 @@ def test_second_concurrent_sync_exits_clearly(clinic: Clinic) -> None:
         clinic.sync()
 
 
-def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
+class Killed(Exception):
+    """The process dying at a chosen point of a sync."""
+
+
+def sync_killed_after_its_commit(clinic: Clinic) -> None:
+    """A sync that dies after the store's commit, before the backend's write."""
     from clinicops.core.backend_registry import open_backend
     from clinicops.core.sync import SyncEngine
-
-    class Killed(Exception):
-        pass
 
     def crash() -> None:
         raise Killed
 
     with pytest.raises(Killed):
         SyncEngine(clinic.practice, open_backend(clinic.practice.config), fail_after_store_commit=crash).run()
+
+
+def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
+    sync_killed_after_its_commit(clinic)
     assert by_id(clinic.sheet.rows("Patients"), "First name")["Edsger"]["MRN"] in (None, "")
     report = clinic.sync()
     assert report.entities["patient"].created == 0
@@ -286,17 +292,7 @@ def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
 def test_a_first_import_stopped_before_its_write_has_the_rows_it_leaves_as_read_synced_already(
     clinic: Clinic,
 ) -> None:
-    from clinicops.core.backend_registry import open_backend
-    from clinicops.core.sync import SyncEngine
-
-    class Killed(Exception):
-        pass
-
-    def crash() -> None:
-        raise Killed
-
-    with pytest.raises(Killed):
-        SyncEngine(clinic.practice, open_backend(clinic.practice.config), fail_after_store_commit=crash).run()
+    sync_killed_after_its_commit(clinic)
     key = clinic.backend().key
     records = {r["id"]: r for r in clinic.records("patient")}
     with clinic.practice.store.transaction() as tx:
