@@ -132,7 +132,7 @@ class InboundPass:
         self.refs.reading(entity.name, sheet_ids if any(f.ref == entity.name for f in entity.fields) else set())
         parser = self.make_parser(read)
         base, seen, same = work.base, work.seen, work.same
-        for row, rid, content in zip(rows, ids, map(content_hash, [row.values for row in rows]), strict=True):
+        for row, rid, content in zip(rows, ids, map(content_hash, (row.values for row in rows)), strict=True):
             # the common case first, inline: a row seen once, with its own id, exactly as last synced
             b = base.get(rid) if rid else None
             if b is not None and b.raw_hash == content and rid not in seen:

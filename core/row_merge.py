@@ -61,6 +61,7 @@ class RowMerger:
         self.actor = actor
         self.stable_refs = stable_refs
         self._touched: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._sorted_fields: dict[tuple[str, ...], tuple[str, ...]] = {}  # a record's keys, in order -> sorted
 
     def merge(
         self,
@@ -121,21 +122,9 @@ class RowMerger:
         if creates:
             self.records.insert_new(entity.name, creates, source=self.source, actor=self.actor)
             written.update((rid, (1, record)) for rid, record in creates)
-            if entity.has_phi:
-                self._created(entity, creates)
+            for rid, record in creates:
+                self.access(entity, "create", rid, None, record)
         return written
-
-    def _created(self, entity: Entity, creates: list[tuple[str, dict[str, Any]]]) -> None:
-        """:meth:`access` for each created record, with each distinct set of fields sorted once:
-        the records of one sheet nearly all have the same fields, in the same order."""
-        fields: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for rid, record in creates:
-            keys = tuple(record)
-            touched = fields.get(keys)
-            if touched is None:
-                touched = tuple(sorted(keys))
-                touched = fields[keys] = self._touched.setdefault(touched, touched)
-            self.accessed(AccessEvent(self.actor, "system", self.source, "create", entity.name, rid, touched))
 
     def _merge_one(
         self,
@@ -200,11 +189,21 @@ class RowMerger:
         if not entity.has_phi:
             return
         if old is None or new is None:
-            touched = tuple(sorted(old or new or {}))
+            touched = self._fields_of(old or new or {})
         else:
-            touched = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
-        touched = self._touched.setdefault(touched, touched)  # one tuple per set of fields, not one per record
+            found = tuple(sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)))
+            touched = self._touched.setdefault(found, found)  # one tuple per set of fields, not one per record
         self.accessed(AccessEvent(self.actor, "system", self.source, action, entity.name, rid, touched))
+
+    def _fields_of(self, record: dict[str, Any]) -> tuple[str, ...]:
+        """A whole record's field names, sorted once per order of keys: the records of one sheet
+        nearly all have the same fields in the same order, so a first import sorts a handful."""
+        keys = tuple(record)
+        found = self._sorted_fields.get(keys)
+        if found is None:
+            touched = tuple(sorted(keys))
+            found = self._sorted_fields[keys] = self._touched.setdefault(touched, touched)
+        return found
 
 
 def _conflict(entity: Entity, rid: str, field_name: str, winner: str, kept: Any, lost: Any) -> dict[str, Any]:
