@@ -352,7 +352,11 @@ def _ids_in(rows: list[SheetRow], pk_col: int | None) -> list[str]:
 def _field_values(read: TableRead, values: list[Any]) -> list[Any] | None:
     """The row's cells in entity field order, or None for a blank row."""
     width = len(values)
-    vals = [values[c] if c is not None and c < width else None for c in read.field_cols]
+    picker = read.field_picker
+    if picker is not None and width >= picker[0]:
+        vals = list(picker[1](values))
+    else:
+        vals = [values[c] if c is not None and c < width else None for c in read.field_cols]
     if not any(vals) or all(is_blank(v) for v in vals):
         return None
     return vals

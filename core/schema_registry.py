@@ -137,8 +137,9 @@ class Entity:
     def id_prefix(self) -> str:
         return str(self.schema.get("x-id-prefix", self.name[:3].upper()))
 
-    @property
+    @cached_property
     def has_phi(self) -> bool:
+        """Any field is PHI: asked once per changed record (its access-log entry), so kept once known."""
         return any(f.phi for f in self.fields)
 
     @cached_property

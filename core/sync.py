@@ -189,19 +189,18 @@ class SyncEngine:
             raise SyncBusy(
                 f"Another sync of {self.practice.config.name} is running; this one stopped without changing anything."
             ) from None
-        # A sync holds the whole sheet in memory for its duration: keep the collector from
-        # walking those millions of long-lived cells again and again while rows are parsed.
-        # What exists now is frozen; what the sync makes (the cells it reads, the rows it
-        # sorts) is looked at by the young collection every 50,000 allocations rather than 700,
-        # and never by the full one, so it is not walked again each time the pile grows.
-        threshold = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(*SYNC_GC_THRESHOLD)
+        # A sync holds the whole sheet in memory for its duration, and what it makes (the cells it
+        # reads, the rows it parses, the records it stores) is freed by reference counting, not
+        # by the cycle collector. Each collection would walk those millions of live objects once
+        # more, a twentieth of a large import, to find nothing: the collector rests while a
+        # sync runs and is left as it was found.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return self._run()
         finally:
-            gc.set_threshold(*threshold)
-            gc.unfreeze()
+            if collecting:
+                gc.enable()
             lock.release()
 
     def _run(self) -> SyncReport:
@@ -650,9 +649,6 @@ class SyncEngine:
             for rid in sorted(ids):
                 report.changes.add(kind, name, rid)
 
-
-#: The collector's thresholds while a sync runs (see ``SyncEngine.run``).
-SYNC_GC_THRESHOLD = (50_000, 20, 20)
 
 #: A new version of a stored record: (the record now, its new data or None for a tombstone, the note).
 Change = tuple[StoredRecord, dict[str, Any] | None, str | None]

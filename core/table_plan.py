@@ -9,11 +9,12 @@ pass never changes the answer of the one before it, so each can be read on its o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from clinicops.connectors.base import SheetRow, SheetTable, TableSpec
 from clinicops.core.column_map import Binding
@@ -71,6 +72,17 @@ class TableRead:
         """The column of the record ids."""
         names = [f.name for f in self.entity.fields]
         return self.field_cols[names.index(self.entity.primary_key)]
+
+    @cached_property
+    def field_picker(self) -> tuple[int, Callable[[list[Any]], tuple[Any, ...]]] | None:
+        """How wide a row must be and what takes its cells in field order at once, when every field
+        has a column (the common tab); None when a field has none."""
+        cols = self.field_cols
+        if not cols or any(c is None for c in cols):
+            return None
+        wanted = cast(tuple[int, ...], cols)
+        pick = itemgetter(*wanted) if len(wanted) > 1 else lambda values: (values[wanted[0]],)
+        return max(wanted) + 1, pick
 
     def id_in(self, row: SheetRow) -> str:
         """The id typed on a row ("" when blank or there is no id column)."""

@@ -289,6 +289,30 @@ def test_sync_killed_during_write_converges_on_next_run(clinic: Clinic) -> None:
     assert again.total_changes == 0 and not again.wrote
 
 
+def test_the_cycle_collector_rests_during_a_sync_and_is_left_as_it_was_found(clinic: Clinic) -> None:
+    import gc
+
+    from clinicops.core.backend_registry import open_backend
+    from clinicops.core.sync import SyncEngine
+
+    seen: list[bool] = []
+
+    def crash() -> None:
+        seen.append(gc.isenabled())
+        raise Killed
+
+    assert gc.isenabled()
+    with pytest.raises(Killed):
+        SyncEngine(clinic.practice, open_backend(clinic.practice.config), fail_after_store_commit=crash).run()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        clinic.sync()
+        assert not gc.isenabled()  # a program that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
 def test_a_first_import_stopped_before_its_write_has_the_rows_it_leaves_as_read_synced_already(
     clinic: Clinic,
 ) -> None:

@@ -85,6 +85,16 @@ def test_a_column_of_few_values_shares_one_text_per_value_and_reads_the_same() -
     assert len({id(r[2]) for r in rows}) == 600  # a column of too many values is left as read
 
 
+def test_rows_of_other_widths_share_the_columns_they_have_and_keep_every_value() -> None:
+    grid = [["P1", "".join("MA")], ["P2", "".join("MA"), "".join("x")], ["P3"], ["P4", "".join("MA"), "".join("x")]]
+    rows = [list(r) for r in grid]
+    repeats = Repeats()
+    for values in rows:
+        repeats.share(values)
+    assert rows == grid
+    assert rows[0][1] is rows[1][1] is rows[3][1] and rows[1][2] is rows[3][2]
+
+
 def test_a_formula_tag_cut_by_the_read_boundary_is_found() -> None:
     head = b" " * ((1 << 20) - 2)
     assert _has_formula(io.BytesIO(head + b"<f>A1+1</f>"))
