@@ -27,7 +27,7 @@ from clinicops.core.reservations import match_reserved
 from clinicops.core.retyped_ids import retyped_ids
 from clinicops.core.row_merge import RowMerger
 from clinicops.core.row_order import kept
-from clinicops.core.row_parser import RowParser, clean_id, content_hash, is_blank
+from clinicops.core.row_parser import RowParser, clean_id, content_hash
 from clinicops.core.sync_state import BaseEntry, SyncState
 from clinicops.core.table_plan import Inbound, RowState, TableRead, unchanged
 
@@ -357,9 +357,11 @@ def _field_values(read: TableRead, values: list[Any]) -> list[Any] | None:
         vals = list(picker[1](values))
     else:
         vals = [values[c] if c is not None and c < width else None for c in read.field_cols]
-    if not any(vals) or all(is_blank(v) for v in vals):
-        return None
-    return vals
+    if any(vals):
+        for v in vals:  # ``not is_blank(v)``, inline: most rows say so at their first cell
+            if v is not None and (not isinstance(v, str) or (v and not v.isspace())):
+                return vals
+    return None
 
 
 def _with_uncached(read: TableRead, row: SheetRow, problems: Sequence[CellProblem]) -> list[CellProblem]:

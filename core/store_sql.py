@@ -79,8 +79,7 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
     """:func:`insert_many` for rows given as tuples of ``columns``: a driver that takes the
     statement's parameters by position is handed them as they are, with no dict per row."""
     if rows:
-        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-        _execute_rows(conn, compiled, columns, rows)
+        _execute_rows(conn, _compiled_insert(conn, table, columns), columns, rows)
 
 
 def _execute_rows(conn: Connection, compiled: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
@@ -118,6 +117,20 @@ def execute_many(conn: Connection, statement: Any, names: tuple[str, ...], rows:
     if not rows:
         return 0
     return _execute_rows(conn, statement.compile(dialect=conn.dialect), names, rows)
+
+
+_COMPILED: dict[tuple[Any, ...], Any] = {}
+
+
+def _compiled_insert(conn: Connection, table: Table, columns: tuple[str, ...]) -> Any:
+    """The INSERT of ``columns`` into ``table`` compiled for the connection's kind of database
+    once, not once per batch: a large import runs the same few of them fifty times each."""
+    dialect = conn.dialect
+    key = (dialect.name, dialect.paramstyle, table.name, columns)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    return found
 
 
 def _execute_many(conn: Connection, compiled: Any, rows: list[dict[str, Any]]) -> int:

@@ -6,9 +6,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clinicops.core.coercion import CoerceContext
-from clinicops.core.row_parser import RowParser
+from clinicops.core.inbound import _field_values
+from clinicops.core.row_parser import RowParser, is_blank
 from clinicops.core.schema_registry import SchemaRegistry, builtin_schemas
 from clinicops.examples.demo_clinic import generate_demo
 
@@ -261,3 +264,22 @@ def test_a_remembered_date_is_not_taken_for_a_date_and_time_of_that_day() -> Non
     )
     again = p.parse(4, "P1", cells("patient", **name, date_of_birth=dt.datetime(1990, 1, 2)))
     assert again == ({"id": "P1", **name, "date_of_birth": "1990-01-02"}, ())
+
+
+class _FourColumns:
+    """A tab whose entity's four fields sit in its first four columns, in order."""
+
+    field_cols = (0, 1, 2, 3)
+    field_picker = None
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet=" \t\nab", max_size=3), st.integers(-1, 1), st.booleans(), st.floats()),
+        min_size=4,
+        max_size=4,
+    )
+)
+def test_a_row_is_blank_when_no_cell_holds_more_than_spaces_or_every_cell_is_empty_or_zero(cells: list) -> None:
+    blank = not any(cells) or all(is_blank(v) for v in cells)
+    assert (_field_values(_FourColumns, cells) is None) == blank  # type: ignore[arg-type]
