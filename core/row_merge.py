@@ -34,7 +34,8 @@ class Merged:
     updated: frozenset[str] = frozenset()
     conflicts: tuple[dict[str, Any], ...] = ()
     written: Mapping[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # id -> (version, data)
-    read_base: tuple[dict[str, Any], ...] = ()  # each merged row's base as the sheet showed it
+    # id -> each merged row's base as the sheet showed it
+    read_base: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class RowMerger:
@@ -81,7 +82,7 @@ class RowMerger:
         base_data = self.state.base_data(self.key, entity.name, based)
         creates: list[tuple[str, dict[str, Any]]] = []
         updates: list[tuple[StoredRecord, dict[str, Any], str | None]] = []
-        read_base: list[dict[str, Any]] = []
+        read_base: dict[str, dict[str, Any]] = {}
         conflicts: list[dict[str, Any]] = []
         for rs in changed:
             cur = stored.get(rs.record_id)
@@ -90,7 +91,7 @@ class RowMerger:
                 was = cur.data  # found again after an unfinished sync: the sheet's edits since then win
             sheet = _keep_lost(rs.parsed or {}, read.lost, was if was is not None else cur.data if cur else None)
             if cur is None or not cur.deleted:
-                read_base.append(self._as_read(read, base, rs, sheet, cur.version if cur else 0))
+                read_base[rs.record_id] = self._as_read(read, base, rs, sheet, cur.version if cur else 0)
             if cur is None:
                 creates.append((rs.record_id, self.compute(entity, sheet)))
                 continue
@@ -103,7 +104,7 @@ class RowMerger:
             updated=frozenset(cur.id for cur, _, _ in updates),
             conflicts=tuple(conflicts),
             written=MappingProxyType(written),
-            read_base=tuple(read_base),
+            read_base=MappingProxyType(read_base),
         )
 
     def _store(

@@ -265,7 +265,7 @@ class SyncEngine:
                         tx.sync.put_base(
                             self.key,
                             plan.entity.name,
-                            list(plan.inbound.read_base),
+                            list(plan.inbound.read_base.values()),
                             existing=plan.inbound.base,
                             settled=decision.settled,
                         )

@@ -114,7 +114,8 @@ class Inbound:
     conflicts: tuple[dict[str, Any], ...] = ()
     # id -> (version, data) this pass stored
     written: Mapping[str, tuple[int, dict[str, Any]]] = field(default_factory=_empty)
-    read_base: tuple[dict[str, Any], ...] = ()  # rows as read, stored as their base with the commit
+    # id -> the row as read, stored as its base with the commit
+    read_base: Mapping[str, dict[str, Any]] = field(default_factory=_empty)
     skipped: Mapping[str, Any] | None = None  # the tab was left alone: what the last sync reported
     vanished: bool = False  # the tab was synced before and is missing now: never a delete
     read_extent: int = 1  # the last row number read

@@ -100,7 +100,7 @@ class WritePlanner:
         current = {rid: w for rs in todo if (w := written.get(rid := rs.record_id)) and index.get(rid) == (w[0], False)}
         stored = records.get_many(name, [rs.record_id for rs in todo if rs.record_id not in current])
         base_data = state.base_data(self.key, name, [rs.record_id for rs in todo if rs.parsed is None])
-        as_read = {b["id"]: b for b in inbound.read_base}
+        as_read = inbound.read_base
         columns = _Columns(
             [cell_writer_for(f.schema, self.ctx) for f in read.entity.fields],
             {c.field: c.header for c in read.spec.columns},  # a field without a column is never written
