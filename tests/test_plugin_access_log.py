@@ -313,6 +313,53 @@ def test_the_guards_are_put_in_place_once_per_transaction_not_once_per_batch(tmp
     assert audit("verify", "-p", str(tmp_path)).exit_code == 0
 
 
+def test_a_large_batch_goes_in_with_the_insert_guard_lifted_where_no_other_connection_can_see_it(
+    tmp_path: Path,
+) -> None:
+    """A row trigger costs ten times the insert: a large batch lifts it inside its own transaction."""
+    from sqlalchemy import event
+
+    from clinicops.plugins.access_log import ledger
+
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path, clock=at(DEMO_DAY))
+    reading = AccessEvent("clinician", "user", "cli", "read", "patient", "P000001", ("date_of_birth",))
+    with practice.view() as view:
+        view.accessed(reading)  # the log and its guards are in the file
+    present = "SELECT count(*) FROM sqlite_master WHERE name = 'access_log_no_replace'"
+    statements: list[str] = []
+    seen_elsewhere: list[int] = []
+
+    def trace(statement: str) -> None:
+        statements.append(statement.split("(")[0].strip())
+        if statement.startswith("INSERT INTO access_log ") and "DROP TRIGGER" in str(statements):
+            with db(tmp_path) as other:  # another connection, while the guard is lifted
+                seen_elsewhere.append(other.execute(present).fetchone()[0])
+
+    event.listen(practice.store.engine, "checkout", lambda dbapi, *_: dbapi.set_trace_callback(trace))
+    with practice.view() as view:
+        view.accessed_many([reading] * (ledger._BATCH + 10))
+    guard = "CREATE TRIGGER IF NOT EXISTS access_log_no_replace BEFORE INSERT ON access_log WHEN EXISTS"
+    inserted = statements.index("INSERT INTO access_log")  # the first batch, which opens the transaction
+    lifted = statements.index("DROP TRIGGER IF EXISTS access_log_no_replace")
+    rest = statements.index("INSERT INTO access_log", lifted)
+    assert inserted < lifted < rest < statements.index(guard, rest)  # put back before the commit
+    assert seen_elsewhere and set(seen_elsewhere) == {1}  # no other connection ever sees the log without it
+
+    class Unreadable(str):
+        def __str__(self) -> str:
+            raise RuntimeError("the batch fails halfway")
+
+    broken = AccessEvent("clinician", "user", "cli", "read", "patient", Unreadable("P9"), ("date_of_birth",))
+    with pytest.raises(RuntimeError, match="halfway"), practice.view() as view:
+        view.accessed_many([reading] * (ledger._BATCH + 10) + [broken])
+    practice.close()
+    with db(tmp_path) as conn:
+        assert conn.execute(present).fetchone()[0] == 1  # the rollback put it back with everything else
+    assert [r[0] for r in log_rows(tmp_path)] == list(range(1, ledger._BATCH + 12))
+    assert audit("verify", "-p", str(tmp_path)).exit_code == 0
+
+
 def test_a_batch_of_mixed_events_stores_each_one_as_given_with_its_canonical_hash(tmp_path: Path) -> None:
     """A batch turns each distinct actor, action and field list into text once: every entry still
     holds its own, and every hash is the documented one."""

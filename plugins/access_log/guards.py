@@ -5,7 +5,9 @@ would land on a row that exists already: ``INSERT OR REPLACE`` (and ``REPLACE IN
 resolves its conflict by deleting the old row, which fires no delete trigger, so the
 insert guard is what stops it. The guards are put in place (``CREATE TRIGGER IF NOT
 EXISTS``) once per transaction, with its first entry, so guards that went missing are put
-back with the next entry; ``clinicops audit verify`` names the ones it finds missing.
+back with the next entry; ``clinicops audit verify`` names the ones it finds missing. A large
+batch of entries goes in with the insert guard lifted inside its own transaction
+(:func:`lifted`): no other connection ever sees the log without it.
 
 Other databases get the same through :data:`STATEMENTS`, keyed by SQLAlchemy dialect name.
 On PostgreSQL one trigger function (in the practice's own schema) raises, fired before
@@ -20,6 +22,9 @@ the rest.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
@@ -78,6 +83,29 @@ def _postgresql_block(guards: dict[str, str]) -> str:
 
 # dialect name -> guard name -> the statement that creates it if missing
 STATEMENTS: dict[str, dict[str, str]] = {"sqlite": _sqlite(), "postgresql": _postgresql()}
+
+
+@contextmanager
+def lifted(storage: PluginStorage) -> Iterator[None]:
+    """The log's insert guard lifted while the rest of a large batch goes in (SQLite).
+
+    SQLite runs a row trigger's program for every row inserted, at ten times the cost of the
+    insert itself: a 100,000-record import spent a second in it. Entered only once the
+    transaction has inserted entries, so it is open (SQLite's DDL is transactional, but the
+    driver begins a transaction only at a row's INSERT): the guard is dropped and made again
+    inside it, no other connection ever sees the log without it, a rollback puts it back with
+    everything else, and what goes in meanwhile is plain INSERTs, which fail on a key that
+    exists anyway. It is made again whatever happens in between.
+    """
+    name = "access_log_no_replace"
+    if storage.dialect != "sqlite":
+        yield
+        return
+    storage.execute_ddl(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        storage.execute_ddl(STATEMENTS["sqlite"][name])
 
 
 def statements(dialect: str) -> list[str]:

@@ -22,6 +22,7 @@ in one loop and inserted with one executemany.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -162,7 +163,6 @@ def append(
     if not events:
         return tail.seq
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    rows: list[tuple[Any, ...]] = []
     days: list[tuple[str, str, str, int, str]] = []
     seq, prev, day_seen = tail.seq, tail.hash, tail.checkpoint_day
     day = stamp[:10]
@@ -170,39 +170,56 @@ def append(
         if seq:
             days.append(("daily", day, stamp, seq, prev))
         day_seen = day
-    sha256 = hashlib.sha256
     if days:
         storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
+    seq, prev = _insert_chained(storage, events, seq, prev, stamp)
+    tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
+    tail.last_at, tail.last_source = stamp, str(events[-1].source)
+    return seq
+
+
+def _insert_chained(
+    storage: PluginStorage, events: Sequence[AccessEvent], seq: int, prev: str, stamp: str
+) -> tuple[int, str]:
+    """Chain ``events`` after entry ``seq`` (hash ``prev``) and insert them a batch at a time;
+    the new head's sequence number and hash."""
+    sha256 = hashlib.sha256
+    rows: list[tuple[Any, ...]] = []
     enc_stamp = _enc(stamp)
     # A batch repeats the same actor, source, action and fields in event after event: each
     # distinct combination is turned into text, JSON and its entries' canonical form once.
     known: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
-    for e in events:
-        what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
-        try:
-            texts, template = known[what]
-        except KeyError:
-            texts = _texts(e)
-            template = _entry_template(texts, enc_stamp)
-            known[what] = texts, template
-        except TypeError:  # fields given as a list: read, not remembered
-            texts = _texts(e)
-            template = _entry_template(texts, enc_stamp)
-        record_id = str(e.record_id)
-        seq += 1
-        digest = sha256((template % (prev, _enc(record_id), seq)).encode("utf-8")).hexdigest()
-        actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
-        rows.append(
-            (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
-        )
-        prev = digest
-        if len(rows) == _BATCH:
-            storage.insert_many(log, rows, _LOG_COLUMNS)
-            rows = []
-    storage.insert_many(log, rows, _LOG_COLUMNS)
-    tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
-    tail.last_at, tail.last_source = stamp, str(events[-1].source)
-    return seq
+    # the insert guard, lifted once a large batch's first entries are in (``guards.lifted``)
+    with contextlib.ExitStack() as guard:
+        lifted = False
+        for e in events:
+            what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
+            try:
+                texts, template = known[what]
+            except KeyError:
+                texts = _texts(e)
+                template = _entry_template(texts, enc_stamp)
+                known[what] = texts, template
+            except TypeError:  # fields given as a list: read, not remembered
+                texts = _texts(e)
+                template = _entry_template(texts, enc_stamp)
+            record_id = str(e.record_id)
+            seq += 1
+            digest = sha256((template % (prev, _enc(record_id), seq)).encode("utf-8")).hexdigest()
+            actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
+            rows.append(
+                (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
+            )
+            prev = digest
+            if len(rows) == _BATCH:
+                storage.insert_many(log, rows, _LOG_COLUMNS)
+                rows = []
+                if not lifted:
+                    guard.enter_context(guards.lifted(storage))
+                    lifted = True
+        storage.insert_many(log, rows, _LOG_COLUMNS)
+
+    return seq, prev
 
 
 #: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
