@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container, Iterable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
     Connection,
+    Dialect,
     Integer,
     String,
     Table,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    null,
     select,
     update,
 )
@@ -37,9 +40,11 @@ from clinicops.core.clock import Clock, utc_text
 from clinicops.core.records import versions
 from clinicops.core.store_sql import (
     WRITE_BATCH,
+    as_literal,
     chunks,
     delete_many,
     dumps,
+    execute_compiled,
     execute_many,
     fetch_rows,
     insert_many,
@@ -96,29 +101,35 @@ sync_runs = Table(
 )
 
 
-# A settled base entry (see :meth:`SyncState.put_base`): its data is the empty string, read as its
-# record's data at ``store_version``. Selected from that version, so a version the store lacks
-# writes no entry (run for many entries at once).
-_REFER_TO_VERSION = insert(sync_base).from_select(
-    ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"],
-    select(
-        bindparam("backend", type_=String),
+@lru_cache(maxsize=64)
+def _refer_to_version(dialect: Dialect, backend: str, entity: str, remote_ids: bool) -> Any:
+    """Settled base entries (see :meth:`SyncState.put_base`), each with its data the empty string,
+    read as its record's data at ``store_version``: selected from that version, so a version the
+    store lacks writes no entry. Bound per entry: raw_hash, id, store_version, and remote_id
+    when ``remote_ids`` (else NULL); the backend and entity, the same for all, are written in.
+    """
+    remote = bindparam("remote_id", type_=String) if remote_ids else null()
+    select_version = select(
+        as_literal(dialect, sync_base.c.backend, backend),
         versions.c.entity,
         versions.c.id,
         _BY_VERSION_SQL,
         bindparam("raw_hash", type_=String),
         versions.c.version,
-        bindparam("remote_id", type_=String),
+        remote,
     ).where(
         and_(
-            versions.c.entity == bindparam("entity", type_=String),
+            versions.c.entity == as_literal(dialect, versions.c.entity, entity),
             versions.c.id == bindparam("id", type_=String),
             versions.c.version == bindparam("store_version", type_=Integer),
         )
-    ),
-)
+    )
+    columns = ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"]
+    return insert(sync_base).from_select(columns, select_version).compile(dialect=dialect)
 
-_REFER_NAMES = ("backend", "raw_hash", "remote_id", "entity", "id", "store_version")  # as SQLite binds them
+
+# What :func:`_refer_to_version` binds for each entry, without and with remote ids.
+_REFER_NAMES = (("raw_hash", "id", "store_version"), ("raw_hash", "remote_id", "id", "store_version"))
 
 _REFERS = sync_base.c.data == _BY_VERSION_SQL
 
@@ -235,13 +246,17 @@ class SyncState:
             if execute_many(self.conn, _MOVE_BASE, _MOVE_NAMES, meta) == len(moved):
                 rows = [r for r in rows if not r.get("same_data")]
         self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
-        referred = [
-            (backend, r.get("raw_hash"), r.get("remote_id"), entity, r["id"], settled[r["id"]])
-            for r in rows
-            if r["id"] in settled
+        referred = [r for r in rows if r["id"] in settled]
+        plain = [(r.get("raw_hash"), r["id"], settled[r["id"]]) for r in referred if r.get("remote_id") is None]
+        named = [
+            (r.get("raw_hash"), r["remote_id"], r["id"], settled[r["id"]])
+            for r in referred
+            if r.get("remote_id") is not None
         ]
-        if referred and execute_many(self.conn, _REFER_TO_VERSION, _REFER_NAMES, referred) != len(referred):
-            raise RuntimeError(f"{entity}: a base meant to refer to its record's version found no such version")
+        for remote_ids, entries in ((False, plain), (True, named)):
+            compiled = _refer_to_version(self.conn.dialect, backend, entity, remote_ids)
+            if entries and execute_compiled(self.conn, compiled, _REFER_NAMES[remote_ids], entries) != len(entries):
+                raise RuntimeError(f"{entity}: a base meant to refer to its record's version found no such version")
         payload = [
             {
                 "backend": backend,
