@@ -17,7 +17,8 @@ shows up as a checkpoint naming an entry that no longer exists.
 
 Cost: the chain head is read once per transaction and kept in the plugin's memo for it;
 each batch the core reports (``records_accessed``: a sync's whole merge is one) is hashed
-in one loop and inserted with one executemany.
+in one loop and inserted with one executemany per ``_BATCH`` entries, the texts they all
+share (a sync's creates: actor, source, action, fields) written into its statement once.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ checks = Table(
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _CHECKPOINT_COLUMNS = ("kind", "day", "at", "head_seq", "head_hash")
+# An entry's columns that differ from one entry to the next, and those a run of entries shares
+# (besides ``at``), in the order of :func:`_texts`.
+_ENTRY_COLUMNS = ("seq", "record_id", "prev_hash", "hash")
+_SHARED_COLUMNS = ("actor", "role", "source", "action", "entity", "fields", "purpose", "outcome")
 _LOG_COLUMNS = (*FIELDS, "hash")
 
 
@@ -162,7 +167,6 @@ def append(
     if not events:
         return tail.seq
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    rows: list[tuple[Any, ...]] = []
     days: list[tuple[str, str, str, int, str]] = []
     seq, prev, day_seen = tail.seq, tail.hash, tail.checkpoint_day
     day = stamp[:10]
@@ -177,6 +181,7 @@ def append(
     # A batch repeats the same actor, source, action and fields in event after event: each
     # distinct combination is turned into text, JSON and its entries' canonical form once.
     known: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
+    batch = _Batch(storage, stamp)
     for e in events:
         what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
         try:
@@ -191,18 +196,53 @@ def append(
         record_id = str(e.record_id)
         seq += 1
         digest = sha256((template % (prev, _enc(record_id), seq)).encode("utf-8")).hexdigest()
-        actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
-        rows.append(
-            (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
-        )
+        batch.add(texts, (seq, record_id, prev, digest))
         prev = digest
-        if len(rows) == _BATCH:
-            storage.insert_many(log, rows, _LOG_COLUMNS)
-            rows = []
-    storage.insert_many(log, rows, _LOG_COLUMNS)
+    batch.flush()
     tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
     tail.last_at, tail.last_source = stamp, str(events[-1].source)
     return seq
+
+
+class _Batch:
+    """Entries waiting for their executemany, ``_BATCH`` at most.
+
+    When every entry of a batch shares its texts (a sync's creates: the same actor, source,
+    action and fields 100,000 times), they are written into the INSERT once rather than bound
+    for each entry; a batch of mixed entries binds every column, so entries that differ (the
+    fields of each export) never make a statement of their own.
+    """
+
+    def __init__(self, storage: PluginStorage, stamp: str) -> None:
+        self.storage, self.stamp = storage, stamp
+        self.rows: list[tuple[Any, ...]] = []  # (seq, record_id, prev_hash, hash)
+        self.texts: list[tuple[str, ...]] = []  # each entry's texts (see :func:`_texts`)
+        self.shared: tuple[str, ...] | None = None  # the texts of every entry so far, while they agree
+
+    def add(self, texts: tuple[str, ...], row: tuple[Any, ...]) -> None:
+        if not self.rows:
+            self.shared = texts
+        elif self.shared is not None and texts is not self.shared and texts != self.shared:
+            self.shared = None
+        self.rows.append(row)
+        self.texts.append(texts)
+        if len(self.rows) == _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.shared is not None:
+            fixed = {"at": self.stamp, **dict(zip(_SHARED_COLUMNS, self.shared, strict=False))}
+            self.storage.insert_many(log, self.rows, _ENTRY_COLUMNS, fixed)
+        else:
+            stamp = self.stamp
+            rows = [
+                (seq, stamp, *t[:5], record_id, *t[5:8], prev, digest)
+                for (seq, record_id, prev, digest), t in zip(self.rows, self.texts, strict=True)
+            ]
+            self.storage.insert_many(log, rows, _LOG_COLUMNS)
+        self.rows, self.texts, self.shared = [], [], None
 
 
 #: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
