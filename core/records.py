@@ -128,16 +128,15 @@ class Records:
         the same transaction is neither.
         """
         out: dict[str, dict[str, list[str]]] = {"created": {}, "updated": {}, "deleted": {}}
-        by_entity: dict[str, list[str]] = {}
-        for entity, record_id in self.written:
-            by_entity.setdefault(entity, []).append(record_id)
-        for entity in sorted(by_entity):  # ids sorted as text, entity by entity: no tuple compared
-            for record_id in sorted(by_entity[entity]):
-                key = (entity, record_id)
-                live = self.live_before.get(key, False)
-                kind = ("deleted" if live else None) if self.written[key][1] else ("updated" if live else "created")
-                if kind is not None:
-                    out[kind].setdefault(entity, []).append(record_id)
+        ids: dict[tuple[str, str], list[str]] = {}  # (kind, entity) -> ids, in one pass over the writes
+        live_before = self.live_before
+        for key, (_, deleted) in self.written.items():
+            live = live_before.get(key, False)
+            kind = ("deleted" if live else None) if deleted else ("updated" if live else "created")
+            if kind is not None:
+                ids.setdefault((kind, key[0]), []).append(key[1])
+        for kind, entity in sorted(ids):  # ids sorted as text, entity by entity: no tuple compared
+            out[kind][entity] = sorted(ids[kind, entity])
         return out
 
     # reads -------------------------------------------------------------------
