@@ -28,6 +28,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Engine, MetaData, Table, insert, inspect, text
@@ -35,6 +36,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from clinicops.core.errors import ClinicopsError
+from clinicops.core.store_sql import as_literal
 
 _prepared: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 log = logging.getLogger("clinicops.plugins")
@@ -121,12 +123,18 @@ class PluginStorage:
         self._conn.execute(text(statement))
 
     def insert_many(
-        self, table: Table, rows: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]], columns: Sequence[str] = ()
+        self,
+        table: Table,
+        rows: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]],
+        columns: Sequence[str] = (),
+        fixed: Mapping[str, Any] | None = None,
     ) -> None:
         """Insert every row with one executemany through the driver, in the current transaction.
 
         ``rows`` are dicts of column -> value, or tuples holding ``columns`` in order (all the
         table's columns when ``columns`` is empty): the tuple form skips building a dict per row.
+        ``fixed`` (column -> value) gives the columns every row shares, written into the
+        statement once instead of bound for each row (a large batch's repeated texts).
         """
         self._check_name(table.name)
         if not rows:
@@ -136,7 +144,7 @@ class PluginStorage:
             tuples: Sequence[Sequence[Any]] = [tuple(r[k] for k in names) for r in rows]  # type: ignore[call-overload]
         else:
             names, tuples = tuple(columns) or tuple(c.name for c in table.columns), rows  # type: ignore[assignment]
-        sql, order = _compiled_insert(self._conn.dialect, table, names)
+        sql, order = _compiled_insert(self._conn.dialect, table, names, tuple((fixed or {}).items()))
         if order is None:
             args: Any = [dict(zip(names, r, strict=True)) for r in tuples]
         elif not order:
@@ -192,20 +200,19 @@ class PluginStorage:
             raise StorageError(f"The plugin '{self.plugin}' may only use tables named '{self.plugin}_…', not '{name}'")
 
 
-_compiled: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, list[int] | None]] = {}
-
-
-def _compiled_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple[str, list[int] | None]:
+@lru_cache(maxsize=256)
+def _compiled_insert(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], fixed: tuple[tuple[str, Any], ...]
+) -> tuple[str, list[int] | None]:
     """The INSERT's SQL for this kind of database, compiled once, and for positional parameters
-    the position in ``columns`` of each one (None: it takes them by name; empty: in ``columns``' order)."""
-    key = (dialect.name, dialect.paramstyle, table.name, columns)
-    if key not in _compiled:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-        order = [columns.index(k) for k in compiled.positiontup or ()] if compiled.positional else None
-        if order == list(range(len(columns))):
-            order = []
-        _compiled[key] = (str(compiled), order)
-    return _compiled[key]
+    the position in ``columns`` of each one (None: it takes them by name; empty: in ``columns``' order).
+
+    Kept for the few hundred statements used last: ``fixed`` values (a sync's time) vary.
+    """
+    values = {name: as_literal(dialect, table.c[name], value) for name, value in fixed}
+    compiled = insert(table).inline().values(values).compile(dialect=dialect, column_keys=list(columns))
+    order = [columns.index(k) for k in compiled.positiontup or ()] if compiled.positional else None
+    return str(compiled), [] if order == list(range(len(columns))) else order
 
 
 def _tables_of(statement: Any) -> list[str]:

@@ -69,9 +69,10 @@ _UPDATE_RECORD = (
     .values(version=bindparam("v"), deleted=bindparam("d"), data=bindparam("t"), updated_at=bindparam("u"))
 )
 
-# The columns of a new record and of a version, in the order of :meth:`Records.insert_new`'s rows.
-_RECORD_COLUMNS = ("entity", "id", "version", "deleted", "data", "updated_at")
-_VERSION_COLUMNS = ("entity", "id", "version", "at", "source", "actor", "deleted", "data", "diff", "note")
+# The columns of a new record and of its first version that differ from one record to the next,
+# in the order of :meth:`Records.insert_new`'s rows (the others are the same for all, see there).
+_NEW_RECORD_COLUMNS = ("id", "data")
+_NEW_VERSION_COLUMNS = ("id", "data")
 
 # A creation's diff is left empty: its data is the whole of the change.
 CREATED_DIFF = "{}"
@@ -127,16 +128,15 @@ class Records:
         the same transaction is neither.
         """
         out: dict[str, dict[str, list[str]]] = {"created": {}, "updated": {}, "deleted": {}}
-        by_entity: dict[str, list[str]] = {}
-        for entity, record_id in self.written:
-            by_entity.setdefault(entity, []).append(record_id)
-        for entity in sorted(by_entity):  # ids sorted as text, entity by entity: no tuple compared
-            for record_id in sorted(by_entity[entity]):
-                key = (entity, record_id)
-                live = self.live_before.get(key, False)
-                kind = ("deleted" if live else None) if self.written[key][1] else ("updated" if live else "created")
-                if kind is not None:
-                    out[kind].setdefault(entity, []).append(record_id)
+        ids: dict[tuple[str, str], list[str]] = {}  # (kind, entity) -> ids, in one pass over the writes
+        live_before = self.live_before
+        for key, (_, deleted) in self.written.items():
+            live = live_before.get(key, False)
+            kind = ("deleted" if live else None) if deleted else ("updated" if live else "created")
+            if kind is not None:
+                ids.setdefault((kind, key[0]), []).append(key[1])
+        for kind, entity in sorted(ids):  # ids sorted as text, entity by entity: no tuple compared
+            out[kind][entity] = sorted(ids[kind, entity])
         return out
 
     # reads -------------------------------------------------------------------
@@ -293,14 +293,13 @@ class Records:
         if not rows:
             return
         now = self.stamp()
+        shared = {"entity": entity, "version": 1, "deleted": False}
+        record_fixed = {**shared, "updated_at": now}
+        version_fixed = {**shared, "at": now, "source": source, "actor": actor, "diff": CREATED_DIFF, "note": None}
         for batch in chunks(rows, WRITE_BATCH):
-            recs, vers = [], []
-            for record_id, data in batch:
-                text = dumps(data)
-                recs.append((entity, record_id, 1, False, text, now))
-                vers.append((entity, record_id, 1, now, source, actor, False, text, CREATED_DIFF, None))
-            insert_rows(self.conn, records, _RECORD_COLUMNS, recs)
-            insert_rows(self.conn, versions, _VERSION_COLUMNS, vers)
+            texts = [(record_id, dumps(data)) for record_id, data in batch]
+            insert_rows(self.conn, records, _NEW_RECORD_COLUMNS, texts, record_fixed)
+            insert_rows(self.conn, versions, _NEW_VERSION_COLUMNS, texts, version_fixed)
         keys = [(entity, record_id) for record_id, _ in rows]
         self.written.update(dict.fromkeys(keys, (1, False)))
         live_before = self.live_before

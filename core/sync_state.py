@@ -12,37 +12,49 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container, Iterable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
     Connection,
+    Dialect,
     Integer,
     String,
     Table,
     Text,
     and_,
     bindparam,
+    case,
     delete,
+    func,
     insert,
+    literal_column,
+    null,
     select,
     update,
 )
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.records import records
+from clinicops.core.records import versions
 from clinicops.core.store_sql import (
     WRITE_BATCH,
+    as_literal,
     chunks,
     delete_many,
     dumps,
+    execute_compiled,
     execute_many,
     fetch_rows,
     insert_many,
     metadata,
-    update_many,
 )
+
+#: ``sync_base.data`` of an entry kept by reference: its record's data at its ``store_version``
+#: (no JSON text is empty); in SQL, written into the statements rather than bound.
+BY_VERSION = ""
+_BY_VERSION_SQL = literal_column("''")
 
 sync_base = Table(
     "sync_base",
@@ -89,22 +101,68 @@ sync_runs = Table(
 )
 
 
-# A base entry whose data is its record's as stored: the record's JSON text is copied as it is,
-# not encoded a second time (run for many entries at once).
-_COPY_RECORD_DATA = insert(sync_base).from_select(
-    ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"],
-    select(
-        bindparam("backend", type_=String),
-        records.c.entity,
-        records.c.id,
-        records.c.data,
+@lru_cache(maxsize=64)
+def _refer_to_version(dialect: Dialect, backend: str, entity: str, remote_ids: bool) -> Any:
+    """Settled base entries (see :meth:`SyncState.put_base`), each with its data the empty string,
+    read as its record's data at ``store_version``: selected from that version, so a version the
+    store lacks writes no entry. Bound per entry: raw_hash, id, store_version, and remote_id
+    when ``remote_ids`` (else NULL); the backend and entity, the same for all, are written in.
+    """
+    remote = bindparam("remote_id", type_=String) if remote_ids else null()
+    select_version = select(
+        as_literal(dialect, sync_base.c.backend, backend),
+        versions.c.entity,
+        versions.c.id,
+        _BY_VERSION_SQL,
         bindparam("raw_hash", type_=String),
-        bindparam("store_version", type_=Integer),
-        bindparam("remote_id", type_=String),
-    ).where(and_(records.c.entity == bindparam("entity", type_=String), records.c.id == bindparam("id", type_=String))),
+        versions.c.version,
+        remote,
+    ).where(
+        and_(
+            versions.c.entity == as_literal(dialect, versions.c.entity, entity),
+            versions.c.id == bindparam("id", type_=String),
+            versions.c.version == bindparam("store_version", type_=Integer),
+        )
+    )
+    columns = ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"]
+    return insert(sync_base).from_select(columns, select_version).compile(dialect=dialect)
+
+
+# What :func:`_refer_to_version` binds for each entry, without and with remote ids.
+_REFER_NAMES = (("raw_hash", "id", "store_version"), ("raw_hash", "remote_id", "id", "store_version"))
+
+_REFERS = sync_base.c.data == _BY_VERSION_SQL
+
+# A base entry's record at the entry's version.
+_AT_ITS_VERSION = and_(
+    versions.c.entity == sync_base.c.entity,
+    versions.c.id == sync_base.c.id,
+    versions.c.version == sync_base.c.store_version,
+)
+_VERSION_DATA = select(versions.c.data).where(_AT_ITS_VERSION).scalar_subquery()
+
+# A base entry's hash, version and remote id move, its data staying what it stands for: an entry
+# kept by reference whose version moves gets the data of the version it referred to.
+_MOVE_BASE = (
+    update(sync_base)
+    .where(
+        and_(
+            sync_base.c.backend == bindparam("k_backend"),
+            sync_base.c.entity == bindparam("k_entity"),
+            sync_base.c.id == bindparam("k_id"),
+        )
+    )
+    .values(
+        data=case(
+            (and_(_REFERS, sync_base.c.store_version != bindparam("m_version")), _VERSION_DATA), else_=sync_base.c.data
+        ),
+        raw_hash=bindparam("m_hash"),
+        store_version=bindparam("m_version"),
+        remote_id=bindparam("m_remote"),
+    )
 )
 
-_COPY_NAMES = ("backend", "raw_hash", "store_version", "remote_id", "entity", "id")  # as SQLite binds them
+_MOVE_NAMES = ("m_version", "m_hash", "m_version", "m_remote", "k_backend", "k_entity", "k_id")
 
 
 class BaseEntry(NamedTuple):
@@ -134,12 +192,18 @@ class SyncState:
         return {i: BaseEntry(h, v, r) for i, h, v, r in fetch_rows(self.conn, q)}
 
     def base_data(self, backend: str, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id -> the data each base entry stands for: its own, or its record's at its version."""
         out: dict[str, dict[str, Any]] = {}
         for chunk in chunks(list(ids), 500):
-            q = select(sync_base.c.id, sync_base.c.data).where(
-                and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id.in_(chunk))
+            q = (
+                select(sync_base.c.id, func.coalesce(versions.c.data, sync_base.c.data))
+                .select_from(sync_base.outerjoin(versions, and_(_REFERS, _AT_ITS_VERSION)))
+                .where(and_(sync_base.c.backend == backend, sync_base.c.entity == entity, sync_base.c.id.in_(chunk)))
             )
-            out.update((r.id, json.loads(r.data)) for r in self.conn.execute(q))
+            for rid, text in self.conn.execute(q):
+                if text == BY_VERSION:
+                    raise RuntimeError(f"{entity} {rid}: its base refers to a version the store does not have")
+                out[rid] = json.loads(text)
         return out
 
     def put_base(
@@ -155,11 +219,12 @@ class SyncState:
 
         A row marked ``same_data`` has an entry already holding data equal to its own: only
         its hash, version and remote id move, with no JSON written. A row in ``settled``
-        (id -> version) has data equal to its record's as stored now (a first import's rows):
-        its entry is written at that version with the record's JSON text, copied rather than
-        encoded again. ``existing`` holds the ids that may have an entry (default: any); the
-        others are inserted without a delete first. A batch at a time, so a large import holds
-        one batch of statement rows and JSON texts.
+        (id -> version) has data equal to its record's at that version, its version now (a
+        first import's rows): its entry is kept by reference, its data :data:`BY_VERSION`,
+        so the record's JSON is stored once, in ``versions``, not again as its base.
+        ``existing`` holds the ids that may have an entry (default: any); the others are
+        inserted without a delete first. A batch at a time, so a large import holds one batch
+        of statement rows and JSON texts.
         """
         for batch in chunks(rows, WRITE_BATCH):
             self._put_batch(backend, entity, batch, existing, settled)
@@ -174,28 +239,24 @@ class SyncState:
     ) -> None:
         moved = [r for r in rows if r.get("same_data")]
         if moved:
-            keys = ("backend", "entity", "id")
             meta = [
-                {
-                    "backend": backend,
-                    "entity": entity,
-                    "id": r["id"],
-                    "raw_hash": r.get("raw_hash"),
-                    "store_version": r["store_version"],
-                    "remote_id": r.get("remote_id"),
-                }
+                (v := r["store_version"], r.get("raw_hash"), v, r.get("remote_id"), backend, entity, r["id"])
                 for r in moved
             ]
-            if update_many(self.conn, sync_base, keys, meta) == len(moved):
+            if execute_many(self.conn, _MOVE_BASE, _MOVE_NAMES, meta) == len(moved):
                 rows = [r for r in rows if not r.get("same_data")]
         self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
-        copied = [
-            (backend, r.get("raw_hash"), settled[r["id"]], r.get("remote_id"), entity, r["id"])
-            for r in rows
-            if r["id"] in settled
+        referred = [r for r in rows if r["id"] in settled]
+        plain = [(r.get("raw_hash"), r["id"], settled[r["id"]]) for r in referred if r.get("remote_id") is None]
+        named = [
+            (r.get("raw_hash"), r["remote_id"], r["id"], settled[r["id"]])
+            for r in referred
+            if r.get("remote_id") is not None
         ]
-        if copied and execute_many(self.conn, _COPY_RECORD_DATA, _COPY_NAMES, copied) != len(copied):
-            raise RuntimeError(f"{entity}: a base meant to hold its record's data found no record")
+        for remote_ids, entries in ((False, plain), (True, named)):
+            compiled = _refer_to_version(self.conn.dialect, backend, entity, remote_ids)
+            if entries and execute_compiled(self.conn, compiled, _REFER_NAMES[remote_ids], entries) != len(entries):
+                raise RuntimeError(f"{entity}: a base meant to refer to its record's version found no such version")
         payload = [
             {
                 "backend": backend,

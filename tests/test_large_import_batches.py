@@ -97,3 +97,42 @@ def test_bases_and_reservations_of_more_than_a_batch_are_all_kept(xlsx_clinic: C
         state.set_pending("test", "patient", {b["id"]: b["raw_hash"] for b in bases})
         assert state.pending("test", "patient") == {b["id"]: b["raw_hash"] for b in bases}
         trans.rollback()
+
+
+def test_records_created_in_bulk_keep_what_they_share_as_given_quotes_and_all(xlsx_clinic: Clinic) -> None:
+    engine = xlsx_clinic.practice.store.engine
+    with engine.connect() as conn:
+        trans = conn.begin()
+        tx = StoreTx(conn, xlsx_clinic.practice.clock)
+        ids = [f"B{i:05d}" for i in range(ROWS)]
+        tx.insert_new("patient", [(i, {"id": i}) for i in ids], source="sheet 'Q1'; --", actor="o'brien")
+        [first] = tx.history("patient", ids[-1])
+        assert (first.version, first.source, first.actor, first.deleted, first.data) == (
+            1,
+            "sheet 'Q1'; --",
+            "o'brien",
+            False,
+            {"id": ids[-1]},
+        )
+        assert tx.index("patient") == dict.fromkeys(ids, (1, False))
+        trans.rollback()
+
+
+def test_settled_bases_with_and_without_a_remote_id_refer_each_to_its_records_version(xlsx_clinic: Clinic) -> None:
+    engine = xlsx_clinic.practice.store.engine
+    with engine.connect() as conn:
+        trans = conn.begin()
+        tx = StoreTx(conn, xlsx_clinic.practice.clock)
+        ids = [f"B{i:05d}" for i in range(ROWS)]
+        tx.insert_new("patient", [(i, {"id": i}) for i in ids], source="test", actor="test")
+        remote = {i: f"rec{n}" if n % 2 else None for n, i in enumerate(ids)}
+        bases = [
+            {"id": i, "data": {"id": i}, "raw_hash": f"h{i}", "store_version": 0, "remote_id": remote[i]} for i in ids
+        ]
+        tx.sync.put_base("xlsx:o'brien.xlsx", "patient", bases, settled=dict.fromkeys(ids, 1))
+        base = tx.sync.base("xlsx:o'brien.xlsx", "patient")
+        assert base == {i: (f"h{i}", 1, remote[i]) for i in ids}
+        assert tx.sync.base_data("xlsx:o'brien.xlsx", "patient", ids) == {i: {"id": i} for i in ids}
+        with pytest.raises(RuntimeError, match="found no such version"):
+            tx.sync.put_base("other", "patient", bases[:1], settled={ids[0]: 2})
+        trans.rollback()

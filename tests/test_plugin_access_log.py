@@ -396,6 +396,35 @@ def test_a_batch_of_mixed_events_stores_each_one_as_given_with_its_canonical_has
     assert audit("verify", "-p", str(tmp_path)).exit_code == 0
 
 
+def test_batches_of_entries_sharing_their_texts_store_each_entry_whole_with_its_canonical_hash(
+    tmp_path: Path,
+) -> None:
+    """A batch whose entries share actor, action and fields writes those into its statement once:
+    every entry still holds them, quotes and all, up to a batch of mixed entries after it."""
+    from clinicops.plugins.access_log import ledger
+    from clinicops.plugins.access_log.chain import FIELDS, entry_hash
+
+    write_config(tmp_path, plugins=[])
+    practice = Practice.open(tmp_path, clock=at(DEMO_DAY))
+    shared = ("first_name", "phone")
+    events = [
+        AccessEvent("o'brien %s", "user", "cli", "create", "patient", f"P{i:06d}", shared)
+        for i in range(ledger._BATCH + 2)
+    ]
+    events.append(AccessEvent("dr.lée", "user", "cli", "read", "patient", "P000001", ("zip",)))
+    with practice.view() as view:
+        view.accessed_many(events)
+    practice.close()
+    entries = [dict(zip((*FIELDS, "hash"), row, strict=True)) for row in log_rows(tmp_path)]
+    assert [(e["actor"], e["action"], e["record_id"], e["fields"]) for e in entries] == [
+        (str(e.actor), e.action, e.record_id, ",".join(e.fields)) for e in events
+    ]
+    assert len({e["at"] for e in entries}) == 1
+    assert all(e["hash"] == entry_hash(e) for e in entries)
+    assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
+    assert audit("verify", "-p", str(tmp_path)).exit_code == 0
+
+
 # --------------------------------------------------------------------------- report and export
 
 

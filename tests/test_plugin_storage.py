@@ -122,6 +122,22 @@ def test_insert_many_takes_dicts_or_tuples_and_only_the_plugins_tables(xlsx_clin
     assert tally(xlsx_clinic) == ["P1", "P2", "P3", "P4"]
 
 
+def test_insert_many_writes_the_values_every_row_shares_as_given_quotes_and_all(xlsx_clinic: Clinic) -> None:
+    practice = with_tally(xlsx_clinic)
+    with practice.view() as view:
+        storage = view.storage("tally")
+        storage.insert_many(seen, [(1,), (2,)], ("id",), {"patient": "O'Brien'); DROP TABLE t; --"})
+        storage.insert_many(seen, [(3,)], ("id",), {"patient": None})
+        storage.insert_many(seen, [("P4",)], ("patient",), {"id": 4})
+        rows = [tuple(r) for r in storage.execute(select(seen).order_by(seen.c.id))]
+    assert rows == [
+        (1, "O'Brien'); DROP TABLE t; --"),
+        (2, "O'Brien'); DROP TABLE t; --"),
+        (3, None),
+        (4, "P4"),
+    ]
+
+
 def test_memo_lasts_one_transaction_and_at_commit_runs_only_after_a_commit(xlsx_clinic: Clinic) -> None:
     practice = with_tally(xlsx_clinic)
     ran: list[str] = []

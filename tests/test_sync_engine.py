@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from filelock import FileLock
+from sqlalchemy import text
 
 from clinicops import hookimpl
 from clinicops.core.plugin_manager import get_plugin_manager
@@ -342,6 +343,60 @@ def test_after_a_first_import_each_base_is_the_stored_record_at_its_version(clin
     assert data == records
     assert {rid: b.store_version for rid, b in base.items()} == dict.fromkeys(records, 1)
     assert all(b.raw_hash for b in base.values())
+    assert clinic.sync().total_changes == 0
+
+
+def bases_kept_by_reference(clinic: Clinic) -> set[str]:
+    """The ids whose base holds no data of its own: it stands for its record's data at its version."""
+    q = text("SELECT id FROM sync_base WHERE entity = 'patient' AND data = ''")
+    with clinic.practice.store.transaction() as tx:
+        return {rid for (rid,) in tx.conn.execute(q)}
+
+
+def test_a_base_kept_by_reference_stays_its_records_data_at_its_version_after_the_record_moved_on(
+    clinic: Clinic,
+) -> None:
+    clinic.sync()
+    assert bases_kept_by_reference(clinic) == {"P000001", "P000002", "P000003"}  # the rows typed with their id
+    key = clinic.backend().key
+    first = clinic.record("patient", "P000001")
+    with clinic.practice.view(source="plugin:test") as view:
+        view.save("patient", {**first, "email": "grace.hopper@example.org"}, plugin="test")
+    with clinic.practice.store.transaction() as tx:
+        assert tx.get("patient", "P000001").version == 2
+        assert tx.sync.base(key, "patient")["P000001"].store_version == 1
+        assert tx.sync.base_data(key, "patient", ["P000001"]) == {"P000001": first}
+    # the three-way merge sees version 1 as the base: the sheet's edit and the store's both survive
+    clinic.sheet.edit("Patients", row_of(clinic, "Patients", "MRN", "P000001"), "ZIP", "02139")
+    report = clinic.sync()
+    stored = clinic.record("patient", "P000001")
+    assert (stored["zip"], stored["email"]) == ("02139", "grace.hopper@example.org")
+    assert report.entities["patient"].conflicts == []
+    assert by_id(clinic.sheet.rows("Patients"))["P000001"]["Email"] == "grace.hopper@example.org"
+
+
+def test_bases_holding_their_data_and_bases_kept_by_reference_are_read_alike(clinic: Clinic) -> None:
+    clinic.sync()
+    key = clinic.backend().key
+    records = {r["id"]: r for r in clinic.records("patient")}
+    with clinic.practice.store.transaction() as tx:  # one base as a store written before references has it
+        tx.conn.execute(
+            text(
+                "UPDATE sync_base SET data = (SELECT data FROM records"
+                " WHERE records.entity = sync_base.entity AND records.id = sync_base.id) WHERE id = 'P000002'"
+            )
+        )
+    assert bases_kept_by_reference(clinic) == {"P000001", "P000003"}
+    with clinic.practice.store.transaction() as tx:
+        assert tx.sync.base_data(key, "patient", list(records)) == records
+    for rid in ("P000001", "P000002"):
+        with clinic.practice.view(source="plugin:test") as view:
+            view.save("patient", {**records[rid], "zip": "02140"}, plugin="test")
+        clinic.sheet.edit("Patients", row_of(clinic, "Patients", "MRN", rid), "Email", f"{rid}@example.net")
+    report = clinic.sync()
+    assert report.entities["patient"].conflicts == []
+    for rid in ("P000001", "P000002"):
+        assert clinic.record("patient", rid) == {**records[rid], "zip": "02140", "email": f"{rid}@example.net"}
     assert clinic.sync().total_changes == 0
 
 

@@ -17,7 +17,8 @@ shows up as a checkpoint naming an entry that no longer exists.
 
 Cost: the chain head is read once per transaction and kept in the plugin's memo for it;
 each batch the core reports (``records_accessed``: a sync's whole merge is one) is hashed
-in one loop and inserted with one executemany.
+in one loop and inserted with one executemany per ``_BATCH`` entries, the texts they all
+share (a sync's creates: actor, source, action, fields) written into its statement once.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ checks = Table(
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _CHECKPOINT_COLUMNS = ("kind", "day", "at", "head_seq", "head_hash")
+# An entry's columns that differ from one entry to the next, and those a run of entries shares
+# (besides ``at``), in the order of :func:`_texts`.
+_ENTRY_COLUMNS = ("seq", "record_id", "prev_hash", "hash")
+_SHARED_COLUMNS = ("actor", "role", "source", "action", "entity", "fields", "purpose", "outcome")
 _LOG_COLUMNS = (*FIELDS, "hash")
 
 
@@ -170,28 +175,14 @@ def append(
         if seq:
             days.append(("daily", day, stamp, seq, prev))
         day_seen = day
+    sha256 = hashlib.sha256
     if days:
         storage.insert_many(checkpoints, days, _CHECKPOINT_COLUMNS)
-    seq, prev = _insert_chained(storage, events, seq, prev, stamp)
-    tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
-    tail.last_at, tail.last_source = stamp, str(events[-1].source)
-    return seq
-
-
-def _insert_chained(
-    storage: PluginStorage, events: Sequence[AccessEvent], seq: int, prev: str, stamp: str
-) -> tuple[int, str]:
-    """Chain ``events`` after entry ``seq`` (hash ``prev``) and insert them a batch at a time;
-    the new head's sequence number and hash."""
-    sha256 = hashlib.sha256
-    rows: list[tuple[Any, ...]] = []
     enc_stamp = _enc(stamp)
     # A batch repeats the same actor, source, action and fields in event after event: each
     # distinct combination is turned into text, JSON and its entries' canonical form once.
     known: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
-    # the insert guard, lifted once a large batch's first entries are in (``guards.lifted``)
-    with contextlib.ExitStack() as guard:
-        lifted = False
+    with _Batch(storage, stamp) as batch:
         for e in events:
             what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
             try:
@@ -206,20 +197,65 @@ def _insert_chained(
             record_id = str(e.record_id)
             seq += 1
             digest = sha256((template % (prev, _enc(record_id), seq)).encode("utf-8")).hexdigest()
-            actor, role, source, action, entity, fields, purpose, outcome = texts[:8]
-            rows.append(
-                (seq, stamp, actor, role, source, action, entity, record_id, fields, purpose, outcome, prev, digest)
-            )
+            batch.add(texts, (seq, record_id, prev, digest))
             prev = digest
-            if len(rows) == _BATCH:
-                storage.insert_many(log, rows, _LOG_COLUMNS)
-                rows = []
-                if not lifted:
-                    guard.enter_context(guards.lifted(storage))
-                    lifted = True
-        storage.insert_many(log, rows, _LOG_COLUMNS)
+        batch.flush()
+    tail.seq, tail.hash, tail.checkpoint_day, tail.written = seq, prev, day_seen, True
+    tail.last_at, tail.last_source = stamp, str(events[-1].source)
+    return seq
 
-    return seq, prev
+
+class _Batch:
+    """Entries waiting for their executemany, ``_BATCH`` at most.
+
+    When every entry of a batch shares its texts (a sync's creates: the same actor, source,
+    action and fields 100,000 times), they are written into the INSERT once rather than bound
+    for each entry; a batch of mixed entries binds every column, so entries that differ (the
+    fields of each export) never make a statement of their own. Once a first full batch is in,
+    the log's insert guard is lifted until the last one is (:func:`.guards.lifted`).
+    """
+
+    def __init__(self, storage: PluginStorage, stamp: str) -> None:
+        self.storage, self.stamp = storage, stamp
+        self.guard = contextlib.ExitStack()  # the insert guard, lifted once a large batch's first entries are in
+        self.lifted = False
+        self.rows: list[tuple[Any, ...]] = []  # (seq, record_id, prev_hash, hash)
+        self.texts: list[tuple[str, ...]] = []  # each entry's texts (see :func:`_texts`)
+        self.shared: tuple[str, ...] | None = None  # the texts of every entry so far, while they agree
+
+    def add(self, texts: tuple[str, ...], row: tuple[Any, ...]) -> None:
+        if not self.rows:
+            self.shared = texts
+        elif self.shared is not None and texts is not self.shared and texts != self.shared:
+            self.shared = None
+        self.rows.append(row)
+        self.texts.append(texts)
+        if len(self.rows) == _BATCH:
+            self.flush()
+            if not self.lifted:  # more may follow: the transaction is open now (``guards.lifted``)
+                self.guard.enter_context(guards.lifted(self.storage))
+                self.lifted = True
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.guard.close()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.shared is not None:
+            fixed = {"at": self.stamp, **dict(zip(_SHARED_COLUMNS, self.shared, strict=False))}
+            self.storage.insert_many(log, self.rows, _ENTRY_COLUMNS, fixed)
+        else:
+            stamp = self.stamp
+            rows = [
+                (seq, stamp, *t[:5], record_id, *t[5:8], prev, digest)
+                for (seq, record_id, prev, digest), t in zip(self.rows, self.texts, strict=True)
+            ]
+            self.storage.insert_many(log, rows, _LOG_COLUMNS)
+        self.rows, self.texts, self.shared = [], [], None
 
 
 #: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
