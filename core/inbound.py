@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, eq, not_
 from types import MappingProxyType
 from typing import Any
 
@@ -30,6 +32,9 @@ from clinicops.core.row_order import kept
 from clinicops.core.row_parser import RowParser, clean_id, content_hash
 from clinicops.core.sync_state import BaseEntry, SyncState
 from clinicops.core.table_plan import Inbound, RowState, TableRead, unchanged
+
+_VALUES, _NUMBER, _RAW_HASH = attrgetter("values"), attrgetter("number"), attrgetter("raw_hash")
+_NO_BASE = BaseEntry(None, 0, None)  # what a row without a base is compared with: no hash equals None
 
 Fresh = tuple[SheetRow, dict[str, Any], str]  # a row with a blank id: the row, its record, its content hash
 
@@ -131,15 +136,11 @@ class InboundPass:
         sheet_ids = set(ids) - {""}
         self.refs.reading(entity.name, sheet_ids if any(f.ref == entity.name for f in entity.fields) else set())
         parser = self.make_parser(read)
-        base, seen, same = work.base, work.seen, work.same
-        for row, rid, content in zip(rows, ids, map(content_hash, (row.values for row in rows)), strict=True):
-            # the common case first, inline: a row seen once, with its own id, exactly as last synced
-            b = base.get(rid) if rid else None
-            if b is not None and b.raw_hash == content and rid not in seen:
-                seen[rid] = row.number
-                same[rid] = row
-            else:
-                self._take_row(work, parser, row, rid, content)
+        contents = list(map(content_hash, map(_VALUES, rows)))
+        if len(sheet_ids) == len(ids) - ids.count("") and "" not in base:
+            self._take_unique(work, parser, rows, ids, contents)
+        else:
+            self._take_rows(work, parser, rows, ids, contents)
         self._assign_ids(work, sheet_ids)
         merged = self.merger.merge(read, work.rows, work.base, work.index, frozenset(work.reconciled))
         self.refs.forget(entity.name)
@@ -165,6 +166,39 @@ class InboundPass:
             read_extent=rows[-1].number if rows else 1,
             problems=tuple(p for _, probs in work.held for p in probs),
         )
+
+    def _take_rows(
+        self, work: _Sorting, parser: RowParser, rows: list[SheetRow], ids: list[str], contents: list[str]
+    ) -> None:
+        """Decide every row in sheet order (``ids``: the id typed on each, ``contents``: its content hash)."""
+        base, seen, same = work.base, work.seen, work.same
+        for row, rid, content in zip(rows, ids, contents, strict=True):
+            # the common case first, inline: a row seen once, with its own id, exactly as last synced
+            b = base.get(rid) if rid else None
+            if b is not None and b.raw_hash == content and rid not in seen:
+                seen[rid] = row.number
+                same[rid] = row
+            else:
+                self._take_row(work, parser, row, rid, content)
+
+    def _take_unique(
+        self, work: _Sorting, parser: RowParser, rows: list[SheetRow], ids: list[str], contents: list[str]
+    ) -> None:
+        """:meth:`_take_rows` for a tab where no id is on two rows, deciding the same.
+
+        No row is then a copy, so no decision looks at the rows before it: the rows exactly as
+        last synced are found and kept by the interpreter's C loops, with no Python frame per row
+        (most of a re-synced tab), and only the others are decided one by one. Every row with an
+        id is seen on its own row, so ``seen`` is made at the end, in sheet order as the loop
+        would have made it.
+        """
+        synced = map(_RAW_HASH, map(work.base.get, ids, repeat(_NO_BASE)))
+        as_synced = list(map(eq, synced, contents))  # a blank id has no base: never as synced
+        work.same.update(compress(zip(ids, rows, strict=True), as_synced))
+        for row, rid, content in compress(zip(rows, ids, contents, strict=True), map(not_, as_synced)):
+            self._take_row(work, parser, row, rid, content)
+        work.seen = dict(zip(ids, map(_NUMBER, rows), strict=True))
+        work.seen.pop("", None)
 
     def _take_row(self, work: _Sorting, parser: RowParser, row: SheetRow, rid: str, content: str) -> None:
         """Decide what one sheet row is: the record as last synced, a changed record, a new one, or held back.

@@ -84,6 +84,17 @@ def fetch_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+_FIRST = itemgetter(0)
+_REST = itemgetter(slice(1, None))
+
+
+def keyed(rows: list[tuple[Any, ...]], make: Callable[[tuple[Any, ...]], Any]) -> dict[Any, Any]:
+    """``{row[0]: make(row[1:])}`` for rows from :func:`fetch_rows`, built by the interpreter's C loops
+    (``map``, ``zip``, ``dict``): with a C ``make`` (a tuple type's ``__new__``), no Python frame
+    runs per row, where a comprehension costs a 100k-row read as much again as the query."""
+    return dict(zip(map(_FIRST, rows), map(make, map(_REST, rows)), strict=True))
+
+
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Bulk insert through the driver's executemany: a 100k-row import without per-row overhead."""
     if not rows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -48,6 +48,7 @@ from clinicops.core.store_sql import (
     execute_many,
     fetch_rows,
     insert_many,
+    keyed,
     metadata,
 )
 
@@ -173,6 +174,9 @@ class BaseEntry(NamedTuple):
     remote_id: str | None
 
 
+# ``BaseEntry._make`` without its Python frame: the tuple type's own constructor, called from C
+_base_entry = partial(tuple.__new__, BaseEntry)
+
 EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
@@ -189,7 +193,7 @@ class SyncState:
         q = select(sync_base.c.id, sync_base.c.raw_hash, sync_base.c.store_version, sync_base.c.remote_id).where(
             and_(sync_base.c.backend == backend, sync_base.c.entity == entity)
         )
-        return {i: BaseEntry(h, v, r) for i, h, v, r in fetch_rows(self.conn, q)}
+        return keyed(fetch_rows(self.conn, q), _base_entry)
 
     def base_data(self, backend: str, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """id -> the data each base entry stands for: its own, or its record's at its version."""

@@ -53,6 +53,21 @@ def test_a_formula_without_a_value_is_found_wherever_the_parts_chunks_split_it(c
     assert found == {(400, 2)} and clean == frozenset()
 
 
+@pytest.mark.parametrize("typed", ["", "fifty offers", "f" * 2_000])
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_formula_is_found_among_cells_of_typed_text_full_of_the_letter_f(typed: str, prefix: str) -> None:
+    """The scan looks for a formula's ``f`` first: cells whose own text holds that letter, few times
+    or many, neither hide a formula nor pass for one."""
+    text = f'<{prefix}c r="B{{n}}" t="inlineStr"><{prefix}is><{prefix}t>{typed}</{prefix}t></{prefix}is></{prefix}c>'
+    cells = "".join(text.format(n=n) for n in range(1, 200))
+    formula = f'<{prefix}c r="C200"><{prefix}f t="shared" si="0"/></{prefix}c>'
+    part = f'<{prefix}worksheet xmlns{":x" if prefix else ""}="m"><{prefix}sheetData>{cells}{formula}'
+    part += f"</{prefix}sheetData></{prefix}worksheet>"
+    found = uncached.uncached_formulas(lambda: io.BytesIO(part.encode()))
+    clean = uncached.uncached_formulas(lambda: io.BytesIO(part.replace(formula, "").encode()))
+    assert found == {(200, 2)} and clean == frozenset()
+
+
 def test_a_formula_without_a_value_is_reported_in_a_tab_with_split_columns(tmp_path: Path) -> None:
     """A tab read through its split and joined columns (``columns.toml``) is checked the same way."""
     tabs = office_tabs(patients=12, visits=6, claims=4, supplies=3)
