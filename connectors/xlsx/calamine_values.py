@@ -79,8 +79,8 @@ def number_kinds(package: Package) -> list[int]:
     calamine reads ``styles.xml`` beside the workbook part whatever the relationships name
     (as it does ``sharedStrings.xml``), so this does too.
     """
-    data = _part_beside_workbook(package, "styles.xml")
-    if data is None:
+    member = _beside_workbook(package, "styles.xml")
+    if member is None:
         return []
     formats: dict[str, int] = {}
     kinds: list[int] = []
@@ -109,7 +109,7 @@ def number_kinds(package: Package) -> list[int]:
     parser = expat.ParserCreate("UTF-8")
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.Parse(data, True)
+    parser.Parse(package.read(member), True)
     return kinds
 
 
@@ -119,9 +119,9 @@ def shared_strings(package: Package) -> list[str]:
     The same rules as :class:`TextBuilder`, in closures: a large table holds hundreds of
     thousands of texts, and method calls would double the time to read it.
     """
-    data = _part_beside_workbook(package, "sharedStrings.xml")
+    member = _beside_workbook(package, "sharedStrings.xml")
     texts: list[str] = []
-    if data is None:
+    if member is None:
         return texts
     parts: list[str] = []
     current = ""
@@ -162,7 +162,8 @@ def shared_strings(package: Package) -> list[str]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.Parse(data, True)
+    with package.open(member) as stream:  # parsed as it is inflated: the table's text is never whole in memory
+        parser.ParseFile(stream)
     return texts
 
 
@@ -341,10 +342,10 @@ def _iso_time(text: str) -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2)), int(match.group(3)), micro)
 
 
-def _part_beside_workbook(package: Package, name: str) -> bytes | None:
+def _beside_workbook(package: Package, name: str) -> str | None:
+    """The member named ``name`` in the workbook part's folder, its name's case aside (as calamine finds it)."""
     wanted = posixpath.join(posixpath.dirname(package.workbook_part), name).lower()
-    member = next((n for n in package.names if n.replace("\\", "/").lower() == wanted), None)
-    return package.read(member) if member is not None else None
+    return next((n for n in package.names if n.replace("\\", "/").lower() == wanted), None)
 
 
 def date1904(package: Package) -> bool:

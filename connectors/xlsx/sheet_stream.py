@@ -38,9 +38,9 @@ class SheetStream:
     def __init__(self, package: Package, part: str) -> None:
         self._package = package
         self._part = part
-        self._strings = cv.shared_strings(package)
-        self._kinds = cv.number_kinds(package)
-        self._date1904 = cv.date1904(package)
+        self.strings = cv.shared_strings(package)
+        self.kinds = cv.number_kinds(package)
+        self.date1904 = cv.date1904(package)
 
     def width(self) -> int:
         """How many columns every row has: one past the last column holding a kept cell."""
@@ -84,7 +84,7 @@ class _Walk:
 
     def run(self, source: IO[bytes]) -> Iterator[list[Any]]:
         s = self.s
-        kinds, strings, d1904 = s._kinds, s._strings, s._date1904
+        kinds, strings, d1904 = s.kinds, s.strings, s.date1904
         measuring = self.width is None
         width = self.width or 0
         value_of = cv.cell_value
