@@ -240,7 +240,8 @@ CASES = {
     "empty values": '<c r="A1" t="s"><v></v></c><c r="B1" t="inlineStr"><is></is></c><c r="C1" t="str"><v></v></c>'
     '<c r="D1" t="str"></c><c r="E1"><v></v></c><c r="F1" t="b"><v></v></c><c r="G1" t="e"><v></v></c>',
     "ISO dates": '<c r="A1" t="d"><v>2024-01-02</v></c><c r="B1" t="d"><v>2024-01-02T03:04:05.123</v></c>'
-    '<c r="C1" t="d"><v>03:04:05</v></c><c r="D1" t="d"><v>bad</v></c><c r="E1" t="d"><v></v></c>',
+    '<c r="C1" t="d"><v>03:04:05</v></c><c r="D1" t="d"><v>bad</v></c><c r="E1" t="d"><v></v></c>'
+    '<c r="F1" t="d"><v>2024-1-2</v></c><c r="G1" t="d"><v>2024-01-02T03:04</v></c>',
     "inline strings ignore a value beside them": '<c r="A1" t="inlineStr"><v>5</v><is><t>a</t></is></c>'
     '<c r="B1" t="inlineStr"><is><t>a</t></is><v>5</v></c>',
     "the sheet's last column": '<c r="A1"><v>1</v></c><c r="XFD1" t="inlineStr"><is><t>edge</t></is></c>',

@@ -29,8 +29,8 @@ PLAIN_NUMBER = _FLOAT = re.compile(
     r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.IGNORECASE | re.ASCII
 )
 _ESCAPE = re.compile(r"_x00([0-9A-Fa-f+][0-9A-Fa-f])_")
-_ISO_DATE = re.compile(r"([+-]?\d{4,})-(\d\d)-(\d\d)", re.ASCII)
-_ISO_TIME = re.compile(r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?", re.ASCII)
+_ISO_DATE = re.compile(r"([+-]?\d{4,})-(\d\d?)-(\d\d?)", re.ASCII)
+_ISO_TIME = re.compile(r"(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{1,9}))?", re.ASCII)
 _EPOCH = dt.datetime(1899, 12, 30)
 _MS_PER_DAY = 86_400_000.0
 _I64 = 2**63 - 1
@@ -339,7 +339,9 @@ def _iso_time(text: str) -> dt.time:
     if not match:
         raise ValueError(text)
     micro = int((match.group(4) or "0").ljust(9, "0")) // 1000
-    return dt.time(int(match.group(1)), int(match.group(2)), int(match.group(3)), micro)
+    second = int(match.group(3))
+    # chrono takes a leap second (``:60``); Python has none, and python-calamine gives ``:59`` for it
+    return dt.time(int(match.group(1)), int(match.group(2)), 59 if second == 60 else second, micro)
 
 
 def _beside_workbook(package: Package, name: str) -> str | None:
