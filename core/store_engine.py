@@ -94,9 +94,10 @@ def _scheme(url: str) -> str:
 
 
 #: The page size of a new SQLite store. A store is written in bulk (a first import puts four rows
-#: and their index entries in the file per record) and read in large runs: with 16 KiB pages a
-#: 100,000-record import costs a quarter less CPU than with SQLite's 4 KiB, in a file no larger.
-#: A store that exists keeps its own.
+#: and their index entries in the file per record) and read in large runs: with 16 KiB pages the
+#: inserts and commit of 100,000 records' rows took about a quarter less CPU than with SQLite's
+#: 4 KiB (1.42 against 1.89 CPU-s, least of three), in a file no larger. A store that exists
+#: keeps its own.
 SQLITE_PAGE_SIZE = 16_384
 
 
