@@ -53,8 +53,17 @@ def destination(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
 
 @pytest.fixture
 def demo(on_sqlite: None, tmp_path: Path) -> Path:
+    """The demo practice, synced, on a clock that starts at the same moment in every run: pinned
+    to a day only, each run would start at the machine's time of day, and an appointment passing
+    its start between two runs would make the next sync one that writes."""
     folder = tmp_path / "clinic"
-    practice = operations.create_demo(folder, today=DEMO_DAY)
+    operations.create_demo(folder, today=DEMO_DAY).close()
+    config = folder / "practice.toml"
+    text = config.read_text()
+    pinned = text.replace(f'today = "{DEMO_DAY.isoformat()}"', f'now = "{DEMO_DAY.isoformat()}T06:50:00"')
+    assert pinned != text
+    config.write_text(pinned)
+    practice = Practice.open(folder)
     operations.sync(practice)
     practice.close()
     return folder
