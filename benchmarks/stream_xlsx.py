@@ -19,28 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
-from sync_xlsx import build_workbook
+from sync_xlsx import build_workbook, peak_rss_mib
 
 from clinicops.connectors.xlsx.package import Package
 from clinicops.connectors.xlsx.sheet_stream import SheetStream
-
-
-def peak_rss_mib() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def read_once(reader: str, path: Path) -> dict[str, float]:
