@@ -27,7 +27,6 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
-    update,
 )
 
 metadata = MetaData()
@@ -151,18 +150,6 @@ def delete_many(conn: Connection, table: Table, keys: list[dict[str, Any]]) -> N
     where = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys[0]))
     compiled = delete(table).where(where).compile(dialect=conn.dialect)
     _execute_many(conn, compiled, [{f"key_{k}": v for k, v in key.items()} for key in keys])
-
-
-def update_many(conn: Connection, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> int:
-    """Set each row's other columns where the ``keys`` columns equal the row's, in one statement
-    run through the driver's executemany; returns how many rows the database changed."""
-    if not rows:
-        return 0
-    where = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
-    values = [name for name in rows[0] if name not in keys]
-    compiled = update(table).where(where).compile(dialect=conn.dialect, column_keys=values)
-    args = [{**{f"key_{k}": row[k] for k in keys}, **{v: row[v] for v in values}} for row in rows]
-    return _execute_many(conn, compiled, args)
 
 
 def execute_many(conn: Connection, statement: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
