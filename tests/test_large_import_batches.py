@@ -5,6 +5,8 @@ nothing is lost or doubled at the seams between batches."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -99,13 +101,20 @@ def test_bases_and_reservations_of_more_than_a_batch_are_all_kept(xlsx_clinic: C
         trans.rollback()
 
 
-def test_records_created_in_bulk_keep_what_they_share_as_given_quotes_and_all(xlsx_clinic: Clinic) -> None:
-    engine = xlsx_clinic.practice.store.engine
-    with engine.connect() as conn:
+@contextmanager
+def created_in_bulk(clinic: Clinic, source: str, actor: str) -> Iterator[tuple[StoreTx, list[str]]]:
+    """A transaction, rolled back after, in which ``ROWS`` records were created in one bulk insert."""
+    with clinic.practice.store.engine.connect() as conn:
         trans = conn.begin()
-        tx = StoreTx(conn, xlsx_clinic.practice.clock)
+        tx = StoreTx(conn, clinic.practice.clock)
         ids = [f"B{i:05d}" for i in range(ROWS)]
-        tx.insert_new("patient", [(i, {"id": i}) for i in ids], source="sheet 'Q1'; --", actor="o'brien")
+        tx.insert_new("patient", [(i, {"id": i}) for i in ids], source=source, actor=actor)
+        yield tx, ids
+        trans.rollback()
+
+
+def test_records_created_in_bulk_keep_what_they_share_as_given_quotes_and_all(xlsx_clinic: Clinic) -> None:
+    with created_in_bulk(xlsx_clinic, source="sheet 'Q1'; --", actor="o'brien") as (tx, ids):
         [first] = tx.history("patient", ids[-1])
         assert (first.version, first.source, first.actor, first.deleted, first.data) == (
             1,
@@ -115,16 +124,10 @@ def test_records_created_in_bulk_keep_what_they_share_as_given_quotes_and_all(xl
             {"id": ids[-1]},
         )
         assert tx.index("patient") == dict.fromkeys(ids, (1, False))
-        trans.rollback()
 
 
 def test_settled_bases_with_and_without_a_remote_id_refer_each_to_its_records_version(xlsx_clinic: Clinic) -> None:
-    engine = xlsx_clinic.practice.store.engine
-    with engine.connect() as conn:
-        trans = conn.begin()
-        tx = StoreTx(conn, xlsx_clinic.practice.clock)
-        ids = [f"B{i:05d}" for i in range(ROWS)]
-        tx.insert_new("patient", [(i, {"id": i}) for i in ids], source="test", actor="test")
+    with created_in_bulk(xlsx_clinic, source="test", actor="test") as (tx, ids):
         remote = {i: f"rec{n}" if n % 2 else None for n, i in enumerate(ids)}
         bases = [
             {"id": i, "data": {"id": i}, "raw_hash": f"h{i}", "store_version": 0, "remote_id": remote[i]} for i in ids
@@ -135,4 +138,3 @@ def test_settled_bases_with_and_without_a_remote_id_refer_each_to_its_records_ve
         assert tx.sync.base_data("xlsx:o'brien.xlsx", "patient", ids) == {i: {"id": i} for i in ids}
         with pytest.raises(RuntimeError, match="found no such version"):
             tx.sync.put_base("other", "patient", bases[:1], settled={ids[0]: 2})
-        trans.rollback()
