@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container, Iterable, Mapping
-from functools import lru_cache, partial
+from functools import partial
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
     Connection,
-    Dialect,
     Integer,
     String,
     Table,
@@ -31,7 +30,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    null,
     select,
     update,
 )
@@ -40,14 +38,13 @@ from clinicops.core.clock import Clock, utc_text
 from clinicops.core.records import versions
 from clinicops.core.store_sql import (
     WRITE_BATCH,
-    as_literal,
     chunks,
     delete_many,
     dumps,
-    execute_compiled,
     execute_many,
     fetch_rows,
     insert_many,
+    insert_rows,
     keyed,
     metadata,
 )
@@ -102,36 +99,6 @@ sync_runs = Table(
 )
 
 
-@lru_cache(maxsize=64)
-def _refer_to_version(dialect: Dialect, backend: str, entity: str, remote_ids: bool) -> Any:
-    """Settled base entries (see :meth:`SyncState.put_base`), each with its data the empty string,
-    read as its record's data at ``store_version``: selected from that version, so a version the
-    store lacks writes no entry. Bound per entry: raw_hash, id, store_version, and remote_id
-    when ``remote_ids`` (else NULL); the backend and entity, the same for all, are written in.
-    """
-    remote = bindparam("remote_id", type_=String) if remote_ids else null()
-    select_version = select(
-        as_literal(dialect, sync_base.c.backend, backend),
-        versions.c.entity,
-        versions.c.id,
-        _BY_VERSION_SQL,
-        bindparam("raw_hash", type_=String),
-        versions.c.version,
-        remote,
-    ).where(
-        and_(
-            versions.c.entity == as_literal(dialect, versions.c.entity, entity),
-            versions.c.id == bindparam("id", type_=String),
-            versions.c.version == bindparam("store_version", type_=Integer),
-        )
-    )
-    columns = ["backend", "entity", "id", "data", "raw_hash", "store_version", "remote_id"]
-    return insert(sync_base).from_select(columns, select_version).compile(dialect=dialect)
-
-
-# What :func:`_refer_to_version` binds for each entry, without and with remote ids.
-_REFER_NAMES = (("raw_hash", "id", "store_version"), ("raw_hash", "remote_id", "id", "store_version"))
-
 _REFERS = sync_base.c.data == _BY_VERSION_SQL
 
 # A base entry's record at the entry's version.
@@ -162,6 +129,14 @@ _MOVE_BASE = (
         remote_id=bindparam("m_remote"),
     )
 )
+
+# What a settled entry binds (see :meth:`SyncState.put_base`); the rest is written into the statement.
+# A plain INSERT: an ``INSERT … SELECT`` from the version, checking it as it writes, makes
+# SQLite keep a statement journal per entry (a statement that may write many rows), which
+# copied four hundred thousand pages into a temporary file in a 100,000-row import. A
+# version is settled only as the store holds it, and :meth:`SyncState.base_data` refuses an
+# entry whose version is missing.
+_REFERRED_COLUMNS = ("id", "raw_hash", "store_version", "remote_id")
 
 _MOVE_NAMES = ("m_version", "m_hash", "m_version", "m_remote", "k_backend", "k_entity", "k_id")
 
@@ -250,17 +225,12 @@ class SyncState:
             if execute_many(self.conn, _MOVE_BASE, _MOVE_NAMES, meta) == len(moved):
                 rows = [r for r in rows if not r.get("same_data")]
         self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
-        referred = [r for r in rows if r["id"] in settled]
-        plain = [(r.get("raw_hash"), r["id"], settled[r["id"]]) for r in referred if r.get("remote_id") is None]
-        named = [
-            (r.get("raw_hash"), r["remote_id"], r["id"], settled[r["id"]])
-            for r in referred
-            if r.get("remote_id") is not None
+        referred = [
+            (r["id"], r.get("raw_hash"), settled[r["id"]], r.get("remote_id")) for r in rows if r["id"] in settled
         ]
-        for remote_ids, entries in ((False, plain), (True, named)):
-            compiled = _refer_to_version(self.conn.dialect, backend, entity, remote_ids)
-            if entries and execute_compiled(self.conn, compiled, _REFER_NAMES[remote_ids], entries) != len(entries):
-                raise RuntimeError(f"{entity}: a base meant to refer to its record's version found no such version")
+        if referred:
+            fixed = {"backend": backend, "entity": entity, "data": BY_VERSION}
+            insert_rows(self.conn, sync_base, _REFERRED_COLUMNS, referred, fixed)
         payload = [
             {
                 "backend": backend,

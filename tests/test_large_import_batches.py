@@ -136,5 +136,6 @@ def test_settled_bases_with_and_without_a_remote_id_refer_each_to_its_records_ve
         base = tx.sync.base("xlsx:o'brien.xlsx", "patient")
         assert base == {i: (f"h{i}", 1, remote[i]) for i in ids}
         assert tx.sync.base_data("xlsx:o'brien.xlsx", "patient", ids) == {i: {"id": i} for i in ids}
-        with pytest.raises(RuntimeError, match="found no such version"):
-            tx.sync.put_base("other", "patient", bases[:1], settled={ids[0]: 2})
+        tx.sync.put_base("other", "patient", bases[:1], settled={ids[0]: 2})
+        with pytest.raises(RuntimeError, match="refers to a version the store does not have"):
+            tx.sync.base_data("other", "patient", ids[:1])
