@@ -182,7 +182,7 @@ def append(
     # A batch repeats the same actor, source, action and fields in event after event: each
     # distinct combination is turned into text, JSON and its entries' canonical form once.
     known: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
-    with _Batch(storage, stamp) as batch:
+    with _Batch(storage, stamp, lift=len(events) > _LIFT_FROM) as batch:
         for e in events:
             what = (e.actor, e.role, e.source, e.action, e.entity, e.fields, e.purpose, e.outcome)
             try:
@@ -211,14 +211,19 @@ class _Batch:
     When every entry of a batch shares its texts (a sync's creates: the same actor, source,
     action and fields 100,000 times), they are written into the INSERT once rather than bound
     for each entry; a batch of mixed entries binds every column, so entries that differ (the
-    fields of each export) never make a statement of their own. Once a first full batch is in,
-    the log's insert guard is lifted until the last one is (:func:`.guards.lifted`).
+    fields of each export) never make a statement of their own.
+
+    With ``lift``, the log's insert guard is lifted once the first entry is in, until the last
+    one is (:func:`.guards.lifted`): besides its own program, the guard makes SQLite keep a
+    statement journal for every entry, a copy of each page the entry touches, which cost a
+    1,000-entry sync 9,000 writes of a temporary file.
     """
 
-    def __init__(self, storage: PluginStorage, stamp: str) -> None:
+    def __init__(self, storage: PluginStorage, stamp: str, lift: bool) -> None:
         self.storage, self.stamp = storage, stamp
-        self.guard = contextlib.ExitStack()  # the insert guard, lifted once a large batch's first entries are in
-        self.lifted = False
+        self.guard = contextlib.ExitStack()  # the insert guard, lifted once the first entry is in
+        self.lift, self.lifted = lift, False
+        self.size = 1 if lift else _BATCH  # entries to the next executemany
         self.rows: list[tuple[Any, ...]] = []  # (seq, record_id, prev_hash, hash)
         self.texts: list[tuple[str, ...]] = []  # each entry's texts (see :func:`_texts`)
         self.shared: tuple[str, ...] | None = None  # the texts of every entry so far, while they agree
@@ -230,11 +235,11 @@ class _Batch:
             self.shared = None
         self.rows.append(row)
         self.texts.append(texts)
-        if len(self.rows) == _BATCH:
+        if len(self.rows) == self.size:
             self.flush()
-            if not self.lifted:  # more may follow: the transaction is open now (``guards.lifted``)
+            if self.lift and not self.lifted:  # more follow: the transaction is open now (``guards.lifted``)
                 self.guard.enter_context(guards.lifted(self.storage))
-                self.lifted = True
+                self.lifted, self.size = True, _BATCH
 
     def __enter__(self) -> _Batch:
         return self
@@ -260,6 +265,10 @@ class _Batch:
 
 #: Entries per executemany: a sync's 100,000 accesses are held as rows a batch at a time.
 _BATCH = 2_000
+
+#: More entries than this go in with the insert guard lifted: dropping it and making it again
+#: costs about what the guard costs a few dozen entries.
+_LIFT_FROM = 100
 
 
 def _texts(e: AccessEvent) -> tuple[str, ...]:
