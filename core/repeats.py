@@ -26,26 +26,49 @@ class Repeats:
     def __init__(self) -> None:
         self.width = 0  # the columns known so far: 0 .. width - 1
         self.shared: dict[int, dict[str, str]] = {}  # column -> its one copy of each text, while shared
+        self._visit: list[tuple[int, dict[str, str]]] = []  # ``shared``'s items, as a list to loop over
 
     def share(self, values: list[Any]) -> None:
-        """Replace each text cell of ``values`` by the column's one copy of it."""
-        if len(values) > self.width:
-            self.shared.update((i, {}) for i in range(self.width, len(values)))
-            self.width = len(values)
-        varied = None
-        for i, known in self.shared.items():
-            if i >= len(values):
-                continue
+        """Replace each text cell of ``values`` by the column's one copy of it.
+
+        ``setdefault`` finds the copy or makes the cell the copy in one look-up; a column that
+        went past ``LIMIT`` distinct texts with it is dropped after the row.
+        """
+        if len(values) != self.width:
+            self._widen(len(values))
+            if len(values) < self.width:
+                self._share_short(values)
+                return
+        varied = False
+        for i, known in self._visit:
             value = values[i]
-            if type(value) is not str:
-                continue
-            same = known.get(value)
-            if same is None:
-                if len(known) < self.LIMIT:
-                    known[value] = value
-                else:
-                    varied = [*(varied or ()), i]
-            elif same is not value:
-                values[i] = same
-        for i in varied or ():
-            del self.shared[i]  # too many distinct values to be worth sharing: left as read from now on
+            if value.__class__ is str:
+                same = known.setdefault(value, value)
+                if same is not value:
+                    values[i] = same
+                elif len(known) > self.LIMIT:
+                    varied = True
+        if varied:
+            self._drop_varied()
+
+    def _share_short(self, values: list[Any]) -> None:
+        """:meth:`share` for a row narrower than others seen (some backends leave trailing cells off)."""
+        width = len(values)
+        for i, known in self._visit:
+            if i < width and (value := values[i]).__class__ is str:
+                same = known.setdefault(value, value)
+                if same is not value:
+                    values[i] = same
+        self._drop_varied()
+
+    def _widen(self, width: int) -> None:
+        if width > self.width:
+            self.shared.update((i, {}) for i in range(self.width, width))
+            self.width = width
+            self._visit = list(self.shared.items())
+
+    def _drop_varied(self) -> None:
+        """Columns with too many distinct texts to be worth sharing are left as read from now on."""
+        for i in [i for i, known in self.shared.items() if len(known) > self.LIMIT]:
+            del self.shared[i]
+        self._visit = list(self.shared.items())
