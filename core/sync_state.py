@@ -137,6 +137,8 @@ _MOVE_BASE = (
 # version is settled only as the store holds it, and :meth:`SyncState.base_data` refuses an
 # entry whose version is missing.
 _REFERRED_COLUMNS = ("id", "raw_hash", "store_version", "remote_id")
+# What any other entry binds.
+_PLAIN_COLUMNS = ("id", "data", "raw_hash", "store_version", "remote_id")
 
 _MOVE_NAMES = ("m_version", "m_hash", "m_version", "m_remote", "k_backend", "k_entity", "k_id")
 
@@ -225,26 +227,20 @@ class SyncState:
             if execute_many(self.conn, _MOVE_BASE, _MOVE_NAMES, meta) == len(moved):
                 rows = [r for r in rows if not r.get("same_data")]
         self.drop_base(backend, entity, [r["id"] for r in rows if existing is None or r["id"] in existing])
-        referred = [
-            (r["id"], r.get("raw_hash"), settled[r["id"]], r.get("remote_id")) for r in rows if r["id"] in settled
-        ]
+        referred: list[tuple[Any, ...]] = []
+        plain: list[tuple[Any, ...]] = []
+        for r in rows:
+            rid = r["id"]
+            version = settled.get(rid)
+            if version is not None:
+                referred.append((rid, r.get("raw_hash"), version, r.get("remote_id")))
+            else:
+                plain.append((rid, dumps(r["data"]), r.get("raw_hash"), r["store_version"], r.get("remote_id")))
+        fixed = {"backend": backend, "entity": entity}
         if referred:
-            fixed = {"backend": backend, "entity": entity, "data": BY_VERSION}
-            insert_rows(self.conn, sync_base, _REFERRED_COLUMNS, referred, fixed)
-        payload = [
-            {
-                "backend": backend,
-                "entity": entity,
-                "id": r["id"],
-                "data": dumps(r["data"]),
-                "raw_hash": r.get("raw_hash"),
-                "store_version": r["store_version"],
-                "remote_id": r.get("remote_id"),
-            }
-            for r in rows
-            if r["id"] not in settled
-        ]
-        insert_many(self.conn, sync_base, payload)
+            insert_rows(self.conn, sync_base, _REFERRED_COLUMNS, referred, {**fixed, "data": BY_VERSION})
+        if plain:
+            insert_rows(self.conn, sync_base, _PLAIN_COLUMNS, plain, fixed)
 
     def drop_base(self, backend: str, entity: str, ids: Iterable[str]) -> None:
         delete_many(self.conn, sync_base, [{"backend": backend, "entity": entity, "id": i} for i in ids])
