@@ -352,11 +352,14 @@ def _key_path(path: Path, root: Path | None) -> str:
 #: at four to five times calamine's CPU. Measured reading the tab of ``benchmarks/sync_xlsx.py``
 #: (some 490 bytes of part a row) into rows on a 2-core machine: calamine 1.2 CPU-s and a peak of
 #: 280 MiB at 100,000 rows (a 48 MiB part), 2.5 CPU-s and 485 MiB at 200,000 (97 MiB); the stream
-#: 5.9 and 12.8 CPU-s, peaking at 115 and 154 MiB. So streaming saves some 165 MiB for 5 CPU-s
-#: per 100,000 rows. At 64 MiB (some 135,000 such rows) calamine's peak is near 350 MiB, what a
-#: whole first import of 100,000 rows needs: below it the memory saved is not worth nearly
-#: doubling a first import's CPU (the sync benchmark's 100,000-row tab stays with calamine);
-#: above it calamine's copy grows on by 165 MiB per 100,000 rows, to 2 GiB at a million.
+#: 5.9 and 12.8 CPU-s, peaking at 115 and 154 MiB: some 165 MiB saved for 5 CPU-s per 100,000
+#: rows. A whole sync gains that where the read is its peak, a sync that parses a large tab and
+#: changes little (the sync after a first import of 1,000,000 rows: 2,157 MiB and 28 CPU-s with
+#: calamine, 1,273 MiB and 74 CPU-s streamed); a first import's peak is the engine's, with every
+#: record parsed (1,000,000 rows: 2,654 MiB, 2,425 streamed). At 64 MiB (some 135,000 such rows)
+#: calamine's read peaks near 350 MiB, what a first import of 100,000 rows needs in all: below it
+#: the memory saved is not worth the CPU (the sync benchmark's 100,000-row tab stays with
+#: calamine, and its speed); above it calamine's copy grows on by 165 MiB per 100,000 rows.
 STREAM_ABOVE = 64 << 20
 
 
