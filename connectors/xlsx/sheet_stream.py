@@ -49,9 +49,12 @@ class SheetStream:
             pass
         return walk.widest
 
-    def rows(self) -> Iterator[list[Any]]:
-        """Each row, from row 1 to the last row holding a kept cell."""
-        width = self.width()
+    def rows(self, width: int | None = None) -> Iterator[list[Any]]:
+        """Each row, from row 1 to the last row holding a kept cell. A ``width`` already known
+        for these bytes (the header row kept under their fingerprint is as wide as every row)
+        saves the first walk."""
+        if width is None:
+            width = self.width()
         if width:
             yield from _Walk(self, width=width).run(self._package.open(self._part))
 
