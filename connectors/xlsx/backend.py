@@ -356,11 +356,11 @@ def _key_path(path: Path, root: Path | None) -> str:
 #: rows. A whole sync gains that where the read is its peak, a sync that parses a large tab and
 #: changes little (the sync after a first import of 1,000,000 rows: 2,157 MiB and 28 CPU-s with
 #: calamine, 1,273 MiB and 74 CPU-s streamed); a first import's peak is the engine's, with every
-#: record parsed (1,000,000 rows: 2,654 MiB, 2,425 streamed). At 64 MiB (some 135,000 such rows)
-#: calamine's read peaks near 350 MiB, what a first import of 100,000 rows needs in all: below it
-#: the memory saved is not worth the CPU (the sync benchmark's 100,000-row tab stays with
-#: calamine, and its speed); above it calamine's copy grows on by 165 MiB per 100,000 rows.
-STREAM_ABOVE = 64 << 20
+#: record parsed (1,000,000 rows: 2,654 MiB, 2,425 streamed). At 256 MiB (some 540,000 such
+#: rows) calamine's copy alone is near a gigabyte: below it a practice's tabs keep calamine's
+#: speed, which every sync of them pays, above it the gigabyte is what a small office's machine
+#: would run out of.
+STREAM_ABOVE = 256 << 20
 
 
 class _Book:
