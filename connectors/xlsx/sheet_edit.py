@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -127,7 +128,8 @@ class _Rewriter:
         self.last_row = 0
         self.max_col = 0
         self.removed_before: list[int] = sorted(plan.deletes)
-        self.pending_rows = sorted(r for r in plan.changes if r not in plan.deletes)
+        # rows with changes still to come, first first: a deque, since a first import's ids change every row
+        self.pending_rows = deque(sorted(r for r in plan.changes if r not in plan.deletes))
         self.appended: list[int] = []
         self.dimension: Node | None = None
 
@@ -191,10 +193,10 @@ class _Rewriter:
         self.last_row = number
         while self.pending_rows and self.pending_rows[0] < number:
             self._emit(
-                self._edited(Node(self.prefix + "row", ["r", str(self.pending_rows[0])]), self.pending_rows.pop(0))
+                self._edited(Node(self.prefix + "row", ["r", str(self.pending_rows[0])]), self.pending_rows.popleft())
             )
         if self.pending_rows and self.pending_rows[0] == number:
-            self.pending_rows.pop(0)
+            self.pending_rows.popleft()
         if number in self.plan.deletes:
             return
         self._emit(self._edited(row, number))

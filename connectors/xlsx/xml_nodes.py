@@ -137,67 +137,69 @@ class Streamer:
         self._stream_end = on_stream_end
         self._root_end = on_root_end
         self._outer_text = on_outer_text
-        self._stack: list[Node] = []
-        self._depth = 0
-        self._streaming: Node | None = None
 
     def feed_file(self, data: bytes | IO[bytes]) -> None:
-        """Walk ``data``: the document's bytes, or a stream of them (read a piece at a time)."""
+        """Walk ``data``: the document's bytes, or a stream of them (read a piece at a time).
+
+        The handlers are closures over local state: a rewritten 100,000-row sheet calls them
+        millions of times, and attribute look-ups on the streamer would cost more.
+        """
         parser = expat.ParserCreate("UTF-8")
         parser.ordered_attributes = True
         parser.buffer_text = True
         parser.buffer_size = 1 << 16
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._chars
+        stack: list[Node] = []  # the element being built and its open ancestors below the stream's
+        depth = 0
+        streaming: Node | None = None  # the element whose children arrive one by one, while inside it
+        stream_in = self.stream_in
+        root_start, top, stream_start, item = self._root_start, self._top, self._stream_start, self._item
+        stream_end, root_end, outer_text = self._stream_end, self._root_end, self._outer_text
+
+        def start(name: str, attrs: list[str]) -> None:
+            nonlocal depth, streaming
+            depth += 1
+            if stack:
+                node = Node(name, attrs)
+                stack[-1].children.append(node)
+                stack.append(node)
+            elif depth == 1:
+                root_start(name, attrs)
+            elif depth == 2 and local_name(name) == stream_in:
+                streaming = Node(name, attrs)
+                stream_start(streaming)
+            else:
+                stack.append(Node(name, attrs))
+
+        def end(name: str) -> None:
+            nonlocal depth, streaming
+            depth -= 1
+            if stack:
+                node = stack.pop()
+                if not stack:
+                    (item if streaming is not None else top)(node)
+            elif depth == 0:
+                root_end(name)
+            elif streaming is not None:
+                done, streaming = streaming, None
+                stream_end(done)
+
+        def chars(data: str) -> None:
+            if stack:
+                children = stack[-1].children
+                if children and isinstance(children[-1], str):
+                    children[-1] += data
+                else:
+                    children.append(data)
+            elif streaming is None or depth == 1:
+                outer_text(data)
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = chars
         if isinstance(data, bytes):
             parser.Parse(data, True)
         else:
             parser.ParseFile(data)
-
-    def _start(self, name: str, attrs: list[str]) -> None:
-        self._depth += 1
-        depth = self._depth
-        if depth == 1:
-            self._root_start(name, attrs)
-            return
-        node = Node(name, attrs)
-        if self._stack:
-            self._stack[-1].children.append(node)
-            self._stack.append(node)
-        elif depth == 2 and local_name(name) == self.stream_in:
-            self._streaming = node
-            self._stream_start(node)
-        else:
-            self._stack.append(node)
-
-    def _end(self, name: str) -> None:
-        depth = self._depth
-        self._depth -= 1
-        if depth == 1:
-            self._root_end(name)
-            return
-        if depth == 2 and self._streaming is not None and not self._stack:
-            streaming, self._streaming = self._streaming, None
-            self._stream_end(streaming)
-            return
-        node = self._stack.pop()
-        if self._stack:
-            return
-        if self._streaming is not None:
-            self._item(node)
-        else:
-            self._top(node)
-
-    def _chars(self, data: str) -> None:
-        if self._stack:
-            children = self._stack[-1].children
-            if children and isinstance(children[-1], str):
-                children[-1] += data
-            else:
-                children.append(data)
-        elif self._streaming is None or self._depth == 1:
-            self._outer_text(data)
 
 
 def parse_tree(data: bytes) -> Node:
