@@ -82,6 +82,14 @@ _ATTR = str.maketrans(
 )
 
 
+def add_text(children: list[Node | str], data: str) -> None:
+    """Text inside an element, joined to the text just before it: expat may hand one run in pieces."""
+    if children and isinstance(children[-1], str):
+        children[-1] += data
+    else:
+        children.append(data)
+
+
 def write_node(node: Node, out: list[str]) -> None:
     attrs = node.attrs
     parts = ["<", node.name]
@@ -185,11 +193,7 @@ class Streamer:
 
         def chars(data: str) -> None:
             if stack:
-                children = stack[-1].children
-                if children and isinstance(children[-1], str):
-                    children[-1] += data
-                else:
-                    children.append(data)
+                add_text(stack[-1].children, data)
             elif streaming is None or depth == 1:
                 outer_text(data)
 
@@ -223,11 +227,7 @@ def parse_tree(data: bytes) -> Node:
 
     def chars(data: str) -> None:
         if stack:
-            children = stack[-1].children
-            if children and isinstance(children[-1], str):
-                children[-1] += data
-            else:
-                children.append(data)
+            add_text(stack[-1].children, data)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
