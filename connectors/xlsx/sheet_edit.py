@@ -145,6 +145,7 @@ class _Rewriter:
             on_stream_end=self._stream_end,
             on_root_end=self._root_end,
             on_outer_text=self._outer_text,
+            raw_within_items=True,  # the cells of a row it does not write are passed through as read
         ).feed_file(data)
         self._finish_dimension()
         head, tail = Deflater(), Deflater()

@@ -66,6 +66,44 @@ class Node:
         return any(isinstance(c, Node) or c.strip() for c in self.children)
 
 
+class RawElement(Node):
+    """An element passed through as the XML it was read as, until something looks inside it.
+
+    A rewritten sheet changes a cell or two of a row and leaves the others exactly as they
+    were: each of the others is kept as its own text, with no tree made of it nor written
+    back from one, which is most of what rewriting every row of a sheet costs. Its name and
+    attributes are read as any element's. Its children are made from its text the first time
+    they are asked for (a look, or a change), and from then on it is written back as any
+    element is; changing an attribute looks inside it first.
+    """
+
+    __slots__ = ("_kids", "raw")
+
+    def __init__(self, name: str, attrs: list[str], raw: str) -> None:
+        self.name = name
+        self.attrs = attrs
+        self.raw: str | None = raw  # its XML as read; None once its children were made
+        self._kids: list[Node | str] = []
+
+    @property  # type: ignore[override]
+    def children(self) -> list[Node | str]:
+        if self.raw is not None:
+            self._kids, self.raw = parse_tree(self.raw.encode("utf-8")).children, None
+        return self._kids
+
+    @children.setter
+    def children(self, value: list[Node | str]) -> None:
+        self._kids, self.raw = value, None
+
+    def set(self, name: str, value: str) -> None:
+        self.children  # noqa: B018 -- written back from its tree from now on
+        super().set(name, value)
+
+    def drop(self, name: str) -> None:
+        self.children  # noqa: B018 -- written back from its tree from now on
+        super().drop(name)
+
+
 def local_name(name: str) -> str:
     return name.rpartition(":")[2]
 
@@ -91,6 +129,9 @@ def add_text(children: list[Node | str], data: str) -> None:
 
 
 def write_node(node: Node, out: list[str]) -> None:
+    if node.__class__ is RawElement and node.raw is not None:  # type: ignore[attr-defined]
+        out.append(node.raw)  # type: ignore[attr-defined]
+        return
     attrs = node.attrs
     parts = ["<", node.name]
     for i in range(0, len(attrs), 2):
@@ -123,6 +164,10 @@ class Streamer:
 
     ``on_root_start`` / ``on_stream_start`` / ``on_stream_end`` / ``on_root_end`` see the tags
     that wrap them. Text between elements at the outer levels is passed on as it is.
+
+    With ``raw_within_items``, each element inside an item (a row's cells) arrives as a
+    :class:`RawElement` holding the very text it was read as: an element's end is where the
+    next event starts, so text is handed over unbuffered, each piece with its own place.
     """
 
     def __init__(
@@ -136,8 +181,10 @@ class Streamer:
         on_stream_end: Callable[[Node], None],
         on_root_end: Callable[[str], None],
         on_outer_text: Callable[[str], None],
+        raw_within_items: bool = False,
     ) -> None:
         self.stream_in = stream_in
+        self.raw_within_items = raw_within_items
         self._root_start = on_root_start
         self._top = on_top
         self._stream_start = on_stream_start
@@ -154,7 +201,8 @@ class Streamer:
         """
         parser = expat.ParserCreate("UTF-8")
         parser.ordered_attributes = True
-        parser.buffer_text = True
+        raw_within = self.raw_within_items
+        parser.buffer_text = not raw_within
         parser.buffer_size = 1 << 16
         stack: list[Node] = []  # the element being built and its open ancestors below the stream's
         depth = 0
@@ -162,11 +210,32 @@ class Streamer:
         stream_in = self.stream_in
         root_start, top, stream_start, item = self._root_start, self._top, self._stream_start, self._item
         stream_end, root_end, outer_text = self._stream_end, self._root_end, self._outer_text
+        # raw mode: the document from byte ``kept_from`` on, where the open item starts, and the
+        # element inside it being read as text (its start, name, attributes), open or just closed
+        kept = bytearray()
+        kept_from = 0
+        item_at = -1
+        raw: list[Any] | None = None  # [start, name, attrs, closed]
+
+        def finish_raw() -> None:
+            nonlocal raw
+            assert raw is not None
+            at, name, attrs, _ = raw
+            end = parser.CurrentByteIndex
+            stack[-1].children.append(RawElement(name, attrs, kept[at - kept_from : end - kept_from].decode("utf-8")))
+            raw = None
 
         def start(name: str, attrs: list[str]) -> None:
-            nonlocal depth, streaming
+            nonlocal depth, streaming, raw, item_at
             depth += 1
+            if raw is not None:
+                if not raw[3]:
+                    return  # inside an element kept as text
+                finish_raw()
             if stack:
+                if raw_within and depth == 4 and streaming is not None:
+                    raw = [parser.CurrentByteIndex, name, attrs, False]
+                    return
                 node = Node(name, attrs)
                 stack[-1].children.append(node)
                 stack.append(node)
@@ -176,14 +245,24 @@ class Streamer:
                 streaming = Node(name, attrs)
                 stream_start(streaming)
             else:
+                if streaming is not None:
+                    item_at = parser.CurrentByteIndex
                 stack.append(Node(name, attrs))
 
         def end(name: str) -> None:
-            nonlocal depth, streaming
+            nonlocal depth, streaming, item_at
             depth -= 1
+            if raw is not None:
+                if depth > 3:
+                    return  # inside an element kept as text
+                if not raw[3]:
+                    raw[3] = True  # it ends where the next event starts
+                    return
+                finish_raw()
             if stack:
                 node = stack.pop()
                 if not stack:
+                    item_at = -1
                     (item if streaming is not None else top)(node)
             elif depth == 0:
                 root_end(name)
@@ -192,6 +271,10 @@ class Streamer:
                 stream_end(done)
 
         def chars(data: str) -> None:
+            if raw is not None:
+                if not raw[3]:
+                    return  # inside an element kept as text
+                finish_raw()
             if stack:
                 add_text(stack[-1].children, data)
             elif streaming is None or depth == 1:
@@ -201,9 +284,21 @@ class Streamer:
         parser.EndElementHandler = end
         parser.CharacterDataHandler = chars
         if isinstance(data, bytes):
+            kept += data
             parser.Parse(data, True)
-        else:
+            return
+        if not raw_within:
             parser.ParseFile(data)
+            return
+        while piece := data.read(1 << 16):
+            kept += piece
+            parser.Parse(piece, False)
+            # What an element still to be cut out can start in: nothing before the open item. Between
+            # items nothing is dropped, as expat may hold the start of the next one unparsed.
+            if item_at - kept_from > 1 << 16:
+                del kept[: item_at - kept_from]
+                kept_from = item_at
+        parser.Parse(b"", True)
 
 
 def parse_tree(data: bytes) -> Node:
