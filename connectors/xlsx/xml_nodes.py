@@ -6,7 +6,8 @@ Here the document is walked once; each element the caller asks for (a ``row``, o
 root) arrives as a small :class:`Node` tree with its names exactly as written (prefixes kept,
 namespace declarations kept as attributes, attribute order kept), and is written back the same way.
 An element nobody changes comes out as it went in, up to the XML spelling of the same content
-(``<v/>`` for ``<v></v>``, ``&#39;`` for ``'``).
+(``<v/>`` for ``<v></v>``, ``&#39;`` for ``'``); a row's cells nobody changes come out byte
+for byte, as the text they were read as (:class:`RawElement`).
 """
 
 from __future__ import annotations
