@@ -51,21 +51,7 @@ class Trickle(io.RawIOBase):
 
 def rows_of(data: bytes | io.RawIOBase, raw: bool) -> list[Node]:
     rows: list[Node] = []
-
-    def ignore(*_: object) -> None:
-        return None
-
-    Streamer(
-        stream_in="sheetData",
-        on_root_start=ignore,
-        on_top=ignore,
-        on_stream_start=ignore,
-        on_item=rows.append,
-        on_stream_end=ignore,
-        on_root_end=ignore,
-        on_outer_text=ignore,
-        raw_within_items=raw,
-    ).feed_file(data)
+    Streamer.each_item(data, "sheetData", rows.append, raw_within_items=raw)
     return rows
 
 

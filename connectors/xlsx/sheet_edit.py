@@ -443,20 +443,7 @@ def column_texts(data: bytes, shared: Callable[[int], str], columns: set[int]) -
 
 def _each_row(data: bytes | IO[bytes], on_row: Callable[[Node], None]) -> None:
     """Stream a worksheet part, handing each ``<row>`` of its sheetData to ``on_row`` and ignoring the rest."""
-
-    def ignore(*_: Any) -> None:
-        return None
-
-    Streamer(
-        stream_in="sheetData",
-        on_root_start=ignore,
-        on_top=ignore,
-        on_stream_start=ignore,
-        on_item=on_row,
-        on_stream_end=ignore,
-        on_root_end=ignore,
-        on_outer_text=ignore,
-    ).feed_file(data)
+    Streamer.each_item(data, "sheetData", on_row)
 
 
 def cell_text(cell: Node, shared: Callable[[int], str]) -> str:

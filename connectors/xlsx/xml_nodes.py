@@ -194,6 +194,27 @@ class Streamer:
         self._root_end = on_root_end
         self._outer_text = on_outer_text
 
+    @classmethod
+    def each_item(
+        cls, data: bytes | IO[bytes], stream_in: str, on_item: Callable[[Node], None], raw_within_items: bool = False
+    ) -> None:
+        """Walk ``data`` for the children of ``stream_in`` alone, each handed to ``on_item``; the rest is ignored."""
+
+        def ignore(*_: Any) -> None:
+            return None
+
+        cls(
+            stream_in=stream_in,
+            on_root_start=ignore,
+            on_top=ignore,
+            on_stream_start=ignore,
+            on_item=on_item,
+            on_stream_end=ignore,
+            on_root_end=ignore,
+            on_outer_text=ignore,
+            raw_within_items=raw_within_items,
+        ).feed_file(data)
+
     def feed_file(self, data: bytes | IO[bytes]) -> None:
         """Walk ``data``: the document's bytes, or a stream of them (read a piece at a time).
 
