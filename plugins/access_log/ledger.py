@@ -267,7 +267,8 @@ class _Batch:
 _BATCH = 2_000
 
 #: More entries than this go in with the insert guard lifted: dropping it and making it again
-#: costs about what the guard costs a few dozen entries.
+#: costs about what the guard costs a hundred entries (some 0.6 ms a transaction on a 2-core
+#: machine: ten entries took 1.8 ms with the guard and 2.3 ms lifted, three hundred 9.7 and 8.2).
 _LIFT_FROM = 100
 
 
