@@ -197,7 +197,9 @@ def test_a_sync_asked_for_while_a_dead_workers_lock_lingers_runs_once_the_lock_l
         pytest.fail("every worker finished its sync before it could be killed")
     procs.worker()
     assert enqueue_sync(fleet, app, name)  # while the dead worker's lock still holds
-    wait_for(lambda: fleet.status(name).get("result") == "ok", 90, procs.log_text)
+    # the worker records the sync's result a moment before it counts the request: wait for both
+    synced = lambda: fleet.summary()["requests"].get("synced", 0)  # noqa: E731
+    wait_for(lambda: fleet.status(name).get("result") == "ok" and synced() > attempt, 90, procs.log_text)
     assert fleet.summary()["requests"] == {"synced": attempt + 1}  # a practice set aside had synced once
     converged(clinic, len(PATIENTS) + 3000)
 
