@@ -8,7 +8,6 @@ holds each record's newest version, so reading the present never scans the histo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -32,7 +31,16 @@ from sqlalchemy import (
 )
 
 from clinicops.core.clock import Clock, utc_text
-from clinicops.core.store_sql import WRITE_BATCH, chunks, dumps, fetch_rows, insert_many, insert_rows, metadata
+from clinicops.core.store_sql import (
+    WRITE_BATCH,
+    chunks,
+    dumps,
+    fetch_rows,
+    insert_many,
+    insert_rows,
+    loads,
+    metadata,
+)
 
 records = Table(
     "records",
@@ -191,8 +199,8 @@ class Records:
                 source=r.source,
                 actor=r.actor,
                 deleted=bool(r.deleted),
-                data=json.loads(r.data),
-                diff=json.loads(r.diff),
+                data=loads(r.data),
+                diff=loads(r.diff),
                 note=r.note,
             )
             for r in self.conn.execute(q)
@@ -345,6 +353,6 @@ def _stored(row: Any) -> StoredRecord:
         id=row.id,
         version=row.version,
         deleted=bool(row.deleted),
-        data=json.loads(row.data),
+        data=loads(row.data),
         updated_at=row.updated_at,
     )

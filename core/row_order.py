@@ -27,13 +27,16 @@ def anchors(plan: TablePlan, decision: WriteDecision) -> list[str]:
     table = plan.read.table
     if table is None or col is None:
         return []
-    minted = {state.row.number: state.record_id for state in plan.inbound.rows if state.new}
+    minted: dict[int, str] | None = None  # row number -> the id this sync gave it, once a first row lacks one
     removed = set(decision.write.deletes)
     out: list[str] = []
     for row in table.rows:
         if row.ref in removed:
             continue
-        out.append(_id(row, col) or minted.get(row.number, ""))
+        typed = _id(row, col)
+        if not typed and minted is None:
+            minted = {state.row.number: state.record_id for state in plan.inbound.rows if state.new}
+        out.append(typed or (minted or {}).get(row.number, ""))
         if len(out) == ANCHORS:
             return out
     return [*out, *decision.appended_ids][:ANCHORS]

@@ -61,6 +61,10 @@ Columns such as city, state, payer, sex or ZIP code hold a few values over and o
 column of values that never repeat (email addresses) stops growing its memo here, so
 parsing a large table keeps the memos small."""
 
+DATE_MEMO_LIMIT: Final = 40_000
+"""How many distinct cells a date column remembers: a century of days (36,525), so a column of
+birth dates or dates of service, which repeat each day many times over, is read once per day."""
+
 _REMEMBERED: Final = frozenset({str, date})
 """The kinds of cell a memo keeps: text, and the dates readers give for date cells (a column of
 dates of service holds each day many times). Numbers are not kept: ``1``, ``1.0`` and ``True``
@@ -310,8 +314,9 @@ def _passes(check: Callable[[Any], Any], value: Any) -> bool:
 
 def _memo_limit(f: Field) -> int:
     """How many cells a column remembers: none for a list column, whose values are lists that
-    records must not share."""
-    return 0 if kind_of(f.schema) == "array" else MEMO_LIMIT
+    records must not share; a century of days for a date column."""
+    kind = kind_of(f.schema)
+    return 0 if kind == "array" else DATE_MEMO_LIMIT if kind == "date" else MEMO_LIMIT
 
 
 def _describe(err: Any) -> str:

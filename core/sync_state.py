@@ -10,7 +10,6 @@ can be rebuilt by a sync, while the versioned records (``core/records.py``) cann
 
 from __future__ import annotations
 
-import json
 from collections.abc import Container, Iterable, Mapping
 from functools import partial
 from types import MappingProxyType
@@ -46,6 +45,7 @@ from clinicops.core.store_sql import (
     insert_many,
     insert_rows,
     keyed,
+    loads,
     metadata,
 )
 
@@ -184,7 +184,7 @@ class SyncState:
             for rid, text in self.conn.execute(q):
                 if text == BY_VERSION:
                     raise RuntimeError(f"{entity} {rid}: its base refers to a version the store does not have")
-                out[rid] = json.loads(text)
+                out[rid] = loads(text)
         return out
 
     def put_base(
@@ -270,7 +270,7 @@ class SyncState:
             and_(sync_tables.c.backend == backend, sync_tables.c.entity == entity)
         )
         row = self.conn.execute(q).first()
-        return (row.digest, row.marker, json.loads(row.report)) if row else None
+        return (row.digest, row.marker, loads(row.report)) if row else None
 
     def put_table_state(
         self, backend: str, entity: str, digest: str | None, report: dict[str, Any], *, marker: int
@@ -322,5 +322,5 @@ class SyncState:
             "started_at": row.started_at,
             "finished_at": row.finished_at,
             "outcome": row.outcome,
-            "summary": json.loads(row.summary or "{}"),
+            "summary": loads(row.summary or "{}"),
         }
