@@ -283,3 +283,19 @@ class _FourColumns:
 def test_a_row_is_blank_when_no_cell_holds_more_than_spaces_or_every_cell_is_empty_or_zero(cells: list) -> None:
     blank = not any(cells) or all(is_blank(v) for v in cells)
     assert (_field_values(_FourColumns, cells) is None) == blank  # type: ignore[arg-type]
+
+
+def test_a_date_column_remembers_a_century_of_days_and_no_more() -> None:
+    from clinicops.core.row_parser import DATE_MEMO_LIMIT, MEMO_LIMIT
+
+    p = parser("patient")
+    first = dt.date(1900, 1, 1)
+    for n in range(MEMO_LIMIT + 50):
+        day = first + dt.timedelta(days=n)
+        row = cells("patient", first_name="Ada", last_name="Lee", date_of_birth=day)
+        record, problems = p.parse(n + 2, "P1", row)
+        assert (record["date_of_birth"], problems) == (day.isoformat(), ())
+    [dates] = [memo for _, name, _, (_, memo, _, _) in p.columns if name == "date_of_birth"]
+    assert len(dates) == MEMO_LIMIT + 50 + 1  # every day read, and the blank cell
+    assert [limit for _, name, _, (_, _, limit, _) in p.columns if name == "date_of_birth"] == [DATE_MEMO_LIMIT]
+    assert DATE_MEMO_LIMIT >= 36_525
