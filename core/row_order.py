@@ -33,10 +33,12 @@ def anchors(plan: TablePlan, decision: WriteDecision) -> list[str]:
     for row in table.rows:
         if row.ref in removed:
             continue
-        typed = _id(row, col)
-        if not typed and minted is None:
-            minted = {state.row.number: state.record_id for state in plan.inbound.rows if state.new}
-        out.append(typed or (minted or {}).get(row.number, ""))
+        rid = _id(row, col)
+        if not rid:
+            if minted is None:
+                minted = {state.row.number: state.record_id for state in plan.inbound.rows if state.new}
+            rid = minted.get(row.number, "")
+        out.append(rid)
         if len(out) == ANCHORS:
             return out
     return [*out, *decision.appended_ids][:ANCHORS]
