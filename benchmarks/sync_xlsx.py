@@ -112,7 +112,8 @@ def measure_validation(practice: Practice, book: Path) -> tuple[float, float]:
     return min(parse_times), min(check_times)
 
 
-#: Runs of each measured sync and of validation: a ratio is the median of its paired runs, a time the least (see ``main``).
+#: Runs of each measured sync and of validation: a ratio is the median of its paired runs, a
+#: time the least (see ``main``).
 RUNS = 5
 
 
